@@ -1,0 +1,1 @@
+"""Browser access: finding an executable, profile locks, and the Playwright driver."""

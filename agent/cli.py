@@ -1,0 +1,65 @@
+"""The ``kioskguard`` command line: a thin dispatcher.
+
+Each command lives in its own module exposing ``configure(parser)`` and ``run(args) -> int``;
+modules are imported only when their command runs, so ``kioskguard --help`` stays fast.
+Exit codes: 0 success, 1 failure, 2 bad input or configuration, 3 local-only logout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from agent import __version__
+from agent.errors import ConfigError, KioskguardError
+
+# command -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("agent.commands.status", "show whether a profile holds a linked session"),
+    "logout": ("agent.commands.logout", "log a profile out of the client and verify it"),
+    "browser": ("agent.commands.browser", "open the managed kiosk browser for visitors"),
+    "run": ("agent.daemon.command", "run the daemon (schedule, idle, events)"),
+    "check-config": ("agent.daemon.check_config", "validate a configuration file"),
+    "print-config": ("agent.daemon.print_config", "print the commented example configuration"),
+    "simulator": ("agent.simulator.command", "serve the WhatsApp Web simulator and phone"),
+    "demo": ("agent.demo", "walk through the problem and the fix against the simulator"),
+}
+
+
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """Return the parser, with the chosen command's own arguments configured."""
+    parser = argparse.ArgumentParser(
+        prog="kioskguard",
+        description="Log shared PCs out of WhatsApp Web, verify the unlink, keep an audit trail.",
+    )
+    parser.add_argument("--version", action="version", version=f"kioskguard {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = next((word for word in argv if word in COMMANDS), None)
+    for name, (module_name, help_text) in COMMANDS.items():
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            importlib.import_module(module_name).configure(subparser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the command, and return its exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    namespace = parser.parse_args(arguments)
+    if namespace.command is None:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[namespace.command][0])
+    try:
+        return int(module.run(namespace))
+    except ConfigError as exc:
+        print(f"kioskguard {namespace.command}: {exc}", file=sys.stderr)
+        return 2
+    except KioskguardError as exc:
+        print(f"kioskguard {namespace.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

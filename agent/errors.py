@@ -1,0 +1,48 @@
+"""The exception tree of kioskguard.
+
+    KioskguardError
+    +-- ConfigError          bad configuration or command-line input (exit 2)
+    +-- BrowserNotFound      no usable Chromium-family browser (lists what was tried)
+    +-- ProfileBusy          the profile is held by a browser the agent cannot attach to
+    +-- ProbeError           the offline probe could not read a profile
+    +-- DriverError          the browser failed under automation (foreign errors wrapped here)
+        +-- DeadlineExceeded an operation did not finish inside its deadline
+
+Foreign exceptions (Playwright, OS, D-Bus) are converted at the seam that calls them:
+``raise DriverError("...") from exc``.
+"""
+
+from __future__ import annotations
+
+
+class KioskguardError(Exception):
+    """Base class of every error kioskguard raises on purpose."""
+
+    default_message = "kioskguard failed"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+
+class ConfigError(KioskguardError):
+    default_message = "invalid configuration"
+
+
+class BrowserNotFound(KioskguardError):
+    default_message = "no usable Chromium-family browser was found"
+
+
+class ProfileBusy(KioskguardError):
+    default_message = "the browser profile is in use by a browser the agent cannot attach to"
+
+
+class ProbeError(KioskguardError):
+    default_message = "the browser profile could not be read"
+
+
+class DriverError(KioskguardError):
+    default_message = "the browser failed under automation"
+
+
+class DeadlineExceeded(DriverError):
+    default_message = "the operation did not finish inside its deadline"

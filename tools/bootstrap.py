@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Prepare this checkout to run: a virtual environment, the project, a browser, Xvfb.
+
+Idempotent: a second run checks stamps and returns in well under five seconds.
+Run with any Python >= 3.11; it uses only the standard library (and the project's own
+stdlib-only browser discovery, so bootstrap and agent choose browsers by the same rules).
+
+Exit status 0 when everything is ready, 1 with a clear message when something could not be had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STATE = VENV / "kioskguard-bootstrap.json"
+sys.path.insert(0, str(ROOT))
+
+from agent.browser.discovery import QUIET_ARGS, Browser, candidates, probe_version  # noqa: E402
+
+DEBIAN_BROWSER_PACKAGES = ["chromium"]
+DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool"]
+
+
+def say(message: str) -> None:
+    print(f"[bootstrap] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"[bootstrap] ERROR: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def has_apt() -> bool:
+    return shutil.which("apt-get") is not None
+
+
+_apt_updated = False
+
+
+def apt_install(packages: list[str]) -> bool:
+    """Install Debian packages as root. Return True on success."""
+    global _apt_updated
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        say("apt-get update")
+        subprocess.run(["apt-get", "update", "-qq"], env=environment, check=False)
+        _apt_updated = True
+    say(f"apt-get install {' '.join(packages)}")
+    completed = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        env=environment,
+        check=False,
+    )
+    return completed.returncode == 0
+
+
+def ensure_venv() -> None:
+    if venv_python().exists():
+        return
+    say(f"creating virtual environment {VENV}")
+    try:
+        venv.create(VENV, with_pip=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        shutil.rmtree(VENV, ignore_errors=True)
+        if is_root() and has_apt():
+            minor = f"python3.{sys.version_info.minor}-venv"
+            if apt_install(["python3-venv", minor]) or apt_install(["python3-venv"]):
+                venv.create(VENV, with_pip=True)
+                return
+        fail(f"cannot create a virtual environment ({exc}); install python3-venv")
+
+
+def ensure_project() -> None:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    state = read_state()
+    if state.get("pyproject") == digest and (VENV / "bin/kioskguard").exists():
+        say("project already installed (pyproject.toml unchanged)")
+        return
+    say("installing kioskguard and its dependencies into .venv")
+    pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    completed = subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=False)
+    if completed.returncode != 0:
+        fail("pip could not install the project (see the messages above)")
+    write_state(pyproject=digest)
+
+
+def headless_works(browser: Browser) -> str | None:
+    """Return None when the browser renders a page headless, else the reason it does not."""
+    with tempfile.TemporaryDirectory(prefix="kioskguard-bootstrap-") as profile:
+        command = [
+            str(browser.path),
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            *QUIET_ARGS,
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            "data:text/html,<p>kioskguard-ok</p>",
+        ]
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+    if "kioskguard-ok" in completed.stdout:
+        return None
+    return f"exit {completed.returncode}: {completed.stderr.strip()[-300:]}"
+
+
+def choose_browser() -> tuple[Browser, str] | None:
+    configured = os.environ.get("KIOSKGUARD_BROWSER")
+    for candidate in candidates(configured):
+        if not candidate.path.exists():
+            continue
+        try:
+            version = probe_version(candidate.path)
+        except OSError as exc:
+            say(f"skipping {candidate.kind} {candidate.path}: {exc}")
+            continue
+        problem = headless_works(candidate)
+        if problem:
+            say(f"skipping {candidate.kind} {candidate.path}: cannot render headless ({problem})")
+            continue
+        reason = {
+            "configured": "KIOSKGUARD_BROWSER names it",
+            "playwright": "Playwright's bundled Chromium is present",
+            "chrome": "Google Chrome is installed",
+            "msedge": "Microsoft Edge is installed",
+            "chromium": "a system Chromium is installed",
+        }[candidate.kind]
+        return Browser(candidate.kind, candidate.path, version), reason
+    return None
+
+
+def ensure_browser() -> None:
+    state = read_state()
+    recorded = state.get("browser")
+    if recorded and Path(recorded["path"]).exists() and not os.environ.get("KIOSKGUARD_BROWSER"):
+        say(f"browser: {recorded['kind']} {recorded['path']} ({recorded['why']})")
+        return
+    chosen = choose_browser()
+    if chosen is None and is_root() and has_apt():
+        say("no working Chromium-family browser; installing Debian's chromium")
+        apt_install(DEBIAN_BROWSER_PACKAGES)
+        chosen = choose_browser()
+        if chosen:
+            chosen = (chosen[0], "installed Debian's chromium (nothing usable was present)")
+    if chosen is None:
+        say("trying Playwright's own download: playwright install chromium")
+        subprocess.run([str(venv_python()), "-m", "playwright", "install", "chromium"], check=False)
+        chosen = choose_browser()
+        if chosen:
+            chosen = (chosen[0], "downloaded Playwright's Chromium (nothing usable was present)")
+    if chosen is None:
+        tried = "\n  ".join(f"{c.kind}: {c.path}" for c in candidates(None))
+        fail(
+            "no Chromium-family browser works on this machine. Tried:\n  "
+            + tried
+            + "\nInstall Chrome, Edge or Chromium, or set KIOSKGUARD_BROWSER to an executable."
+        )
+    browser, why = chosen  # type: ignore[misc]
+    write_state(browser={"kind": browser.kind, "path": str(browser.path), "why": why})
+    say(f"browser: {browser.kind} {browser.path} [{browser.version}] ({why})")
+
+
+def ensure_display_tools() -> None:
+    if sys.platform != "linux":
+        return
+    missing = [name for name in ("Xvfb", "xdotool") if shutil.which(name) is None]
+    if not missing:
+        say("Xvfb and xdotool present (headed browser and idle tests)")
+        return
+    if is_root() and has_apt() and apt_install(DEBIAN_DISPLAY_PACKAGES):
+        say("installed xvfb and xdotool")
+        return
+    say(f"WARNING: {', '.join(missing)} missing; headed-browser and X11 idle tests will fail")
+
+
+def read_state() -> dict[str, object]:
+    try:
+        return dict(json.loads(STATE.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_state(**changes: object) -> None:
+    state = read_state()
+    state.update(changes)
+    STATE.write_text(json.dumps(state, indent=2) + "\n")
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        fail(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
+    ensure_venv()
+    ensure_project()
+    ensure_browser()
+    ensure_display_tools()
+    say("ready")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
