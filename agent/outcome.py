@@ -1,0 +1,101 @@
+"""The typed vocabulary every layer shares: triggers, page states, probe results, outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Trigger(StrEnum):
+    """Why a check or logout ran."""
+
+    MANUAL = "manual"
+    IDLE = "idle"
+    CLOSING_TIME = "closing_time"
+    BROWSER_CLOSED = "browser_closed"
+    SHUTDOWN = "shutdown"
+    SLEEP = "sleep"
+    LOCK = "lock"
+    SIGNAL = "signal"
+    RECOVERY = "recovery"
+    SCHEDULE = "schedule"
+
+
+class PageState(StrEnum):
+    """What the client's page shows, as the agent reads it."""
+
+    QR = "qr"
+    LOADING = "loading"
+    CHATS = "chats"
+    ANOTHER_SESSION = "another_session"
+    CONFLICT = "conflict"
+    OFFLINE = "offline"
+    LOGGED_OUT = "logged_out"
+    UNKNOWN = "unknown"
+
+
+class Linked(StrEnum):
+    """What the offline probe concluded from the profile's stored keys."""
+
+    LINKED = "linked"
+    NOT_LINKED = "not_linked"
+    UNKNOWN = "unknown"
+
+
+class Result(StrEnum):
+    """The end of one logout attempt, and the CLI exit code it maps to."""
+
+    LOGGED_OUT = "logged_out"  # verified: QR back and session keys gone (exit 0)
+    NOTHING_TO_DO = "nothing_to_do"  # no session was linked (exit 0)
+    LOCAL_ONLY = "local_only"  # fallback wiped local data; device may still be listed (exit 3)
+    FAILED = "failed"  # nothing verified (exit 1)
+
+    @property
+    def exit_code(self) -> int:
+        return {"logged_out": 0, "nothing_to_do": 0, "local_only": 3, "failed": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The offline probe's reading of one browser profile for one origin."""
+
+    profile: str
+    origin: str
+    linked: Linked
+    account: str | None = None  # masked, e.g. 49151*****67
+    keys: tuple[str, ...] = ()  # session keys found (names only)
+    legacy_keys: tuple[str, ...] = ()  # pre-2022 keys found
+    detail: str = ""  # why UNKNOWN, or what was read
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["linked"] = self.linked.value
+        data["keys"] = list(self.keys)
+        data["legacy_keys"] = list(self.legacy_keys)
+        return data
+
+
+@dataclass
+class Outcome:
+    """One logout attempt, as the audit log and the CLI report it."""
+
+    profile: str
+    trigger: Trigger
+    result: Result = Result.FAILED
+    path: str = ""  # warm (attached), cold (launched headless), none
+    state_before: PageState | Linked = PageState.UNKNOWN
+    action: str = "none"  # none, in_page_logout, fallback_clear
+    verified: bool = False
+    fallback_used: bool = False
+    device_unlinked: bool | None = None  # None: the agent cannot see the phone's list
+    duration_ms: int = 0
+    attempts: int = 0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("trigger", "result", "state_before"):
+            data[key] = getattr(self, key).value
+        return data
