@@ -6,7 +6,8 @@
     +-- ProfileBusy          the profile is held by a browser the agent cannot attach to
     +-- ProbeError           the offline probe could not read a profile
     +-- DriverError          the browser failed under automation (foreign errors wrapped here)
-        +-- DeadlineExceeded an operation did not finish inside its deadline
+    |   +-- DeadlineExceeded an operation did not finish inside its deadline
+    +-- PlatformUnavailable  an OS facility (idle source, logind, X11, ...) cannot be used here
 
 Foreign exceptions (Playwright, OS, D-Bus) are converted at the seam that calls them:
 ``raise DriverError("...") from exc``.
@@ -46,3 +47,7 @@ class DriverError(KioskguardError):
 
 class DeadlineExceeded(DriverError):
     default_message = "the operation did not finish inside its deadline"
+
+
+class PlatformUnavailable(KioskguardError):
+    default_message = "the operating-system facility is not available"
