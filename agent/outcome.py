@@ -17,6 +17,7 @@ class Trigger(StrEnum):
     SHUTDOWN = "shutdown"
     SLEEP = "sleep"
     LOCK = "lock"
+    LOGOFF = "logoff"
     SIGNAL = "signal"
     RECOVERY = "recovery"
     SCHEDULE = "schedule"
