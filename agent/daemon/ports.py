@@ -1,0 +1,99 @@
+"""The seams of the daemon: what it needs from the session layer, the OS and time.
+
+Real implementations: agent/session/service.py (SessionAgent), agent/platform/ (idle sources,
+OS events), agent/daemon/clock.py (SystemClock). Fakes for tests: agent/daemon/fakes.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from agent.outcome import Outcome, ProbeResult, Trigger
+from agent.settings import ProfileSettings
+
+
+class WarningResult(StrEnum):
+    """How an in-page countdown before a logout ended."""
+
+    COMPLETED = "completed"  # the countdown ran out: go ahead
+    CANCELLED = "cancelled"  # the user touched the page: do not log out
+    UNAVAILABLE = "unavailable"  # no client tab to show it in
+
+
+@runtime_checkable
+class SessionAgent(Protocol):
+    """The session layer, as the daemon drives it. Methods raise KioskguardError subclasses."""
+
+    async def probe(self, profile: ProfileSettings) -> ProbeResult:
+        """Return whether the profile holds a linked session (offline, cheap)."""
+        ...
+
+    async def logout(
+        self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
+    ) -> Outcome:
+        """Log the profile out and verify it, finishing inside deadline_s; return the outcome."""
+        ...
+
+    async def browser_running(self, profile: ProfileSettings) -> bool:
+        """Return True while a browser holds the profile."""
+        ...
+
+    async def show_warning(self, profile: ProfileSettings, seconds: int) -> WarningResult:
+        """Show a countdown banner in the client's tab; return when it ends or is cancelled."""
+        ...
+
+    async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
+        """Return seconds since the last input in the profile's pages, None when unknown."""
+        ...
+
+
+@runtime_checkable
+class IdleSource(Protocol):
+    """Seconds since the user's last input (same shape as agent.platform.base.IdleSource)."""
+
+    name: str
+
+    async def idle_seconds(self) -> float | None:
+        """Return seconds since the last input, or None when unknown right now."""
+        ...
+
+
+class Clock(Protocol):
+    """Time, injected so that logic never reads the real clock."""
+
+    def now(self) -> datetime:
+        """Return the aware current time in the configured time zone."""
+        ...
+
+    def monotonic(self) -> float:
+        """Return seconds from an arbitrary origin that never goes backwards."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait for seconds."""
+        ...
+
+
+class TriggerSource(Protocol):
+    """A stream of events that call for a logout (logind shutdown, sleep, lock, logoff ...).
+
+    The daemon finishes handling each trigger before it asks for the next one, so a source
+    holding a delay inhibitor releases it when its iterator resumes.
+    """
+
+    name: str
+
+    def events(self) -> AsyncIterator[Trigger]:
+        """Return an iterator yielding each trigger as it arrives, until the source closes."""
+        ...
+
+
+class Notifier(Protocol):
+    """A desktop notification (the platform layer provides one; the default only logs)."""
+
+    async def notify(self, title: str, body: str) -> None:
+        """Show a short notification to the person at the computer."""
+        ...
