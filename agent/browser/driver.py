@@ -1,0 +1,298 @@
+"""The Playwright driver: the only module of kioskguard that imports playwright.
+
+Two ways in:
+- warm: attach over CDP to the running managed browser (loopback only unless allowed), find the
+  client's tab by origin (open one if none), act, then disconnect: the visitor's browser and
+  their other tabs are never closed.
+- cold: launch the profile headless as a persistent context, act, close after verification.
+
+Every Playwright error is converted here into agent.errors.DriverError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from loguru import logger
+from playwright.async_api import Browser as PlaywrightBrowser
+from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from agent.browser.discovery import QUIET_ARGS, Browser
+from agent.errors import ConfigError, DriverError
+from agent.probe.origin import origin_of
+
+# Flags Playwright adds to every launch that change how a profile stores secrets: the managed
+# browser is started with them too, so both ways in read the same cookies and keys.
+PROFILE_COMPATIBLE_ARGS = ("--password-store=basic", "--use-mock-keychain")
+CLEANUP_TIMEOUT_S = 5.0
+
+
+def is_loopback_endpoint(endpoint: str) -> bool:
+    """Return True when a CDP endpoint URL points at this machine's loopback interface."""
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class NetworkLog:
+    """What the client's page exchanged with its own origin, stamped with monotonic time."""
+
+    origin: str
+    answered: list[float] = field(default_factory=list)
+    failed: list[float] = field(default_factory=list)
+    navigations: list[float] = field(default_factory=list)
+
+    def unlink_seen(self, since: float, until: float) -> bool | None:
+        """Given the confirm click and the QR time, say whether the unpair reached the server.
+
+        The window ends at the first main-frame navigation after the click (the client
+        reloads once its unpair finished or timed out). True: the origin answered and
+        nothing failed; False: a request to the origin failed or was aborted; None: no traffic.
+        """
+        navigations = [moment for moment in self.navigations if moment >= since]
+        end = min([until, *navigations])
+        if any(since <= moment <= end for moment in self.failed):
+            return False
+        if any(since <= moment <= end for moment in self.answered):
+            return True
+        return None
+
+
+class Tab:
+    """The client's tab, with the few operations the session layer needs."""
+
+    def __init__(self, page: Page, origin: str) -> None:
+        self._page = page
+        self.origin = origin
+        self.network = NetworkLog(origin)
+        page.on("response", self._on_response)
+        page.on("requestfailed", self._on_failed)
+        page.on("framenavigated", self._on_navigated)
+        page.on("websocket", self._on_websocket)
+
+    def _mine(self, url: str) -> bool:
+        try:
+            return origin_of(url.replace("ws://", "http://").replace("wss://", "https://")) == (
+                self.origin
+            )
+        except ConfigError:
+            return False
+
+    def _on_response(self, response: Any) -> None:
+        if self._mine(response.url) and not response.request.is_navigation_request():
+            target = self.network.answered if response.status < 500 else self.network.failed
+            target.append(time.monotonic())
+
+    def _on_failed(self, request: Any) -> None:
+        if self._mine(request.url) and not request.is_navigation_request():
+            self.network.failed.append(time.monotonic())
+
+    def _on_navigated(self, frame: Any) -> None:
+        if frame == self._page.main_frame:
+            self.network.navigations.append(time.monotonic())
+
+    def _on_websocket(self, websocket: Any) -> None:
+        if self._mine(websocket.url):
+            websocket.on("framereceived", lambda _: self.network.answered.append(time.monotonic()))
+
+    @property
+    def url(self) -> str:
+        return self._page.url
+
+    async def evaluate(self, script: str, argument: Any = None) -> Any:
+        """Run a script in the page and return its JSON-able result."""
+        try:
+            return await self._page.evaluate(script, argument)
+        except PlaywrightError as exc:
+            raise DriverError(f"script failed in {self._page.url}: {exc.message}") from exc
+
+    async def click(self, selector: str, timeout_s: float) -> None:
+        """Click the element with real input events. Raise DriverError if it cannot be clicked."""
+        try:
+            await self._page.locator(selector).first.click(timeout=max(timeout_s, 0.05) * 1000)
+        except PlaywrightError as exc:
+            raise DriverError(f"could not click {selector}: {exc.message.splitlines()[0]}") from exc
+
+    async def goto(self, url: str, timeout_s: float) -> None:
+        try:
+            await self._page.goto(url, timeout=max(timeout_s, 0.1) * 1000, wait_until="commit")
+        except PlaywrightError as exc:
+            raise DriverError(f"could not open {url}: {exc.message.splitlines()[0]}") from exc
+
+    async def local_storage(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """Return the page's localStorage values for the given keys (None where absent)."""
+        script = "(keys) => Object.fromEntries(keys.map((k) => [k, localStorage.getItem(k)]))"
+        values: dict[str, str | None] = await self.evaluate(script, list(keys))
+        return values
+
+    async def clear_origin_data(self, storage_types: Sequence[str]) -> None:
+        """Wipe the client's origin only, through CDP Storage.clearDataForOrigin on this page."""
+        try:
+            session = await self._page.context.new_cdp_session(self._page)
+            try:
+                await session.send(
+                    "Storage.clearDataForOrigin",
+                    {"origin": self.origin, "storageTypes": ",".join(storage_types)},
+                )
+            finally:
+                await session.detach()
+        except PlaywrightError as exc:
+            raise DriverError(f"clearDataForOrigin failed: {exc.message}") from exc
+
+    async def screenshot(self, path: Path) -> None:
+        try:
+            await self._page.screenshot(path=str(path))
+        except PlaywrightError as exc:
+            raise DriverError(f"screenshot failed: {exc.message}") from exc
+
+
+class Session:
+    """A browser opened for one profile, and how to let go of it."""
+
+    def __init__(
+        self,
+        path: str,
+        tab: Tab,
+        context: BrowserContext,
+        browser: PlaywrightBrowser | None,
+        opened_tab: bool,
+    ) -> None:
+        self.path = path
+        self.tab = tab
+        self._context = context
+        self._browser = browser
+        self._opened_tab = opened_tab
+
+    async def close(self) -> None:
+        """Cold: close the profile's browser. Warm: close only a tab we opened, then disconnect."""
+        if self.path == "cold":
+            await _bounded("context.close", self._context.close())
+            return
+        if self._opened_tab:
+            await _bounded("page.close", self.tab._page.close())
+        if self._browser is not None:
+            await _bounded("disconnect", self._browser.close())
+
+
+async def _bounded(what: str, awaitable: Any) -> None:
+    try:
+        await asyncio.wait_for(awaitable, CLEANUP_TIMEOUT_S)
+    except (TimeoutError, PlaywrightError) as exc:
+        logger.warning("cleanup step {} did not finish cleanly: {}", what, exc)
+
+
+class Driver:
+    """Owns the Playwright instance; opens warm and cold sessions."""
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._manager: Any = None
+
+    async def start(self) -> Driver:
+        if self._playwright is None:
+            self._manager = async_playwright()
+            self._playwright = await self._manager.start()
+        return self
+
+    async def stop(self) -> None:
+        if self._manager is not None:
+            await _bounded("playwright.stop", self._manager.__aexit__(None, None, None))
+            self._manager = self._playwright = None
+
+    async def __aenter__(self) -> Driver:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def playwright(self) -> Playwright:
+        if self._playwright is None:
+            raise DriverError("the driver is not started")
+        return self._playwright
+
+    async def attach(
+        self, endpoint: str, client_url: str, timeout_s: float, allow_remote: bool = False
+    ) -> Session:
+        """Attach to a running browser over CDP and return a warm session on the client's tab.
+
+        Raise DriverError if the endpoint is not loopback (unless allowed) or does not answer.
+        """
+        if not allow_remote and not is_loopback_endpoint(endpoint):
+            raise DriverError(
+                f"refusing CDP endpoint {endpoint}: not loopback (set browser.allow_remote_cdp)"
+            )
+        origin = origin_of(client_url)
+        try:
+            browser = await self.playwright.chromium.connect_over_cdp(
+                endpoint, timeout=max(timeout_s, 0.1) * 1000
+            )
+        except PlaywrightError as exc:
+            raise DriverError(f"cannot attach to {endpoint}: {exc.message}") from exc
+        try:
+            context = browser.contexts[0] if browser.contexts else await browser.new_context()
+            page = next(
+                (candidate for candidate in context.pages if _same_origin(candidate.url, origin)),
+                None,
+            )
+            opened = page is None
+            if page is None:
+                page = await context.new_page()
+            tab = Tab(page, origin)
+            if opened:
+                await tab.goto(client_url, timeout_s)
+        except (PlaywrightError, DriverError) as exc:
+            await _bounded("disconnect", browser.close())
+            raise DriverError(f"attached to {endpoint} but cannot use it: {exc}") from exc
+        return Session("warm", tab, context, browser, opened)
+
+    async def launch(
+        self,
+        user_data_dir: Path,
+        client_url: str,
+        executable: Browser,
+        timeout_s: float,
+        headless: bool = True,
+    ) -> Session:
+        """Launch the profile as a persistent context and return a cold session on the client."""
+        origin = origin_of(client_url)
+        try:
+            context = await self.playwright.chromium.launch_persistent_context(
+                str(user_data_dir),
+                executable_path=str(executable.path),
+                headless=headless,
+                args=list(QUIET_ARGS),
+                timeout=max(timeout_s, 0.1) * 1000,
+            )
+        except PlaywrightError as exc:
+            raise DriverError(f"cannot launch profile {user_data_dir}: {exc.message}") from exc
+        try:
+            page = context.pages[0] if context.pages else await context.new_page()
+            tab = Tab(page, origin)
+            await tab.goto(client_url, timeout_s)
+        except (PlaywrightError, DriverError) as exc:
+            await _bounded("context.close", context.close())
+            raise DriverError(
+                f"launched {user_data_dir} but cannot open the client: {exc}"
+            ) from exc
+        return Session("cold", tab, context, None, opened_tab=False)
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    try:
+        return origin_of(url) == origin
+    except ConfigError:
+        return False

@@ -1,0 +1,63 @@
+"""``kioskguard logout``: log a profile out of the client, verify, and report.
+
+Exit codes: 0 verified logged out (or nothing to log out), 1 failed, 2 bad input,
+3 local-only fallback (the device may still be listed on the phone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from agent.audit import audit
+from agent.commands.common import add_profile_options, emit, resolve
+from agent.errors import ConfigError
+from agent.outcome import Outcome, Result, Trigger
+from agent.session.service import LOCAL_ONLY_NOTE, SessionService
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_profile_options(parser)
+    parser.add_argument(
+        "--deadline", type=float, help="seconds the whole logout may take (default: from config)"
+    )
+
+
+def describe(outcome: Outcome) -> str:
+    """Return the human-readable report of one outcome."""
+    lines = [
+        f"profile: {outcome.profile}",
+        f"result: {outcome.result.value} (path {outcome.path or '-'},"
+        f" before {outcome.state_before}, {outcome.duration_ms} ms)",
+    ]
+    if outcome.result is Result.LOGGED_OUT:
+        unlink = (
+            "unpair answered by the server"
+            if outcome.device_unlinked
+            else "unpair not observable from the page"
+        )
+        lines.append(f"verified: QR screen back, session keys gone; {unlink}")
+    if outcome.result is Result.LOCAL_ONLY:
+        lines.append(LOCAL_ONLY_NOTE)
+    if outcome.error:
+        lines.append(f"error: {outcome.error}")
+    return "\n".join(lines)
+
+
+async def _logout(service: SessionService, *args: object) -> Outcome:
+    try:
+        return await service.logout(*args)  # type: ignore[arg-type]
+    finally:
+        await service.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, profile = resolve(args)
+    deadline = args.deadline if args.deadline is not None else settings.logout.deadline_s
+    if deadline <= 0:
+        raise ConfigError(f"--deadline {deadline}: must be a positive number of seconds")
+    service = SessionService(settings)
+    outcome = asyncio.run(_logout(service, profile, Trigger.MANUAL, deadline))
+    audit(outcome)
+    emit(outcome.to_dict(), args.json, describe(outcome))
+    return outcome.result.exit_code

@@ -1,0 +1,112 @@
+"""Read the client's page: which screen it shows and which controls the agent can use.
+
+The reading happens in one script (inspect.js) that works from ids, roles, icons and structure,
+using the locale tables only to choose among candidates, so an unknown language still resolves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol
+
+from agent.outcome import PageState
+from agent.session.labels import LABELS
+
+
+class PageLike(Protocol):
+    """What the session layer needs of a tab (agent.browser.driver.Tab implements it)."""
+
+    origin: str
+
+    @property
+    def url(self) -> str: ...
+
+    async def evaluate(self, script: str, argument: Any = None) -> Any: ...
+
+    async def click(self, selector: str, timeout_s: float) -> None: ...
+
+    async def goto(self, url: str, timeout_s: float) -> None: ...
+
+    async def local_storage(self, keys: Any) -> dict[str, str | None]: ...
+
+
+@dataclass
+class Memory:
+    """What the agent remembers between readings of one logout."""
+
+    logout_text: str | None = None  # the words of the logout item clicked, in any language
+    expect_confirm: bool = False
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """One reading of the page."""
+
+    state: PageState
+    url: str = ""
+    language: str | None = None
+    dialog_kind: str | None = None  # "confirm" or "modal"
+    confirm: str | None = None  # selectors of marked controls
+    dismiss: str | None = None
+    menu_open: bool = False
+    logout_item: str | None = None
+    logout_text: str | None = None
+    logout_how: str = ""
+    opener: str | None = None
+    opener_how: str = ""
+    use_here: str | None = None
+    conflict_logout: str | None = None
+    banner_close: str | None = None
+    evidence: tuple[str, ...] = field(default_factory=tuple)
+
+
+@cache
+def inspect_script() -> str:
+    return resources.files("agent.session").joinpath("inspect.js").read_text(encoding="utf-8")
+
+
+def _selector(name: str | None) -> str | None:
+    return f'[data-kioskguard="{name}"]' if name else None
+
+
+def parse_inspection(raw: dict[str, Any]) -> Inspection:
+    """Given the script's raw result, return an Inspection. Unknown states read as UNKNOWN."""
+    try:
+        state = PageState(raw.get("state", "unknown"))
+    except ValueError:
+        state = PageState.UNKNOWN
+    dialog = raw.get("dialog") or {}
+    item = raw.get("logout_item") or {}
+    opener = raw.get("opener") or {}
+    return Inspection(
+        state=state,
+        url=str(raw.get("url", "")),
+        language=raw.get("lang"),
+        dialog_kind=dialog.get("kind"),
+        confirm=_selector(dialog.get("confirm")),
+        dismiss=_selector(dialog.get("dismiss")),
+        menu_open=bool(raw.get("menu_open")),
+        logout_item=_selector(item.get("target")),
+        logout_text=item.get("text") or None,
+        logout_how=str(item.get("how", "")),
+        opener=_selector(opener.get("target")),
+        opener_how=str(opener.get("how", "")),
+        use_here=_selector(raw.get("use_here")),
+        conflict_logout=_selector(raw.get("conflict_logout")),
+        banner_close=_selector(raw.get("banner_close")),
+        evidence=tuple(raw.get("evidence", ())),
+    )
+
+
+async def inspect(tab: PageLike, memory: Memory | None = None) -> Inspection:
+    """Read the page once. Raise agent.errors.DriverError if the page cannot run scripts."""
+    memory = memory or Memory()
+    argument = {
+        "labels": {concept: list(words) for concept, words in LABELS.items()},
+        "logoutText": memory.logout_text,
+        "expectConfirm": memory.expect_confirm,
+    }
+    raw = await tab.evaluate(inspect_script(), argument)
+    return parse_inspection(raw if isinstance(raw, dict) else {})

@@ -1,0 +1,233 @@
+"""The session layer as the daemon and the CLI use it: probe, log out (warm or cold), verify.
+
+Choosing the way in, per profile:
+- a live lock and a DevTools port that answers -> warm: attach to the visitor's browser;
+- a live lock without a usable port, or a foreign lock -> "profile busy", never launched;
+- a stale lock -> removed, then cold; no lock -> cold (launch headless, act, close after
+  verification), skipped entirely when the offline probe says nothing is stored.
+When the in-page path cannot finish, the fallback clears the client's origin only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from loguru import logger
+
+from agent.browser.discovery import Browser, find_browser
+from agent.browser.driver import Driver, Session
+from agent.browser.locks import LockState, read_lock, remove_stale_lock
+from agent.browser.managed import running_endpoint
+from agent.daemon.ports import WarningResult
+from agent.errors import DriverError, KioskguardError, ProfileBusy
+from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
+from agent.probe.probe import probe_user_data_dir
+from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
+from agent.session.warning import input_idle_seconds, show_countdown
+from agent.settings import ProfileSettings, Settings
+
+FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
+LOCAL_ONLY_NOTE = "local only: the device may still be listed on the phone; log it out there"
+
+
+def combine(results: list[ProbeResult], profile: str, origin: str) -> ProbeResult:
+    """Given the probes of a user data dir's profiles, return one verdict for the whole dir."""
+    for wanted in (Linked.LINKED, Linked.UNKNOWN):
+        for result in results:
+            if result.linked is wanted:
+                return result
+    return (
+        results[0] if results else ProbeResult(profile, origin, Linked.NOT_LINKED, detail="empty")
+    )
+
+
+class SessionService:
+    """Implements agent.daemon.ports.SessionAgent with a real browser."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        driver: Driver | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.driver = driver or Driver()
+        self.clock = clock
+        self._browser: Browser | None = None
+
+    def client_url(self, profile: ProfileSettings) -> str:
+        return profile.url or self.settings.general.client_url
+
+    def executable(self) -> Browser:
+        if self._browser is None:
+            configured = self.settings.browser.executable
+            self._browser = find_browser(str(configured) if configured else None)
+        return self._browser
+
+    async def probe(self, profile: ProfileSettings) -> ProbeResult:
+        """Return the offline verdict for the profile's user data dir (no browser involved)."""
+        url = self.client_url(profile)
+        results = probe_user_data_dir(profile.user_data_dir, url)
+        return combine(results, str(profile.user_data_dir), url)
+
+    async def browser_running(self, profile: ProfileSettings) -> bool:
+        return read_lock(profile.user_data_dir).state is LockState.LIVE
+
+    async def open_session(self, profile: ProfileSettings, timeout_s: float) -> Session:
+        """Return a warm or cold session on the client. Raise ProfileBusy or DriverError."""
+        user_data_dir = profile.user_data_dir
+        lock = read_lock(user_data_dir)
+        url = self.client_url(profile)
+        if lock.state is LockState.FOREIGN:
+            raise ProfileBusy(
+                f"profile {user_data_dir} is locked by another computer: {lock.detail}"
+            )
+        if lock.state is LockState.LIVE:
+            endpoint = running_endpoint(user_data_dir)
+            if endpoint is None:
+                raise ProfileBusy(
+                    f"profile {user_data_dir} is open in a browser without a debugging port"
+                )
+            await self.driver.start()
+            return await self.driver.attach(
+                endpoint, url, timeout_s, allow_remote=self.settings.browser.allow_remote_cdp
+            )
+        if lock.state is LockState.STALE:
+            logger.info("removing stale lock of {} ({})", user_data_dir, lock.detail)
+            remove_stale_lock(user_data_dir)
+        await self.driver.start()
+        return await self.driver.launch(
+            user_data_dir,
+            url,
+            self.executable(),
+            timeout_s,
+            headless=self.settings.browser.headless_cold,
+        )
+
+    async def logout(
+        self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
+    ) -> Outcome:
+        """Log the profile out inside deadline_s and return the verified (or not) outcome."""
+        started = self.clock()
+        deadline = started + deadline_s
+        outcome = Outcome(profile=str(profile.user_data_dir), trigger=trigger)
+        try:
+            await self._logout(profile, outcome, deadline)
+        except KioskguardError as exc:
+            outcome.result, outcome.error = Result.FAILED, str(exc)
+        outcome.duration_ms = round((self.clock() - started) * 1000)
+        return outcome
+
+    async def _logout(self, profile: ProfileSettings, outcome: Outcome, deadline: float) -> None:
+        lock = read_lock(profile.user_data_dir)
+        if lock.state in (LockState.NONE, LockState.STALE):
+            probe = await self.probe(profile)
+            outcome.state_before = probe.linked
+            if probe.linked is Linked.NOT_LINKED:
+                outcome.result, outcome.path, outcome.verified = (
+                    Result.NOTHING_TO_DO,
+                    "offline",
+                    True,
+                )
+                return
+        # Keep a slice of the deadline for the fallback and for closing the browser.
+        reserve = min(1.5, (deadline - self.clock()) * 0.25)
+        session = await self.open_session(profile, timeout_s=max(deadline - self.clock(), 0.5))
+        outcome.path = session.path
+        try:
+            report = await log_out_in_page(
+                session.tab, self.client_url(profile), deadline - reserve
+            )
+            self._record(outcome, report)
+            if (
+                outcome.result is not Result.LOGGED_OUT
+                and outcome.result is not Result.NOTHING_TO_DO
+            ):
+                await self._fallback(session, outcome)
+        finally:
+            await session.close()
+
+    def _record(self, outcome: Outcome, report: LogoutReport) -> None:
+        if report.state_before.value != "unknown" or outcome.state_before == "unknown":
+            outcome.state_before = report.state_before
+        outcome.attempts = report.attempts
+        outcome.verified = report.verified
+        outcome.device_unlinked = report.device_unlinked
+        outcome.error = report.error
+        outcome.notes.extend(report.steps)
+        if report.nothing_to_do:
+            outcome.result = Result.NOTHING_TO_DO
+        elif report.verified and report.device_unlinked is not False:
+            outcome.action, outcome.result = "in_page_logout", Result.LOGGED_OUT
+        elif report.verified:
+            outcome.action = "in_page_logout"
+            outcome.result = Result.LOCAL_ONLY
+            outcome.error = "the client could not reach its server to unlink the device"
+        elif report.keys_left:
+            outcome.error = f"QR shown but session keys remain: {', '.join(report.keys_left)}"
+
+    async def _fallback(self, session: Session, outcome: Outcome) -> None:
+        if not self.settings.logout.fallback_clear:
+            outcome.result = Result.FAILED
+            return
+        try:
+            await session.tab.clear_origin_data(FALLBACK_STORAGE)
+            left = await stored_keys(session.tab)
+        except DriverError as exc:
+            outcome.result = Result.FAILED
+            outcome.error = f"{outcome.error or 'logout failed'}; fallback failed too: {exc}"
+            return
+        outcome.fallback_used = True
+        if left:
+            outcome.result = Result.FAILED
+            outcome.error = f"fallback ran but keys remain: {', '.join(left)}"
+            return
+        if outcome.action == "none":
+            outcome.action = "fallback_clear"
+        outcome.result = Result.LOCAL_ONLY
+        outcome.notes.append(LOCAL_ONLY_NOTE)
+
+    async def show_warning(self, profile: ProfileSettings, seconds: int) -> WarningResult:
+        """Show the countdown in the visitor's browser; return completed/cancelled/unavailable."""
+        endpoint = running_endpoint(profile.user_data_dir)
+        if endpoint is None:
+            return WarningResult.UNAVAILABLE
+        await self.driver.start()
+        try:
+            session = await self.driver.attach(endpoint, self.client_url(profile), 5.0)
+        except DriverError:
+            return WarningResult.UNAVAILABLE
+        try:
+            return WarningResult(await show_countdown(session.tab, seconds))
+        finally:
+            await session.close()
+
+    async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
+        """Return seconds since the last input in the client's tab, None if it cannot be read."""
+        endpoint = running_endpoint(profile.user_data_dir, timeout_s=0.5)
+        if endpoint is None:
+            return None
+        await self.driver.start()
+        try:
+            session = await self.driver.attach(endpoint, self.client_url(profile), 5.0)
+        except DriverError:
+            return None
+        try:
+            return await input_idle_seconds(session.tab)
+        finally:
+            await session.close()
+
+    async def close(self) -> None:
+        await self.driver.stop()
+
+
+def default_profile(
+    settings: Settings, user_data_dir: Path | None, url: str | None
+) -> ProfileSettings:
+    """Return the profile a CLI call means: --profile, else the first configured or managed."""
+    if user_data_dir is not None:
+        return ProfileSettings(name="cli", user_data_dir=user_data_dir, url=url)
+    first = settings.effective_profiles()[0]
+    return first.model_copy(update={"url": url}) if url else first
