@@ -68,3 +68,35 @@ class CallableIdleSource:
 
     def __repr__(self) -> str:
         return f"CallableIdleSource({self.name!r})"
+
+
+def close_idle_source(source: object) -> None:
+    """Release what an idle source holds (display, bus connection), if it holds anything."""
+    close = getattr(source, "close", None)
+    if callable(close):
+        close()
+
+
+class ChainedIdleSource:
+    """Asks each source in turn; the first that can tell answers (OS source, then browser)."""
+
+    def __init__(self, sources: list[IdleSource]) -> None:
+        if not sources:
+            raise ValueError("a chain needs at least one idle source")
+        self.sources = sources
+        self.name = "+".join(source.name for source in sources)
+
+    async def idle_seconds(self) -> float | None:
+        """Return the first answer that is not None, or None if no source can tell."""
+        for source in self.sources:
+            seconds = await source.idle_seconds()
+            if seconds is not None:
+                return seconds
+        return None
+
+    def close(self) -> None:
+        for source in self.sources:
+            close_idle_source(source)
+
+    def __repr__(self) -> str:
+        return f"ChainedIdleSource({self.name!r})"

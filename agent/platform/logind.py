@@ -73,8 +73,11 @@ class Logind:
             raise
         return cls(bus, path)
 
-    def idle_source(self, monotonic: Callable[[], float] = time.monotonic) -> LogindIdleSource:
-        return LogindIdleSource(self, monotonic)
+    def idle_source(
+        self, monotonic: Callable[[], float] = time.monotonic, *, owns_connection: bool = False
+    ) -> LogindIdleSource:
+        """Return the session's idle hint as an IdleSource (closing it closes us if it owns us)."""
+        return LogindIdleSource(self, monotonic, owns_connection=owns_connection)
 
     def inhibitor(
         self,
@@ -97,9 +100,20 @@ class LogindIdleSource:
 
     name = "logind"
 
-    def __init__(self, logind: Logind, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        logind: Logind,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        owns_connection: bool = False,
+    ) -> None:
         self._logind = logind
         self._monotonic = monotonic  # CLOCK_MONOTONIC, the clock logind stamps hints with
+        self._owns_connection = owns_connection
+
+    def close(self) -> None:
+        if self._owns_connection:
+            self._logind.close()
 
     async def idle_seconds(self) -> float | None:
         """Return seconds idle per logind, 0.0 when active, None when nobody reports idle."""

@@ -1,0 +1,54 @@
+"""Adapt an OsEvent stream (and its delay inhibitor) to the daemon's TriggerSource shape.
+
+The daemon handles each trigger before it asks for the next one, so the inhibitor is released
+when the iterator resumes after SHUTDOWN or SLEEP: the logout ran while the OS waited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+
+from agent.outcome import Trigger
+from agent.platform.base import EventSource, OsEvent, ShutdownInhibitor
+
+# RESUME and UNLOCK call for no logout.
+TRIGGER_BY_EVENT: Mapping[OsEvent, Trigger] = {
+    OsEvent.SHUTDOWN: Trigger.SHUTDOWN,
+    OsEvent.SLEEP: Trigger.SLEEP,
+    OsEvent.LOCK: Trigger.LOCK,
+    OsEvent.LOGOFF: Trigger.LOGOFF,
+}
+_DELAYED = frozenset({OsEvent.SHUTDOWN, OsEvent.SLEEP})
+
+
+class OsTriggerSource:
+    """Yields a Trigger per OsEvent that calls for a logout; releases the inhibitor after it."""
+
+    def __init__(
+        self,
+        name: str,
+        source: EventSource,
+        inhibitor: ShutdownInhibitor | None = None,
+        mapping: Mapping[OsEvent, Trigger] = TRIGGER_BY_EVENT,
+    ) -> None:
+        self.name = name
+        self._source = source
+        self._inhibitor = inhibitor
+        self._mapping = mapping
+
+    async def events(self) -> AsyncGenerator[Trigger, None]:
+        """Yield triggers until the event stream ends; the inhibitor is taken first if given.
+
+        Raise PlatformUnavailable if the inhibitor cannot be taken.
+        """
+        if self._inhibitor is not None:
+            await self._inhibitor.acquire()
+        async for event in self._source.events():
+            trigger = self._mapping.get(event)
+            if trigger is None:
+                continue
+            try:
+                yield trigger
+            finally:  # also when the consumer stops mid-logout: never block the shutdown
+                if event in _DELAYED and self._inhibitor is not None:
+                    self._inhibitor.release()
