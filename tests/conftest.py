@@ -19,6 +19,7 @@ from playwright.async_api import Browser as PlaywrightBrowser
 from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 
 from agent.browser.discovery import QUIET_ARGS, Browser, find_browser
+from agent.simulator.testing import SimulatorHandle, running_simulator
 
 
 @pytest.fixture(autouse=True)
@@ -125,3 +126,17 @@ async def launch_persistent(
             await instance.close()
         except Exception:  # already closed by the test
             pass
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[SimulatorHandle]:
+    """Return the WhatsApp Web simulator shared by the session (127.0.0.1, a free port)."""
+    with running_simulator() as handle:
+        yield handle
+
+
+@pytest.fixture
+def sim(simulator: SimulatorHandle) -> SimulatorHandle:
+    """Return the shared simulator, reset: default config, clock at now, no linked devices."""
+    simulator.reset()
+    return simulator

@@ -1,0 +1,131 @@
+"""A simulator for tests, the demo and benchmarks: a server in a thread and a small client.
+
+    with running_simulator(layout="classic") as sim:
+        sim.url, sim.phone_url
+        sim.configure(drop_unpair=True); sim.devices(); sim.link(ref); sim.advance_clock(86400)
+
+Standard library only on the client side (urllib), and no Playwright import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from agent.simulator.common import DEFAULT_PHONE
+from agent.simulator.config import SimConfig
+from agent.simulator.server import create_app
+
+
+class SimulatorError(Exception):
+    """The simulator refused a request; ``status`` and ``message`` come from its answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class SimulatorHandle:
+    """The running simulator's addresses and a synchronous client for its APIs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.phone_url = url + "phone"
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """Send one request and return the decoded JSON answer. Raise SimulatorError on 4xx/5xx."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path.lstrip("/"), data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("error", exc.reason)
+            except (ValueError, AttributeError):
+                message = str(exc.reason)
+            raise SimulatorError(exc.code, message) from None
+
+    def config(self) -> dict[str, Any]:
+        return dict(self.request("GET", "api/sim/config"))
+
+    def configure(self, **fields: Any) -> dict[str, Any]:
+        """Change some config fields; return the whole config."""
+        return dict(self.request("POST", "api/sim/config", fields))
+
+    def reset(self) -> None:
+        """Config back to defaults, clock back to now, no linked devices."""
+        self.request("POST", "api/sim/reset")
+
+    def devices(self) -> list[dict[str, Any]]:
+        return list(self.request("GET", "api/phone/devices")["devices"])
+
+    def link(self, ref: str) -> dict[str, Any]:
+        """Link the page showing the QR token ``ref``; return the device record."""
+        return dict(self.request("POST", "api/phone/link", {"ref": ref}))
+
+    def logout_device(self, device_id: int) -> None:
+        self.request("POST", f"api/phone/devices/{device_id}/logout")
+
+    def logout_all(self) -> None:
+        self.request("POST", "api/phone/logout-all")
+
+    def advance_clock(self, seconds: float) -> str:
+        """Move the simulator's clock forward; return its new time (ISO 8601)."""
+        return str(self.request("POST", "api/sim/clock", {"advance_seconds": seconds})["now"])
+
+
+@contextmanager
+def running_simulator(
+    db_path: str | Path | None = None, phone: str = DEFAULT_PHONE, **config: Any
+) -> Iterator[SimulatorHandle]:
+    """Serve a simulator on 127.0.0.1 (free port) in a background thread; yield its handle.
+
+    ``config`` holds start-up config fields (the defaults that reset() returns to). Raise
+    pydantic's ValidationError if a field is unknown or invalid.
+    """
+    app = create_app(SimConfig(**config), db_path or ":memory:", phone)
+    loop = asyncio.new_event_loop()
+    started: Future[str] = Future()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        runner = web.AppRunner(app, shutdown_timeout=2)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            host, port = runner.addresses[0][:2]
+            started.set_result(f"http://{host}:{port}/")
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    def main() -> None:
+        try:
+            loop.run_until_complete(serve())
+        except BaseException as exc:
+            if not started.done():
+                started.set_exception(exc)
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=main, name="kioskguard-simulator", daemon=True)
+    thread.start()
+    try:
+        yield SimulatorHandle(started.result(timeout=30))
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=30)
