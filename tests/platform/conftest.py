@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from dbus_fakes import SESSION_PATH, USER_PATH, FakeIdleMonitor, FakeLogind
 from dbus_fast.aio import MessageBus
 
 from agent.platform.gnome import BUS_NAME as MUTTER_NAME
 from agent.platform.gnome import OBJECT_PATH as MUTTER_PATH
 from agent.platform.logind import BUS_NAME as LOGIND_NAME
 from agent.platform.logind import MANAGER_PATH
+from tests.platform.dbus_fakes import SESSION_PATH, USER_PATH, FakeIdleMonitor, FakeLogind
 
 
 @pytest.fixture(scope="session")

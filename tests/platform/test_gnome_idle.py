@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from dbus_fakes import FakeIdleMonitor
 
 from agent.errors import PlatformUnavailable
 from agent.platform.gnome import GnomeIdleSource
+from tests.platform.dbus_fakes import FakeIdleMonitor
 
 
 async def test_idle_time_is_read_from_mutter_in_seconds(

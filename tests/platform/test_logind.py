@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-from dbus_fakes import SESSION_ID, SESSION_PATH, FakeLogind
 
 from agent.errors import PlatformUnavailable
 from agent.platform.base import OsEvent
 from agent.platform.logind import Logind, LogindEventSource
+from tests.platform.dbus_fakes import SESSION_ID, SESSION_PATH, FakeLogind
 
 
 @pytest_asyncio.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from dbus_fakes import FakeIdleMonitor
 
 from agent.errors import ConfigError, PlatformUnavailable
 from agent.platform.base import CallableIdleSource, ChainedIdleSource, IdleSource, close_idle_source
 from agent.platform.select import pick_idle_source
+from tests.platform.dbus_fakes import FakeIdleMonitor
 
 
 async def page_idle() -> float | None:
