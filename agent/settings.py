@@ -348,6 +348,22 @@ class Settings(BaseSettings):
         ]
 
 
+class FileOnlySettings(Settings):
+    """Settings read from the file alone, environment ignored (what check-config validates)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Use only the values passed in."""
+        return (init_settings,)
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Given a TOML file, return its tables. Raise ConfigError if missing, unreadable, or bad."""
     try:
@@ -400,9 +416,7 @@ def load_settings(path: Path | None = None, *, use_environment: bool = True) -> 
     """
     data = read_toml(path) if path is not None else {}
     try:
-        if use_environment:
-            return Settings(**data)
-        return Settings.model_validate(data)
+        return Settings(**data) if use_environment else FileOnlySettings(**data)
     except ValidationError as exc:
         source = str(path) if path is not None else "environment"
         raise InvalidSettings(describe_errors(source, exc)) from exc

@@ -1,0 +1,64 @@
+"""`kioskguard check-config` and `kioskguard print-config`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.cli import main
+from agent.settings import load_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "kioskguard.example.toml"
+
+
+def test_check_config_lists_every_error_and_exits_2(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[idle]\ntimeout_s = 1\nbogus = true\n[logout]\nretries = 9\n")
+    assert main(["check-config", str(path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"{path}: logout.retries: 9: Input should be less than or equal to 5",
+        f"{path}: idle.timeout_s: 1: Input should be greater than or equal to 10",
+        f"{path}: idle.bogus: True: unknown key (not part of the configuration)",
+        f"{path}: 3 errors",
+    ]
+
+
+def test_check_config_accepts_a_valid_file_with_a_summary(capsys) -> None:
+    assert main(["check-config", str(EXAMPLE)]) == 0
+    assert capsys.readouterr().out.startswith(f"{EXAMPLE}: ok (profiles: front-desk;")
+
+
+def test_check_config_reports_a_syntax_error_with_its_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[idle]\n\n[events\n")
+    assert main(["check-config", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"{path}: TOML syntax error")
+    assert "line 3" in error
+
+
+def test_check_config_of_a_missing_file_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["check-config", str(tmp_path / "absent.toml")]) == 2
+    assert capsys.readouterr().err.strip() == f"{tmp_path / 'absent.toml'}: no such file"
+
+
+def test_check_config_ignores_environment_overrides(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("KIOSKGUARD_IDLE__TIMEOUT_S", "1")
+    assert main(["check-config", str(EXAMPLE)]) == 0
+
+
+def test_print_config_equals_the_committed_example(capsys) -> None:
+    assert main(["print-config"]) == 0
+    assert capsys.readouterr().out == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_the_example_configuration_is_valid() -> None:
+    settings = load_settings(EXAMPLE, use_environment=False)
+    assert settings.closing_time.times[0].time == "20:00"
+
+
+@pytest.mark.parametrize("name", ["library.toml", "hotel.toml"])
+def test_shipped_configurations_pass_check_config(name: str, capsys) -> None:
+    assert main(["check-config", str(EXAMPLE.parent / name)]) == 0
