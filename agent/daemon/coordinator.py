@@ -1,0 +1,130 @@
+"""Single-flight logouts: at most one logout per profile at a time, with a deadline.
+
+A trigger that arrives while the profile's logout runs joins it and gets the same Outcome.
+Each logout is recorded in the state file while it runs (for recovery after a crash), retried
+inside its deadline when it fails, and handed to the outcome hooks (audit log, metrics).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from loguru import logger
+
+from agent.daemon.ports import Clock, SessionAgent
+from agent.daemon.state import LogoutInProgress, StateFile
+from agent.errors import KioskguardError
+from agent.outcome import Outcome, Result, Trigger
+from agent.privacy import scrub
+from agent.settings import ProfileSettings
+
+OutcomeHook = Callable[[Outcome], None]
+
+
+class LogoutCoordinator:
+    """Runs logouts through a SessionAgent, one at a time per profile."""
+
+    def __init__(
+        self,
+        agent: SessionAgent,
+        state: StateFile,
+        clock: Clock,
+        *,
+        retries: int = 0,
+        hooks: Sequence[OutcomeHook] = (),
+    ) -> None:
+        self.agent = agent
+        self.state = state
+        self.clock = clock
+        self.retries = retries
+        self.hooks = list(hooks)
+        self._running: dict[str, asyncio.Task[Outcome]] = {}
+
+    def busy(self, profile_name: str) -> bool:
+        """Return True while the profile's logout runs."""
+        return profile_name in self._running
+
+    async def logout(
+        self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
+    ) -> Outcome:
+        """Given a profile, a trigger and a deadline, return the Outcome of its logout.
+
+        Join the logout already running for the profile, if any. The logout itself goes on
+        (shielded) when this caller is cancelled or its own deadline passes first.
+        """
+        task = self._running.get(profile.name)
+        if task is None:
+            task = asyncio.create_task(self._run(profile, trigger, deadline_s))
+            self._running[profile.name] = task
+            task.add_done_callback(lambda done: self._forget(profile.name, done))
+            return await asyncio.shield(task)  # the task enforces this deadline itself
+        logger.info("{}: {} joins the logout already running", profile.name, trigger.value)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), deadline_s)
+        except TimeoutError:
+            return Outcome(
+                profile=profile.name,
+                trigger=trigger,
+                error=f"deadline of {deadline_s:g} s passed while another logout was running",
+            )
+
+    def _forget(self, profile_name: str, task: asyncio.Task[Outcome]) -> None:
+        if self._running.get(profile_name) is task:
+            del self._running[profile_name]
+
+    async def _run(self, profile: ProfileSettings, trigger: Trigger, deadline_s: float) -> Outcome:
+        self.state.begin(LogoutInProgress(profile.name, trigger, self.clock.now()))
+        logger.info("{}: logout starts ({})", profile.name, trigger.value)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        attempts = 0
+        outcome = Outcome(profile=profile.name, trigger=trigger)
+        try:
+            async with asyncio.timeout(deadline_s):
+                while attempts <= self.retries:
+                    attempts += 1
+                    remaining = deadline_s - (loop.time() - started)
+                    outcome = await self._attempt(profile, trigger, remaining)
+                    if outcome.result is not Result.FAILED:
+                        break
+        except TimeoutError:
+            outcome = Outcome(
+                profile=profile.name,
+                trigger=trigger,
+                error=f"deadline of {deadline_s:g} s exceeded",
+            )
+        outcome.attempts = max(outcome.attempts, attempts)
+        if not outcome.duration_ms:
+            outcome.duration_ms = round((loop.time() - started) * 1000)
+        if outcome.result is not Result.FAILED:
+            self.state.finish(profile.name)
+        self._report(outcome)
+        return outcome
+
+    async def _attempt(
+        self, profile: ProfileSettings, trigger: Trigger, remaining: float
+    ) -> Outcome:
+        try:
+            return await self.agent.logout(profile, trigger, remaining)
+        except KioskguardError as exc:
+            error = scrub(str(exc))
+        except Exception as exc:  # a bug in the session layer must not stop the daemon
+            logger.opt(exception=exc).error("{}: logout raised unexpectedly", profile.name)
+            error = f"unexpected {type(exc).__name__}"
+        logger.warning("{}: logout attempt failed: {}", profile.name, error)
+        return Outcome(profile=profile.name, trigger=trigger, error=error)
+
+    def _report(self, outcome: Outcome) -> None:
+        logger.info(
+            "{}: logout {} ({}, {} ms)",
+            outcome.profile,
+            outcome.result.value,
+            outcome.trigger.value,
+            outcome.duration_ms,
+        )
+        for hook in self.hooks:
+            try:
+                hook(outcome)
+            except Exception as exc:  # reporting must never hide the logout's own result
+                logger.opt(exception=exc).error("outcome hook {!r} failed", hook)

@@ -1,0 +1,240 @@
+"""The daemon: decides WHEN to log out, and lets the session layer do it.
+
+Sources of decisions: the timetable (agent/daemon/scheduler.py: linked check, browser watch,
+closing time and its warning), the idle watch, trigger sources (OS events) and signals.
+Recovery first: a logout a crash interrupted is finished before anything else runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Sequence
+from datetime import UTC
+
+from loguru import logger
+
+from agent.daemon.coordinator import LogoutCoordinator, OutcomeHook
+from agent.daemon.idle import IdleWatch
+from agent.daemon.metrics import Metrics
+from agent.daemon.ports import Clock, IdleSource, Notifier, SessionAgent, TriggerSource
+from agent.daemon.scheduler import build_scheduler
+from agent.daemon.state import StateFile, StateFileError
+from agent.errors import KioskguardError
+from agent.outcome import Linked, Outcome, ProbeResult, Trigger
+from agent.settings import ProfileSettings, Settings
+
+_SHUTDOWN_LIKE = {Trigger.SHUTDOWN, Trigger.SLEEP, Trigger.LOGOFF, Trigger.SIGNAL}
+
+
+class Daemon:
+    """Everything `kioskguard run` does, with every side effect injected."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        agent: SessionAgent,
+        clock: Clock,
+        *,
+        idle_source: IdleSource | None = None,
+        trigger_sources: Sequence[TriggerSource] = (),
+        notifier: Notifier | None = None,
+        metrics: Metrics | None = None,
+        hooks: Sequence[OutcomeHook] = (),
+        state: StateFile | None = None,
+    ) -> None:
+        self.settings = settings
+        self.agent = agent
+        self.clock = clock
+        self.profiles = settings.effective_profiles()
+        self.trigger_sources = list(trigger_sources)
+        self.notifier = notifier
+        self.metrics = metrics
+        self.state = state or StateFile(settings.general.state_dir / "state.json")
+        all_hooks = [*hooks, *([metrics.record_outcome] if metrics else [])]
+        self.coordinator = LogoutCoordinator(
+            agent, self.state, clock, retries=settings.logout.retries, hooks=all_hooks
+        )
+        self.idle_watch: IdleWatch | None = None
+        if settings.idle.enabled and idle_source is not None:
+            self.idle_watch = IdleWatch(
+                settings.idle,
+                idle_source,
+                agent,
+                self.profiles,
+                self.coordinator.logout,
+                clock,
+                deadline_s=settings.logout.deadline_s,
+                notifier=notifier,
+            )
+        self._browser_running: dict[str, bool] = {}
+        self._stop = asyncio.Event()
+        self._stop_trigger = Trigger.SIGNAL
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def allowed(self, trigger: Trigger) -> bool:
+        """Return whether the configuration lets this trigger cause a logout."""
+        events = self.settings.events
+        return {
+            Trigger.SHUTDOWN: events.on_shutdown,
+            Trigger.SLEEP: events.on_sleep,
+            Trigger.LOCK: events.on_lock,
+            Trigger.LOGOFF: events.on_logoff,
+            Trigger.BROWSER_CLOSED: events.on_browser_closed,
+        }.get(trigger, True)
+
+    def deadline_for(self, trigger: Trigger) -> float:
+        """Return the deadline of a logout for this trigger (short when the OS is going away)."""
+        if trigger in _SHUTDOWN_LIKE:
+            return self.settings.logout.shutdown_deadline_s
+        return self.settings.logout.deadline_s
+
+    async def logout_linked(
+        self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
+    ) -> list[Outcome]:
+        """Log out every profile whose probe says LINKED or UNKNOWN (or whose logout runs).
+
+        Return the outcomes; nothing runs if the configuration disables the trigger.
+        """
+        if not self.allowed(trigger):
+            return []
+        deadline_s = self.deadline_for(trigger)
+        chosen = list(self.profiles if profiles is None else profiles)
+        probes = await asyncio.gather(*(self._probe(profile, deadline_s) for profile in chosen))
+        targets = [
+            profile
+            for profile, probe in zip(chosen, probes, strict=True)
+            if probe.linked is not Linked.NOT_LINKED or self.coordinator.busy(profile.name)
+        ]
+        return list(
+            await asyncio.gather(
+                *(self.coordinator.logout(profile, trigger, deadline_s) for profile in targets)
+            )
+        )
+
+    async def _probe(self, profile: ProfileSettings, timeout_s: float) -> ProbeResult:
+        try:
+            return await asyncio.wait_for(self.agent.probe(profile), timeout_s)
+        except (KioskguardError, TimeoutError) as exc:
+            logger.warning("{}: probe failed: {}", profile.name, exc or "timed out")
+            return ProbeResult(profile.name, profile.url or "", Linked.UNKNOWN, detail=str(exc))
+
+    # -- scheduled work --------------------------------------------------------------------
+
+    async def recover(self) -> list[Outcome]:
+        """Finish the logouts a crash interrupted (RECOVERY); return their outcomes."""
+        by_name = {profile.name: profile for profile in self.profiles}
+        try:
+            names = [record.profile for record in self.state.in_progress()]
+        except StateFileError as exc:
+            logger.warning("{}; recovering every profile to be safe", exc)
+            names = list(by_name)
+            self.state.clear()
+        outcomes = []
+        for name in names:
+            if name not in by_name:
+                logger.warning("{}: unfinished logout of a profile no longer configured", name)
+                self.state.finish(name)
+                continue
+            logger.info("{}: finishing a logout interrupted by a crash", name)
+            outcomes.append(
+                await self.coordinator.logout(
+                    by_name[name], Trigger.RECOVERY, self.settings.logout.deadline_s
+                )
+            )
+        return outcomes
+
+    async def check_linked(self) -> list[ProbeResult]:
+        """Probe every profile (offline), update the metrics, and return the results."""
+        results = [
+            await self._probe(profile, self.settings.logout.deadline_s) for profile in self.profiles
+        ]
+        linked = sum(result.linked is Linked.LINKED for result in results)
+        if self.metrics is not None:
+            self.metrics.record_check(linked, self.clock.now().timestamp())
+        logger.debug("check: {} of {} profiles linked", linked, len(results))
+        return results
+
+    async def watch_browsers(self) -> list[Outcome]:
+        """Log out profiles whose browser closed since the last look with a session linked."""
+        closed = []
+        for profile in self.profiles:
+            try:
+                running = await self.agent.browser_running(profile)
+            except KioskguardError as exc:
+                logger.warning("{}: cannot tell whether the browser runs: {}", profile.name, exc)
+                continue
+            if self._browser_running.get(profile.name) and not running:
+                logger.info("{}: the browser closed", profile.name)
+                closed.append(profile)
+            self._browser_running[profile.name] = running
+        return await self.logout_linked(Trigger.BROWSER_CLOSED, closed) if closed else []
+
+    async def closing_time(self) -> list[Outcome]:
+        """Log out every linked profile: it is closing time."""
+        return await self.logout_linked(Trigger.CLOSING_TIME)
+
+    async def closing_warning(self) -> None:
+        """Tell the visitor the session ends in warn_minutes (banner and notification)."""
+        minutes = self.settings.closing_time.warn_minutes
+        if self.notifier is not None:
+            await self.notifier.notify("Closing soon", f"WhatsApp Web logs out in {minutes} min.")
+        probes = [await self._probe(profile, 5.0) for profile in self.profiles]
+        linked = [
+            profile
+            for profile, probe in zip(self.profiles, probes, strict=True)
+            if probe.linked is Linked.LINKED
+        ]
+        await asyncio.gather(
+            *(self.agent.show_warning(profile, minutes * 60) for profile in linked),
+            return_exceptions=True,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def request_stop(self, trigger: Trigger = Trigger.SIGNAL) -> None:
+        """Ask run() to log out linked profiles and return (signal-handler safe)."""
+        self._stop_trigger = trigger
+        self._stop.set()
+
+    async def run(self) -> int:
+        """Recover, run the timetable, watchers and trigger sources until stopped; return 0."""
+        await self.recover()
+        scheduler = build_scheduler(self.settings, self.clock.now().tzinfo or UTC, self)
+        scheduler.start()
+        tasks = [asyncio.create_task(self._consume(source)) for source in self.trigger_sources]
+        if self.idle_watch is not None:
+            tasks.append(asyncio.create_task(self.idle_watch.run()))
+        logger.info("kioskguard runs: {} profile(s) guarded", len(self.profiles))
+        try:
+            await self._stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        logger.info("stopping: logging out linked profiles ({})", self._stop_trigger.value)
+        await self.logout_linked(self._stop_trigger)
+        return 0
+
+    async def _consume(self, source: TriggerSource) -> None:
+        try:
+            async for trigger in source.events():
+                logger.info("event from {}: {}", source.name, trigger.value)
+                await self.logout_linked(trigger)
+        except KioskguardError as exc:
+            logger.warning("event source {} stopped: {}", source.name, exc)
+
+
+def install_signal_handlers(daemon: Daemon) -> Callable[[], None]:
+    """Make SIGTERM and SIGINT stop the daemon gracefully; return a function undoing it."""
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, daemon.request_stop, Trigger.SIGNAL)
+
+    def remove() -> None:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(number)
+
+    return remove

@@ -1,0 +1,103 @@
+"""The daemon's timetable on APScheduler 3: periodic checks, closing time and its warning.
+
+Closing-time jobs coalesce and never expire (misfire_grace_time=None): a PC that slept through
+one or more closing times runs ONE logout when it wakes. The warning before closing time is
+dropped instead when it is more than a minute late.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from agent.settings import ClosingTimeSettings, Settings
+
+WARNING_GRACE_S = 60
+
+
+class OffsetTrigger(BaseTrigger):  # type: ignore[misc]
+    """Fires a fixed time before every fire time of another trigger (across midnight too)."""
+
+    __slots__ = ("base", "offset")
+
+    def __init__(self, base: BaseTrigger, offset: timedelta) -> None:
+        self.base = base
+        self.offset = offset
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        base_previous = previous_fire_time + self.offset if previous_fire_time else None
+        base_next = self.base.get_next_fire_time(base_previous, now + self.offset)
+        return base_next - self.offset if base_next is not None else None
+
+    def __str__(self) -> str:
+        return f"{self.offset} before {self.base}"
+
+
+def closing_trigger(settings: ClosingTimeSettings, timezone: tzinfo) -> BaseTrigger | None:
+    """Given the closing-time settings, return one trigger firing at every entry, or None."""
+    triggers = [
+        CronTrigger(day_of_week=entry.days, hour=entry.hour, minute=entry.minute, timezone=timezone)
+        for entry in settings.times
+    ]
+    if not triggers:
+        return None
+    return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
+
+
+def next_closing_time(
+    settings: ClosingTimeSettings, timezone: tzinfo, now: datetime
+) -> datetime | None:
+    """Given the settings and an aware now, return the next closing time (now included)."""
+    trigger = closing_trigger(settings, timezone)
+    fire_time: datetime | None = trigger.get_next_fire_time(None, now) if trigger else None
+    return fire_time
+
+
+class ScheduledWork(Protocol):
+    """The daemon's coroutines that the timetable runs."""
+
+    async def check_linked(self) -> Any: ...
+    async def watch_browsers(self) -> Any: ...
+    async def closing_time(self) -> Any: ...
+    async def closing_warning(self) -> Any: ...
+
+
+def build_scheduler(settings: Settings, timezone: tzinfo, work: ScheduledWork) -> AsyncIOScheduler:
+    """Given the settings, the zone and the daemon's work, return a configured scheduler."""
+    scheduler = AsyncIOScheduler(
+        timezone=timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 10},
+    )
+    check = IntervalTrigger(seconds=settings.check.probe_interval_s)
+    scheduler.add_job(work.check_linked, check, id="check")
+    if settings.events.on_browser_closed:
+        poll = IntervalTrigger(seconds=settings.check.browser_poll_s)
+        scheduler.add_job(work.watch_browsers, poll, id="browser-watch")
+    closing = closing_trigger(settings.closing_time, timezone)
+    if closing is not None:
+        scheduler.add_job(
+            work.closing_time,
+            closing,
+            id="closing-time",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+        if settings.closing_time.warn_minutes:
+            offset = timedelta(minutes=settings.closing_time.warn_minutes)
+            scheduler.add_job(
+                work.closing_warning,
+                OffsetTrigger(closing, offset),
+                id="closing-warning",
+                coalesce=True,
+                misfire_grace_time=WARNING_GRACE_S,
+            )
+    return scheduler
