@@ -6,10 +6,20 @@ on every platform. The daemon depends only on the types re-exported here.
 
 from agent.platform.base import (
     CallableIdleSource,
+    ChainedIdleSource,
     EventSource,
     IdleSource,
     OsEvent,
     ShutdownInhibitor,
+    close_idle_source,
 )
 
-__all__ = ["CallableIdleSource", "EventSource", "IdleSource", "OsEvent", "ShutdownInhibitor"]
+__all__ = [
+    "CallableIdleSource",
+    "ChainedIdleSource",
+    "EventSource",
+    "IdleSource",
+    "OsEvent",
+    "ShutdownInhibitor",
+    "close_idle_source",
+]

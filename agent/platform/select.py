@@ -41,7 +41,7 @@ async def open_source(name: str, environment: Mapping[str, str]) -> IdleSource:
     if name == "gnome":
         from agent.platform.gnome import GnomeIdleSource
 
-        address = session_bus_address(environment, os.getuid())
+        address = session_bus_address(environment, getattr(os, "getuid", lambda: 0)())
         if address is None:
             raise PlatformUnavailable("no session bus: DBUS_SESSION_BUS_ADDRESS is not set")
         return await GnomeIdleSource.connect(address)

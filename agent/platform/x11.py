@@ -1,6 +1,8 @@
 """X11 idle time from the MIT-SCREEN-SAVER extension (libXss), through ctypes.
 
 The only module that touches libX11 / libXss. Debian package: libxss1. Works under Xvfb.
+Caveat: Xlib's default I/O error handler exits the process when the X server goes away; the
+display normally outlives the daemon (the user unit stops with the graphical session).
 """
 
 from __future__ import annotations
