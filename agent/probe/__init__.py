@@ -1,0 +1,15 @@
+"""The offline probe: read a profile's stored keys, without a browser, to see if it is linked."""
+
+from agent.probe.origin import REAL_CLIENT_ORIGIN, origin_of
+from agent.probe.probe import LEGACY_KEYS, SESSION_KEYS, probe_profile, probe_user_data_dir
+from agent.probe.profiles import find_profiles
+
+__all__ = [
+    "LEGACY_KEYS",
+    "REAL_CLIENT_ORIGIN",
+    "SESSION_KEYS",
+    "find_profiles",
+    "origin_of",
+    "probe_profile",
+    "probe_user_data_dir",
+]
