@@ -94,6 +94,7 @@ class LogoutCoordinator:
                 trigger=trigger,
                 error=f"deadline of {deadline_s:g} s exceeded",
             )
+        outcome.profile = profile.name  # the configured name, whatever the agent reported
         outcome.attempts = max(outcome.attempts, attempts)
         if not outcome.duration_ms:
             outcome.duration_ms = round((loop.time() - started) * 1000)

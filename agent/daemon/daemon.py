@@ -68,7 +68,9 @@ class Daemon:
                 notifier=notifier,
             )
         self._browser_running: dict[str, bool] = {}
+        self._last_warning: dict[str, str] = {}
         self._stop = asyncio.Event()
+        self.ready = asyncio.Event()  # set once recovery is done and the timetable runs
         self._stop_trigger = Trigger.SIGNAL
 
     # -- decisions -------------------------------------------------------------------------
@@ -117,8 +119,18 @@ class Daemon:
         try:
             return await asyncio.wait_for(self.agent.probe(profile), timeout_s)
         except (KioskguardError, TimeoutError) as exc:
-            logger.warning("{}: probe failed: {}", profile.name, exc or "timed out")
+            self._warn_once(
+                f"probe {profile.name}", f"{profile.name}: probe failed: {exc or 'timed out'}"
+            )
             return ProbeResult(profile.name, profile.url or "", Linked.UNKNOWN, detail=str(exc))
+
+    def _warn_once(self, key: str, message: str) -> None:
+        """Log a repeating problem as a warning the first time, then at debug level."""
+        if self._last_warning.get(key) == message:
+            logger.debug(message)
+        else:
+            logger.warning(message)
+        self._last_warning[key] = message
 
     # -- scheduled work --------------------------------------------------------------------
 
@@ -163,7 +175,8 @@ class Daemon:
             try:
                 running = await self.agent.browser_running(profile)
             except KioskguardError as exc:
-                logger.warning("{}: cannot tell whether the browser runs: {}", profile.name, exc)
+                message = f"{profile.name}: cannot tell whether the browser runs: {exc}"
+                self._warn_once(f"browser {profile.name}", message)
                 continue
             if self._browser_running.get(profile.name) and not running:
                 logger.info("{}: the browser closed", profile.name)
@@ -207,6 +220,7 @@ class Daemon:
         if self.idle_watch is not None:
             tasks.append(asyncio.create_task(self.idle_watch.run()))
         logger.info("kioskguard runs: {} profile(s) guarded", len(self.profiles))
+        self.ready.set()
         try:
             await self._stop.wait()
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from loguru import logger
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 from prometheus_client import write_to_textfile as _write_to_textfile
 
@@ -19,7 +20,9 @@ from agent.settings import MetricsSettings
 class Metrics:
     """Counters and gauges the daemon updates as it works."""
 
-    def __init__(self) -> None:
+    def __init__(self, textfile: Path | None = None) -> None:
+        """Build the metrics; with a textfile, rewrite it after every update."""
+        self.textfile = textfile
         self.registry = CollectorRegistry()
         self.logouts = Counter(
             "kioskguard_logouts",
@@ -48,11 +51,20 @@ class Metrics:
         """Count one logout outcome."""
         self.logouts.labels(result=outcome.result.value, trigger=outcome.trigger.value).inc()
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)
+        self._publish()
 
     def record_check(self, linked_count: int, timestamp: float) -> None:
         """Record a finished linked check."""
         self.linked_profiles.set(linked_count)
         self.last_check.set(timestamp)
+        self._publish()
+
+    def _publish(self) -> None:
+        if self.textfile is not None:
+            try:
+                self.write_textfile(self.textfile)
+            except OSError as exc:  # metrics must never stop a logout
+                logger.warning("metrics textfile {}: {}", self.textfile, exc)
 
     def write_textfile(self, path: Path) -> None:
         """Write the metrics to path atomically (temporary file, then rename)."""
