@@ -239,6 +239,8 @@ class Daemon:
                 await self.logout_linked(trigger)
         except KioskguardError as exc:
             logger.warning("event source {} stopped: {}", source.name, exc)
+        except Exception as exc:  # one broken source must not take the daemon down
+            logger.opt(exception=exc).error("event source {} failed", source.name)
 
 
 def install_signal_handlers(daemon: Daemon) -> Callable[[], None]:

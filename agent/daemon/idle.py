@@ -78,6 +78,8 @@ class IdleWatch:
                 await self.check()
             except KioskguardError as exc:
                 logger.warning("idle check failed: {}", exc)
+            except Exception as exc:  # a bug must not silently end idle logouts
+                logger.opt(exception=exc).error("idle check failed unexpectedly")
             await self.clock.sleep(self.settings.poll_s)
 
     async def check(self) -> IdleDecision:

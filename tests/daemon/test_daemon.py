@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable
 
 from agent.daemon.daemon import Daemon, install_signal_handlers
-from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource
+from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource, RecordingNotifier
 from agent.daemon.state import LogoutInProgress
 from agent.outcome import Linked, Outcome, Result, Trigger
 
@@ -137,3 +138,34 @@ async def test_sigterm_respects_the_shutdown_deadline_and_leaves_a_recovery_reco
         remove()
     assert outcomes[0].error == "deadline of 0.2 s exceeded"
     assert [record.trigger for record in daemon.state.in_progress()] == [Trigger.SIGNAL]
+
+
+async def test_closing_warning_notifies_and_shows_the_countdown_in_linked_profiles(
+    make_settings, agent, clock
+) -> None:
+    agent.linked = {"desk": Linked.NOT_LINKED}
+    notifier = RecordingNotifier()
+    settings = make_settings(profiles=TWO_PROFILES, closing_time={"warn_minutes": 5})
+    await Daemon(settings, agent, clock, notifier=notifier).closing_warning()
+    assert notifier.shown == [("Closing soon", "WhatsApp Web logs out in 5 min.")]
+    assert agent.warnings == [("lobby", 300)]
+    assert agent.logouts == []
+
+
+async def test_a_broken_idle_source_does_not_stop_the_idle_watch(
+    make_daemon, clock, idle_source
+) -> None:
+    calls = 0
+
+    async def broken() -> float | None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise asyncio.CancelledError  # ends the loop after two failed readings
+        raise RuntimeError("bug")
+
+    idle_source.idle_seconds = broken  # type: ignore[method-assign]
+    watch = make_daemon().idle_watch
+    with contextlib.suppress(asyncio.CancelledError):
+        await watch.run()
+    assert calls == 3
