@@ -61,18 +61,22 @@ def create_app(
     app = web.Application(middlewares=[json_errors])
     app[STATE_KEY] = state
 
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.get_running_loop().create_task(_housekeeping(state))
-        yield
+    async def on_shutdown(app: web.Application) -> None:
+        # Before the server waits for handlers: release held unpairs, close live channels.
         state.stopping.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         for page in list(hub.pages):
             hub.stop_qr(page)
             await page.socket.close()
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.get_running_loop().create_task(_housekeeping(state))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         registry.close()
 
+    app.on_shutdown.append(on_shutdown)
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/", index)
     app.router.add_get("/sw.js", service_worker)
