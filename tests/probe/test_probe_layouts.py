@@ -133,7 +133,7 @@ def test_profile_dir_given_directly_is_probed_alone(linked_copy: Path, client_ur
 def test_profiles_listed_in_local_state_are_found_in_order(tmp_path: Path) -> None:
     for name in ("Default", "Profile 10", "Profile 2", "Work", "Unlisted", "Crashpad"):
         (tmp_path / name).mkdir()
-    cache = {"Work": {}, "Gone": {}, "Profile 2": {}}
+    cache: dict[str, dict[str, str]] = {"Work": {}, "Gone": {}, "Profile 2": {}}
     (tmp_path / "Local State").write_text(json.dumps({"profile": {"info_cache": cache}}))
     names = [path.name for path in find_profiles(tmp_path)]
     assert names == ["Default", "Profile 2", "Profile 10", "Work"]
