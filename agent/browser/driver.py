@@ -78,6 +78,7 @@ class Tab:
         self._page = page
         self.origin = origin
         self.network = NetworkLog(origin)
+        self._answered_requests: set[int] = set()
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_failed)
         page.on("framenavigated", self._on_navigated)
@@ -93,10 +94,17 @@ class Tab:
 
     def _on_response(self, response: Any) -> None:
         if self._mine(response.url) and not response.request.is_navigation_request():
-            target = self.network.answered if response.status < 500 else self.network.failed
-            target.append(time.monotonic())
+            if response.status < 500:
+                self._answered_requests.add(id(response.request))
+                self.network.answered.append(time.monotonic())
+            else:
+                self.network.failed.append(time.monotonic())
 
     def _on_failed(self, request: Any) -> None:
+        # A request whose answer arrived counts as answered even when the page's reload
+        # aborts reading its body a moment later.
+        if id(request) in self._answered_requests:
+            return
         if self._mine(request.url) and not request.is_navigation_request():
             self.network.failed.append(time.monotonic())
 

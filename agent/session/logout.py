@@ -61,6 +61,7 @@ class _Run:
         self.unknown_since: float | None = None
         self.banner_clicks = 0
         self.failures = 0
+        self.click_started = 0.0
 
     def remaining(self) -> float:
         return self.deadline - self.clock()
@@ -68,6 +69,8 @@ class _Run:
     async def click(self, selector: str, step: str) -> bool:
         self.report.steps.append(step)
         self.report.attempts += 1
+        # The page may act (and the server answer) before the click call returns.
+        self.click_started = self.clock()
         try:
             await self.tab.click(selector, timeout_s=min(2.0, max(self.remaining(), 0.05)))
         except DriverError as exc:
@@ -112,7 +115,7 @@ class _Run:
             return False
         if reading.dialog_kind == "confirm" and reading.confirm:
             if await self.click(reading.confirm, "confirm"):
-                self.confirmed_at = self.clock()
+                self.confirmed_at = self.click_started
                 report.confirmed = True
             return False
         if reading.dialog_kind == "modal" and reading.dismiss:
@@ -125,7 +128,7 @@ class _Run:
             if reading.conflict_logout and await self.click(
                 reading.conflict_logout, "conflict log out"
             ):
-                self.confirmed_at = self.clock()
+                self.confirmed_at = self.click_started
                 report.confirmed = True
             elif reading.use_here:
                 await self.click(reading.use_here, "use here")

@@ -1,0 +1,209 @@
+"""``kioskguard demo``: the problem and the fix, end to end, against the bundled simulator.
+
+1. A visitor links the kiosk browser (the phone API stands in for scanning the QR code).
+2. They close the browser: the session stays stored, and reopening lands in their chats.
+3. kioskguard logs the profile out with the browser closed (cold path) and verifies it;
+   the phone's linked-device list is empty.
+4. The same with the browser still open (warm path: the agent attaches to it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agent.browser.driver import Driver, Tab
+from agent.browser.managed import running_endpoint, start_managed
+from agent.errors import KioskguardError
+from agent.outcome import Outcome, PageState, Result, Trigger
+from agent.probe.probe import probe_profile
+from agent.session.pagestate import inspect
+from agent.session.service import SessionService
+from agent.settings import ProfileSettings, Settings
+from agent.simulator.testing import SimulatorHandle, running_simulator
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--keep", action="store_true", help="keep the demo's temporary files")
+
+
+class Timeline:
+    """Prints each step with the time since the start and the step's own duration."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+
+    def step(self, text: str) -> None:
+        now = time.monotonic()
+        print(
+            f"[{now - self.start:6.2f} s | +{(now - self.last) * 1000:6.0f} ms] {text}", flush=True
+        )
+        self.last = now
+
+
+async def wait_for_state(tab: Tab, wanted: set[PageState], timeout_s: float) -> PageState:
+    """Poll the page until it shows one of the wanted states. Raise KioskguardError on timeout."""
+    deadline = time.monotonic() + timeout_s
+    state = PageState.UNKNOWN
+    while time.monotonic() < deadline:
+        try:
+            state = (await inspect(tab)).state
+        except KioskguardError:
+            state = PageState.UNKNOWN
+        if state in wanted:
+            return state
+        await asyncio.sleep(0.1)
+    raise KioskguardError(f"page stayed {state.value}; expected {sorted(s.value for s in wanted)}")
+
+
+async def link_browser(driver: Driver, endpoint: str, sim: SimulatorHandle) -> None:
+    """Link the browser at endpoint as a visitor would: its QR token goes to the phone."""
+    session = await driver.attach(endpoint, sim.url, 15.0)
+    try:
+        await wait_for_state(session.tab, {PageState.QR, PageState.LOGGED_OUT}, 15.0)
+        ref = await session.tab.evaluate(
+            "() => document.querySelector('div[data-ref]').getAttribute('data-ref')"
+        )
+        sim.link(ref)
+        await wait_for_state(session.tab, {PageState.CHATS}, 10.0)
+    finally:
+        await session.close()
+
+
+async def page_state_of(driver: Driver, endpoint: str, url: str) -> PageState:
+    session = await driver.attach(endpoint, url, 15.0)
+    try:
+        return await wait_for_state(session.tab, {PageState.CHATS, PageState.QR}, 15.0)
+    finally:
+        await session.close()
+
+
+def stop_browser(process: subprocess.Popen[bytes]) -> None:
+    """Close the browser as a visitor closing the window would (it writes its data out)."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def display() -> Iterator[bool]:
+    """Yield True with an X display for a headed browser (Xvfb if none), False for headless."""
+    if os.environ.get("DISPLAY") or shutil.which("Xvfb") is None:
+        yield bool(os.environ.get("DISPLAY"))
+        return
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
+    try:
+        yield True
+    finally:
+        os.environ.pop("DISPLAY", None)
+        xvfb.terminate()
+        xvfb.wait()
+
+
+def expect_unlinked(outcome: Outcome, sim: SimulatorHandle) -> None:
+    """Raise KioskguardError unless the logout was verified and the phone lists no device."""
+    if outcome.result is not Result.LOGGED_OUT or sim.devices():
+        raise KioskguardError(
+            f"logout not confirmed: {outcome.result.value}, phone lists {sim.devices()},"
+            f" error {outcome.error}"
+        )
+
+
+async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
+    timeline = Timeline()
+    timeline.step(f"simulator serving {sim.url} (phone: {sim.phone_url})")
+    settings = Settings.model_validate({"general": {"state_dir": str(work), "client_url": sim.url}})
+    profile = ProfileSettings(name="kiosk", user_data_dir=work / "kiosk-profile", url=sim.url)
+    service = SessionService(settings)
+    executable = service.executable()
+    driver = await Driver().start()
+    timeline.step(f"browser: {executable.kind} {executable.path}")
+
+    def open_browser() -> tuple[subprocess.Popen[bytes], str]:
+        process = start_managed(executable, profile.user_data_dir, sim.url, headless=not headed)
+        deadline = time.monotonic() + 30
+        while (endpoint := running_endpoint(profile.user_data_dir)) is None:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise KioskguardError("the managed browser did not start")
+            time.sleep(0.1)
+        return process, endpoint
+
+    try:
+        print("\n== The problem: closing the browser does not log out ==")
+        process, endpoint = open_browser()
+        timeline.step(f"visitor opens the kiosk browser ({'headed' if headed else 'headless'})")
+        await link_browser(driver, endpoint, sim)
+        timeline.step(f"visitor scans the QR code: phone lists {len(sim.devices())} device(s)")
+        stop_browser(process)
+        probe = probe_profile(profile.user_data_dir / "Default", sim.url)
+        timeline.step(
+            f"visitor closes the browser; stored session: {probe.linked.value}"
+            f" (account {probe.account})"
+        )
+        process, endpoint = open_browser()
+        state = await page_state_of(driver, endpoint, sim.url)
+        timeline.step(
+            f"next visitor opens the browser: the page shows {state.value.upper()}"
+            " (the previous visitor's chats)"
+        )
+        stop_browser(process)
+
+        print("\n== The fix, browser closed: kioskguard logs out (cold path) ==")
+        outcome = await service.logout(profile, Trigger.BROWSER_CLOSED, 30.0)
+        timeline.step(
+            f"logout: {outcome.result.value}, verified={outcome.verified},"
+            f" path={outcome.path}, {outcome.duration_ms} ms"
+        )
+        expect_unlinked(outcome, sim)
+        timeline.step(f"phone's linked devices: {sim.devices()} (empty: unlinked)")
+
+        print("\n== The fix, browser open: kioskguard attaches and logs out (warm path) ==")
+        process, endpoint = open_browser()
+        await link_browser(driver, endpoint, sim)
+        timeline.step(f"a new visitor links: phone lists {len(sim.devices())} device(s)")
+        outcome = await service.logout(profile, Trigger.IDLE, 30.0)
+        timeline.step(
+            f"logout: {outcome.result.value}, verified={outcome.verified},"
+            f" path={outcome.path}, {outcome.duration_ms} ms"
+        )
+        state = await page_state_of(driver, endpoint, sim.url)
+        timeline.step(f"the visitor's browser is still open and shows {state.value.upper()}")
+        expect_unlinked(outcome, sim)
+        timeline.step(f"phone's linked devices: {sim.devices()} (empty: unlinked)")
+        stop_browser(process)
+    finally:
+        await driver.stop()
+        await service.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    work = Path(tempfile.mkdtemp(prefix="kioskguard-demo-"))
+    try:
+        with display() as headed, running_simulator(db_path=work / "phone.sqlite3") as sim:
+            asyncio.run(story(sim, work, headed))
+    finally:
+        if args.keep:
+            print(f"demo files kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print("\ndemo: done")
+    return 0
