@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from agent.simulator.locales import EN
 from agent.simulator.testing import SimulatorHandle
@@ -162,3 +162,14 @@ async def test_rail_meta_ai_button_has_only_an_svg_title(sim: SimulatorHandle, p
     meta = page.get_by_role("button", name=EN["meta_ai"])
     assert await meta.locator("[data-icon]").count() == 0
     await expect(meta.locator("svg title")).to_have_text("Meta AI")
+
+
+async def test_second_tab_sends_the_first_to_another_session(
+    sim: SimulatorHandle, context: BrowserContext
+) -> None:
+    first = await context.new_page()
+    await open_linked(sim, first)
+    second = await context.new_page()
+    await second.goto(sim.url)
+    await expect(second.locator("#pane-side")).to_be_visible()
+    await expect(first.get_by_text(EN["another_session"])).to_be_visible()

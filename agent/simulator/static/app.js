@@ -139,6 +139,21 @@ function showSession() {
   else showChats();
 }
 
+// One tab per profile: a tab that opens the chats sends the others to ANOTHER_SESSION.
+const TAB_ID = Math.random().toString(36).slice(2);
+const tabs = "BroadcastChannel" in self ? new BroadcastChannel("kioskguard-simulator-tabs") : null;
+if (tabs) {
+  tabs.onmessage = (event) => {
+    if (event.data.type === "use_here" && event.data.tab !== TAB_ID && state.screen === "chats") {
+      showInterstitial("another_session");
+    }
+  };
+}
+
+function claimTab() {
+  if (tabs) tabs.postMessage({ type: "use_here", tab: TAB_ID });
+}
+
 // Run ``action`` once the startup screen has been shown for startup_delay_ms.
 function whenStarted(action) {
   if (state.startupDone) action();

@@ -233,6 +233,7 @@ function whatsNewModal() {
 }
 
 function showChats() {
+  if (state.screen !== "chats") claimTab();
   state.screen = "chats";
   const layout = state.config.layout;
   const chat = CHATS.find((item) => item.id === state.openChatId);
