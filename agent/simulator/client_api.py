@@ -81,6 +81,7 @@ async def _handle(state: SimState, page: PageConnection, text: str) -> None:
         return
     linked = (
         isinstance(device_id, int)
+        and not isinstance(device_id, bool)
         and isinstance(secret, str)
         and state.registry.check(device_id, secret)
     )
