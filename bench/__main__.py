@@ -1,0 +1,159 @@
+"""``python -m bench``: measure every figure beside its floor; write docs/benchmarks.{md,json}."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from playwright.async_api import async_playwright
+
+from agent.browser.managed import running_endpoint, start_managed
+from agent.session.service import SessionService
+from agent.settings import ProfileSettings, Settings
+from agent.simulator.testing import SimulatorHandle, running_simulator
+from bench.footprint import bench_footprint
+from bench.logout import bench_cold, bench_warm
+from bench.probe import bench_probe
+from bench.processes import browser_processes
+from bench.report import Results, markdown, write
+from bench.stats import Target, ratio
+from bench.sweep import bench_sweep
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+TEMPLATES = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    / "kioskguard"
+    / "profile-templates"
+)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="20 logouts, 10 s idle, 3 sweeps")
+    parser.add_argument("--runs", type=int, default=10, help="runs per figure (at least 10)")
+    parser.add_argument("--docs", type=Path, default=DOCS, help="where to write the results")
+    args = parser.parse_args(argv)
+    if args.runs < 10:
+        parser.error(f"--runs must be at least 10, got {args.runs}")
+    return args
+
+
+def step(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def start_warm_browser(
+    service: SessionService, profile: ProfileSettings, url: str
+) -> subprocess.Popen[bytes]:
+    """Start the managed browser headless on profile and wait for its endpoint."""
+    process = start_managed(service.executable(), profile.user_data_dir, url, headless=True)
+    deadline = time.monotonic() + 30
+    while running_endpoint(profile.user_data_dir, timeout_s=0.2) is None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the managed browser did not start")
+        time.sleep(0.1)
+    return process
+
+
+async def browser_phases(
+    args: argparse.Namespace, work: Path, sims: list[SimulatorHandle], results: Results
+) -> None:
+    sim = sims[0]
+    settings = Settings.model_validate(
+        {"general": {"state_dir": str(work / "state"), "client_url": sim.url}}
+    )
+    service = SessionService(settings)
+    await service.driver.start()
+    logouts = 20 if args.quick else 100
+    try:
+        async with async_playwright() as playwright:
+            cold_profile = ProfileSettings(name="cold", user_data_dir=work / "cold", url=sim.url)
+            before = browser_processes(str(work))
+            step(f"cold: {logouts} verified logouts, {args.runs} floor runs")
+            cold, cold_floor = await bench_cold(
+                service, playwright, cold_profile, sim, logouts, args.runs
+            )
+            after = browser_processes(str(work))
+            results.figures += [cold, cold_floor]
+            results.facts["browser processes before / after the logouts"] = (
+                f"{len(before)} / {len(after)} ({logouts} logouts + {args.runs} floor runs)"
+            )
+            cold_ratio = ratio(cold, cold_floor)
+            results.facts["cold / floor (medians)"] = f"{cold_ratio:.2f}"
+            results.targets += [
+                Target("cold median", cold.median, 1200, "ms"),
+                Target("cold median / floor median", cold_ratio, 1.6, "x"),
+                Target(f"leftover browser processes after {logouts} logouts", len(after), 0, ""),
+            ]
+            step(f"warm: {args.runs} verified logouts beside the attach floor")
+            warm_profile = ProfileSettings(name="warm", user_data_dir=work / "warm", url=sim.url)
+            process = start_warm_browser(service, warm_profile, sim.url)
+            try:
+                warm, warm_floor = await bench_warm(
+                    service, playwright, warm_profile, sim, args.runs
+                )
+            finally:
+                process.terminate()
+                process.wait(timeout=15)
+            results.figures += [warm, warm_floor]
+            results.targets.append(Target("warm median", warm.median, 300, "ms"))
+            sweeps = 3 if args.quick else args.runs
+            step(f"sweep: {sweeps} sweeps of 20 profiles")
+            sweep = await bench_sweep(service, playwright, work / "sweep", sims, 20, sweeps)
+            results.figures.append(sweep)
+            results.targets.append(Target("sweep of 20, median", sweep.median, 10_000, "ms"))
+    finally:
+        await service.close()
+        await service.driver.stop()
+    results.facts["browser"] = str(service.executable().path)
+
+
+def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
+    with ExitStack() as stack:
+        sims = [stack.enter_context(running_simulator()) for _ in range(3)]
+        results.facts["simulator"] = (
+            f"default config (layout {sims[0].config()['layout']},"
+            f" startup_delay_ms {sims[0].config()['startup_delay_ms']}), 3 phones for the sweep"
+        )
+        asyncio.run(browser_phases(args, work, sims, results))
+    step(f"probe: {args.runs * 2} passes over a tree of 50 profiles")
+    probe, probe_floor = bench_probe(work / "tree", TEMPLATES, 50, args.runs * 2)
+    results.figures += [probe, probe_floor]
+    results.targets.append(Target("probe median per profile", probe.median, 2, "ms"))
+    duration = 10.0 if args.quick else 60.0
+    step(f"daemon idle footprint over {duration:.0f} s")
+    rss, cpu, overall = bench_footprint(work / "daemon", duration)
+    results.figures += [rss, cpu]
+    results.facts["daemon CPU over the whole window"] = f"{overall:.3f} % ({duration:.0f} s)"
+    results.targets += [
+        Target("daemon idle RSS p95", rss.p95, 60, "MB"),
+        Target("daemon idle CPU over the window", overall, 0.5, "%"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    results = Results(mode="quick" if args.quick else "full")
+    results.facts["cpus"] = os.cpu_count()
+    work = Path(tempfile.mkdtemp(prefix="kioskguard-bench-"))
+    started = time.monotonic()
+    try:
+        measure(args, work, results)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results.facts["bench duration"] = f"{time.monotonic() - started:.0f} s"
+    write(results, args.docs)
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
