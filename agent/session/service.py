@@ -21,7 +21,7 @@ from agent.browser.driver import Driver, Session
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.managed import running_endpoint
 from agent.daemon.ports import WarningResult
-from agent.errors import DriverError, KioskguardError, ProfileBusy
+from agent.errors import DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.probe.probe import probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
@@ -69,8 +69,15 @@ class SessionService:
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
         """Return the offline verdict for the profile's user data dir (no browser involved)."""
         url = self.client_url(profile)
-        results = probe_user_data_dir(profile.user_data_dir, url)
-        return combine(results, str(profile.user_data_dir), url)
+        user_data_dir = profile.user_data_dir
+        if not user_data_dir.exists() or not any(user_data_dir.iterdir()):
+            detail = "profile never used (no browser data yet)"
+            return ProbeResult(str(user_data_dir), url, Linked.NOT_LINKED, detail=detail)
+        try:
+            results = probe_user_data_dir(user_data_dir, url)
+        except ProbeError as exc:
+            return ProbeResult(str(user_data_dir), url, Linked.UNKNOWN, detail=str(exc))
+        return combine(results, str(user_data_dir), url)
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE
@@ -112,7 +119,9 @@ class SessionService:
         """Log the profile out inside deadline_s and return the verified (or not) outcome."""
         started = self.clock()
         deadline = started + deadline_s
-        outcome = Outcome(profile=str(profile.user_data_dir), trigger=trigger)
+        outcome = Outcome(
+            profile=profile.name, trigger=trigger, notes=[f"user data dir: {profile.user_data_dir}"]
+        )
         try:
             await self._logout(profile, outcome, deadline)
         except KioskguardError as exc:
