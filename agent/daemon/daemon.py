@@ -95,7 +95,10 @@ class Daemon:
     async def logout_linked(
         self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
     ) -> list[Outcome]:
-        """Log out every profile whose probe says LINKED or UNKNOWN (or whose logout runs).
+        """Log out every profile whose probe says LINKED or UNKNOWN, or whose browser runs.
+
+        A running browser may not have written the session to disk yet, so its offline probe
+        is not trusted: the session layer then reads the page itself (or its logout joins).
 
         Return the outcomes; nothing runs if the configuration disables the trigger.
         """
@@ -107,7 +110,9 @@ class Daemon:
         targets = [
             profile
             for profile, probe in zip(chosen, probes, strict=True)
-            if probe.linked is not Linked.NOT_LINKED or self.coordinator.busy(profile.name)
+            if probe.linked is not Linked.NOT_LINKED
+            or self.coordinator.busy(profile.name)
+            or await self._running(profile)
         ]
         return list(
             await asyncio.gather(
@@ -123,6 +128,13 @@ class Daemon:
                 f"probe {profile.name}", f"{profile.name}: probe failed: {exc or 'timed out'}"
             )
             return ProbeResult(profile.name, profile.url or "", Linked.UNKNOWN, detail=str(exc))
+
+    async def _running(self, profile: ProfileSettings) -> bool:
+        """Return whether the profile's browser runs: its stored data may lag behind the page."""
+        try:
+            return await self.agent.browser_running(profile)
+        except KioskguardError:
+            return False
 
     def _warn_once(self, key: str, message: str) -> None:
         """Log a repeating problem as a warning the first time, then at debug level."""
@@ -178,9 +190,12 @@ class Daemon:
                 message = f"{profile.name}: cannot tell whether the browser runs: {exc}"
                 self._warn_once(f"browser {profile.name}", message)
                 continue
-            if self._browser_running.get(profile.name) and not running:
+            was_running = self._browser_running.get(profile.name, False)
+            if was_running and not running:
                 logger.info("{}: the browser closed", profile.name)
                 closed.append(profile)
+            elif running and not was_running:
+                logger.info("{}: the browser is open", profile.name)
             self._browser_running[profile.name] = running
         return await self.logout_linked(Trigger.BROWSER_CLOSED, closed) if closed else []
 
