@@ -30,6 +30,8 @@ from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, running_simulator
 
+VISIT_S = 6.0
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the demo's temporary files")
@@ -81,7 +83,8 @@ async def link_browser(driver: Driver, endpoint: str, sim: SimulatorHandle) -> N
 async def page_state_of(driver: Driver, endpoint: str, url: str) -> PageState:
     session = await driver.attach(endpoint, url, 15.0)
     try:
-        return await wait_for_state(session.tab, {PageState.CHATS, PageState.QR}, 15.0)
+        wanted = {PageState.CHATS, PageState.QR, PageState.LOGGED_OUT}
+        return await wait_for_state(session.tab, wanted, 15.0)
     finally:
         await session.close()
 
@@ -153,6 +156,8 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         timeline.step(f"visitor opens the kiosk browser ({'headed' if headed else 'headless'})")
         await link_browser(driver, endpoint, sim)
         timeline.step(f"visitor scans the QR code: phone lists {len(sim.devices())} device(s)")
+        await asyncio.sleep(VISIT_S)  # Chromium writes localStorage to disk ~5 s after a change
+        timeline.step(f"visitor reads their chats for {VISIT_S:.0f} s")
         stop_browser(process)
         probe = probe_profile(profile.user_data_dir / "Default", sim.url)
         timeline.step(
@@ -161,10 +166,10 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         )
         process, endpoint = open_browser()
         state = await page_state_of(driver, endpoint, sim.url)
-        timeline.step(
-            f"next visitor opens the browser: the page shows {state.value.upper()}"
-            " (the previous visitor's chats)"
-        )
+        timeline.step(f"next visitor opens the browser: the page shows {state.value.upper()}")
+        if state is not PageState.CHATS:
+            raise KioskguardError("the stored session did not survive closing the browser")
+        timeline.step("  -> the previous visitor's chats, readable by anyone: the risk")
         stop_browser(process)
 
         print("\n== The fix, browser closed: kioskguard logs out (cold path) ==")

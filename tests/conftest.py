@@ -7,6 +7,7 @@ open and close all of it at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -122,10 +123,8 @@ async def launch_persistent(
 
     yield launch
     for instance in opened:
-        try:
+        with contextlib.suppress(Exception):  # already closed by the test
             await instance.close()
-        except Exception:  # already closed by the test
-            pass
 
 
 @pytest.fixture(scope="session")

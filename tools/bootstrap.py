@@ -10,6 +10,7 @@ Exit status 0 when everything is ready, 1 with a clear message when something co
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import json
 import os
@@ -28,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 from agent.browser.discovery import QUIET_ARGS, Browser, candidates, probe_version  # noqa: E402
 
 DEBIAN_BROWSER_PACKAGES = ["chromium"]
-DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool"]
+# Headed browsers and X11 idle (Xvfb, xdotool, libXss), logind/GNOME tests (dbus-daemon).
+DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool", "libxss1", "dbus"]
 
 
 def say(message: str) -> None:
@@ -183,14 +185,16 @@ def ensure_browser() -> None:
 def ensure_display_tools() -> None:
     if sys.platform != "linux":
         return
-    missing = [name for name in ("Xvfb", "xdotool") if shutil.which(name) is None]
+    missing = [name for name in ("Xvfb", "xdotool", "dbus-daemon") if shutil.which(name) is None]
+    if ctypes.util.find_library("Xss") is None:
+        missing.append("libXss")
     if not missing:
-        say("Xvfb and xdotool present (headed browser and idle tests)")
+        say("Xvfb, xdotool, libXss and dbus-daemon present (headed browser, idle and D-Bus tests)")
         return
     if is_root() and has_apt() and apt_install(DEBIAN_DISPLAY_PACKAGES):
-        say("installed xvfb and xdotool")
+        say(f"installed {' '.join(DEBIAN_DISPLAY_PACKAGES)}")
         return
-    say(f"WARNING: {', '.join(missing)} missing; headed-browser and X11 idle tests will fail")
+    say(f"WARNING: {', '.join(missing)} missing; headed-browser, idle and D-Bus tests will fail")
 
 
 def read_state() -> dict[str, object]:
@@ -207,7 +211,7 @@ def write_state(**changes: object) -> None:
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - any python3 may run this script
         fail(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
     ensure_venv()
     ensure_project()

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from agent.errors import BrowserNotFound
 
-
 # Flags every launch uses, headless or headed, by the agent, the bootstrap and the tests.
 # Without the networking ones Chromium phones home at start (refused on closed networks,
 # slow on kiosks); the agent never needs those services.
@@ -43,7 +42,7 @@ class Browser:
 
     @property
     def branded(self) -> bool:
-        """True for Google Chrome and Microsoft Edge, which refuse automation of default profiles."""
+        """True for Chrome and Edge, which refuse to automate a default profile."""
         return self.kind in {"chrome", "msedge"}
 
 
@@ -163,7 +162,9 @@ def find_browser(configured: str | os.PathLike[str] | None = None) -> Browser:
             version = probe_version(candidate.path)
         except OSError as exc:
             if candidate.kind == "configured":
-                raise BrowserNotFound(f"configured browser {candidate.path} does not run: {exc}")
+                raise BrowserNotFound(
+                    f"configured browser {candidate.path} does not run: {exc}"
+                ) from exc
             tried.append(f"{candidate.kind}: {candidate.path} (does not run: {exc})")
             continue
         return Browser(candidate.kind, candidate.path, version)

@@ -15,7 +15,7 @@ from tests.session.helpers import deadline, linked_tab
 
 LAYOUTS = ("classic", "rail")
 LOCALES = ("en", "es", "pt-BR", "id", "de", "fr")
-INTERFERENCE = {
+INTERFERENCE: dict[str, dict[str, object]] = {
     "none": {},
     "notification_banner": {"notification_banner": True},
     "whats_new_modal": {"whats_new_modal": True},

@@ -20,6 +20,7 @@ from agent.probe.probe import probe_profile
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle
+from tests.conftest import PersistentLauncher
 from tests.session.helpers import link, linked_tab
 
 pytestmark = pytest.mark.browser
@@ -73,7 +74,9 @@ async def link_managed(endpoint: str, sim: SimulatorHandle) -> None:
             await session.close()
 
 
-async def link_cold(launch_persistent, profile: ProfileSettings, sim: SimulatorHandle) -> None:  # type: ignore[no-untyped-def]
+async def link_cold(
+    launch_persistent: PersistentLauncher, profile: ProfileSettings, sim: SimulatorHandle
+) -> None:
     context = await launch_persistent(profile.user_data_dir)
     page = context.pages[0] if context.pages else await context.new_page()
     await linked_tab(page, sim)
@@ -81,7 +84,10 @@ async def link_cold(launch_persistent, profile: ProfileSettings, sim: SimulatorH
 
 
 async def test_cold_logout_of_closed_browser_is_verified_and_unlinks(
-    launch_persistent, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle  # type: ignore[no-untyped-def]
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
 ) -> None:
     await link_cold(launch_persistent, profile, sim)
     assert probe_profile(profile.user_data_dir / "Default", sim.url).linked is Linked.LINKED
@@ -110,7 +116,10 @@ async def test_not_linked_profile_needs_no_browser(
 
 
 async def test_live_lock_without_debugging_port_is_profile_busy(
-    launch_persistent, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle  # type: ignore[no-untyped-def]
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
 ) -> None:
     await launch_persistent(profile.user_data_dir)  # Playwright's pipe: no DevTools port
     outcome = await service.logout(profile, Trigger.MANUAL, 10.0)
@@ -119,7 +128,10 @@ async def test_live_lock_without_debugging_port_is_profile_busy(
 
 
 async def test_foreign_lock_is_never_touched(
-    launch_persistent, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle  # type: ignore[no-untyped-def]
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
 ) -> None:
     await link_cold(launch_persistent, profile, sim)
     os.symlink("another-computer-4242", profile.user_data_dir / "SingletonLock")
@@ -130,7 +142,10 @@ async def test_foreign_lock_is_never_touched(
 
 
 async def test_stale_lock_is_cleared_and_the_cold_path_runs(
-    launch_persistent, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle  # type: ignore[no-untyped-def]
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
 ) -> None:
     await link_cold(launch_persistent, profile, sim)
     dead = subprocess.Popen(["true"])
@@ -141,7 +156,10 @@ async def test_stale_lock_is_cleared_and_the_cold_path_runs(
 
 
 async def test_keys_left_after_qr_fall_back_to_local_only(
-    launch_persistent, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle  # type: ignore[no-untyped-def]
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
 ) -> None:
     await link_cold(launch_persistent, profile, sim)
     sim.configure(keys_survive_logout=True)
@@ -152,7 +170,10 @@ async def test_keys_left_after_qr_fall_back_to_local_only(
 
 
 async def test_dropped_unpair_is_local_only_and_device_stays_listed(
-    launch_persistent, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle  # type: ignore[no-untyped-def]
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
 ) -> None:
     await link_cold(launch_persistent, profile, sim)
     sim.configure(drop_unpair=True)
