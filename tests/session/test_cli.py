@@ -1,0 +1,88 @@
+"""The one-shot commands as a user runs them: exit codes and messages on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.simulator.testing import SimulatorHandle
+from tests.conftest import PersistentLauncher
+from tests.session.helpers import linked_tab
+
+
+def kioskguard(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "XDG_STATE_HOME": str(cwd / "state")},
+    )
+
+
+def test_logout_of_missing_profile_dir_exits_2(tmp_path: Path) -> None:
+    result = kioskguard("logout", "--profile", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nowhere: no such directory" in result.stderr
+
+
+def test_logout_with_bad_url_exits_2_naming_it(tmp_path: Path) -> None:
+    result = kioskguard("logout", "--profile", str(tmp_path), "--url", "ftp://x", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ftp://x" in result.stderr
+
+
+def test_logout_with_nonpositive_deadline_exits_2(tmp_path: Path) -> None:
+    result = kioskguard("logout", "--profile", str(tmp_path), "--deadline", "0", cwd=tmp_path)
+    assert result.returncode == 2 and "--deadline" in result.stderr
+
+
+def test_status_of_unused_profile_says_not_linked(tmp_path: Path) -> None:
+    (tmp_path / "profile" / "Default").mkdir(parents=True)
+    result = kioskguard("status", "--profile", str(tmp_path / "profile"), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [entry["linked"] for entry in report["profiles"]] == ["not_linked"]
+    assert report["browser"] == {"running": False}
+
+
+@pytest.mark.browser
+async def test_logout_of_linked_profile_without_browser_exits_1_listing_the_problem(
+    tmp_path: Path, launch_persistent: PersistentLauncher, sim: SimulatorHandle
+) -> None:
+    profile = tmp_path / "profile"
+    context = await launch_persistent(profile)
+    await linked_tab(context.pages[0], sim)
+    await context.close()
+    config = tmp_path / "kioskguard.toml"
+    config.write_text(f'[browser]\nexecutable = "{tmp_path / "no-such-chrome"}"\n')
+    result = kioskguard(
+        "logout", "--config", str(config), "--profile", str(profile), "--url", sim.url,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "no-such-chrome does not exist" in result.stdout + result.stderr
+    assert len(sim.devices()) == 1
+
+
+@pytest.mark.browser
+async def test_logout_command_verifies_and_prints_json(
+    tmp_path: Path, launch_persistent: PersistentLauncher, sim: SimulatorHandle
+) -> None:
+    profile = tmp_path / "profile"
+    context = await launch_persistent(profile)
+    await linked_tab(context.pages[0], sim)
+    await context.close()
+    result = kioskguard(
+        "logout", "--profile", str(profile), "--url", sim.url, "--json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["result"] == "logged_out" and outcome["verified"] is True
+    assert "4915112345678" not in result.stdout + result.stderr
+    assert sim.devices() == []
