@@ -70,6 +70,16 @@ async def test_browser_closed_without_a_session_does_nothing(make_daemon, agent)
     assert agent.logouts == []
 
 
+async def test_stop_logs_out_a_running_browser_whose_disk_says_not_linked(
+    make_daemon, agent
+) -> None:
+    agent.default_linked = Linked.NOT_LINKED  # the page's session is not flushed to disk yet
+    agent.running["desk"] = True
+    daemon = make_daemon(profiles=TWO_PROFILES)
+    await daemon.logout_linked(Trigger.SIGNAL)
+    assert triggers(agent) == [("desk", Trigger.SIGNAL)]
+
+
 async def test_browser_never_seen_running_is_not_a_closure(make_daemon, agent) -> None:
     daemon = make_daemon()
     assert await daemon.watch_browsers() == []
