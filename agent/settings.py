@@ -152,7 +152,7 @@ IdleSourceName = Literal["auto", "x11", "gnome", "logind", "windows", "macos", "
 class IdleSettings(Section):
     enabled: bool = setting(True, "Log out after a period without input.", True)
     timeout_s: float = setting(
-        300.0, "Seconds without input before the warning starts.", 300.0, ge=10, le=86400
+        300.0, "Seconds without input before the warning starts.", 300.0, ge=1, le=86400
     )
     source: IdleSourceName = setting(
         "auto", "Where input idle time comes from (auto picks the best available).", "auto"

@@ -14,12 +14,12 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "kioskguard.example.t
 
 def test_check_config_lists_every_error_and_exits_2(tmp_path: Path, capsys) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text("[idle]\ntimeout_s = 1\nbogus = true\n[logout]\nretries = 9\n")
+    path.write_text("[idle]\ntimeout_s = 0.5\nbogus = true\n[logout]\nretries = 9\n")
     assert main(["check-config", str(path)]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
         f"{path}: logout.retries: 9: Input should be less than or equal to 5",
-        f"{path}: idle.timeout_s: 1: Input should be greater than or equal to 10",
+        f"{path}: idle.timeout_s: 0.5: Input should be greater than or equal to 1",
         f"{path}: idle.bogus: True: unknown key (not part of the configuration)",
         f"{path}: 3 errors",
     ]

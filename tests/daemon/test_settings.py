@@ -42,7 +42,7 @@ def test_unknown_environment_key_is_rejected(monkeypatch) -> None:
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
-    text = '[idle]\ntimeout_s = 1\n[[closing_time.times]]\ndays = "monday"\ntime = "24:00"\n'
+    text = '[idle]\ntimeout_s = 0.5\n[[closing_time.times]]\ndays = "monday"\ntime = "24:00"\n'
     with pytest.raises(InvalidSettings) as caught:
         load_settings(write(tmp_path, text))
     fields = [problem.split(": ")[1] for problem in caught.value.problems]

@@ -22,8 +22,8 @@ BANNER = "#kioskguard-warning[role=alert]"
 
 @pytest.fixture
 def idle_config(base_config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Idle logout after the shortest timeout the settings allow, from page input."""
-    idle = {"enabled": True, "source": "browser", "timeout_s": 10, "warning_s": 3, "poll_s": 0.5}
+    """Idle logout after 3 s without page input (the issue's scenario)."""
+    idle = {"enabled": True, "source": "browser", "timeout_s": 3, "warning_s": 3, "poll_s": 0.5}
     return {**base_config, "idle": idle}
 
 
