@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
@@ -51,14 +52,23 @@ def test_status_of_unused_profile_says_not_linked(tmp_path: Path) -> None:
     assert report["browser"] == {"running": False}
 
 
-@pytest.mark.browser
-async def test_logout_of_linked_profile_without_browser_exits_1_listing_the_problem(
+@pytest_asyncio.fixture
+async def linked_profile(
     tmp_path: Path, launch_persistent: PersistentLauncher, sim: SimulatorHandle
-) -> None:
+) -> Path:
+    """Return a profile dir holding a linked session, its browser closed."""
     profile = tmp_path / "profile"
     context = await launch_persistent(profile)
     await linked_tab(context.pages[0], sim)
     await context.close()
+    return profile
+
+
+@pytest.mark.browser
+async def test_logout_of_linked_profile_without_browser_exits_1_listing_the_problem(
+    tmp_path: Path, linked_profile: Path, sim: SimulatorHandle
+) -> None:
+    profile = linked_profile
     config = tmp_path / "kioskguard.toml"
     config.write_text(f'[browser]\nexecutable = "{tmp_path / "no-such-chrome"}"\n')
     result = kioskguard(
@@ -72,12 +82,9 @@ async def test_logout_of_linked_profile_without_browser_exits_1_listing_the_prob
 
 @pytest.mark.browser
 async def test_logout_command_verifies_and_prints_json(
-    tmp_path: Path, launch_persistent: PersistentLauncher, sim: SimulatorHandle
+    tmp_path: Path, linked_profile: Path, sim: SimulatorHandle
 ) -> None:
-    profile = tmp_path / "profile"
-    context = await launch_persistent(profile)
-    await linked_tab(context.pages[0], sim)
-    await context.close()
+    profile = linked_profile
     result = kioskguard(
         "logout", "--profile", str(profile), "--url", sim.url, "--json", cwd=tmp_path
     )
