@@ -19,10 +19,8 @@ from typing import Any
 import pytest
 
 from agent.browser.discovery import Browser
-from agent.browser.driver import Driver
-from agent.browser.managed import running_endpoint, start_managed
 from agent.simulator.testing import SimulatorHandle
-from tests.session.helpers import link
+from tests.session.helpers import managed_browser
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WAIT_S = 60.0
@@ -168,24 +166,5 @@ def managed(
     profile_dir: Path, browser_executable: Browser, sim: SimulatorHandle
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start the managed browser headless on the profile; yield its process."""
-    process = start_managed(browser_executable, profile_dir, sim.url, headless=True)
-    wait_until(lambda: running_endpoint(profile_dir, timeout_s=0.2), "the managed browser", 30)
-    yield process
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-async def link_managed(profile_dir: Path, sim: SimulatorHandle) -> None:
-    """Link the managed browser's client tab through the phone API."""
-    endpoint = running_endpoint(profile_dir)
-    assert endpoint, "the managed browser has no DevTools endpoint"
-    async with Driver() as driver:
-        session = await driver.attach(endpoint, sim.url, 15.0)
-        try:
-            await link(session.tab, sim)
-        finally:
-            await session.close()
+    with managed_browser(browser_executable, profile_dir, sim.url) as process:
+        yield process

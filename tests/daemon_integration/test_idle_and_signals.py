@@ -13,7 +13,8 @@ from playwright.async_api import Page, Playwright
 
 from agent.browser.managed import running_endpoint
 from agent.simulator.testing import SimulatorHandle
-from tests.daemon_integration.conftest import DaemonFactory, link_managed
+from tests.daemon_integration.conftest import DaemonFactory
+from tests.session.helpers import link_managed
 
 pytestmark = pytest.mark.browser
 

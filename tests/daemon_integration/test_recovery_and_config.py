@@ -22,14 +22,14 @@ from tests.daemon_integration.conftest import (
     REPOSITORY,
     DaemonFactory,
     DaemonProcess,
-    link_managed,
     wait_until,
     write_config,
 )
+from tests.session.helpers import link_managed
 
 INVALID: dict[str, dict[str, Any]] = {
     "general": {"client_url": "ftp://nowhere", "colour": "blue"},
-    "idle": {"timeout_s": 1, "source": "telepathy"},
+    "idle": {"timeout_s": 0.5, "source": "telepathy"},
     "logout": {"retries": 9},
 }
 INVALID_FIELDS = ("general.client_url", "general.colour", "idle.timeout_s", "idle.source")

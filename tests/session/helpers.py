@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
 from playwright.async_api import Page
 
-from agent.browser.driver import Tab
+from agent.browser.discovery import Browser
+from agent.browser.driver import Driver, Tab
+from agent.browser.managed import running_endpoint, start_managed
 from agent.demo import wait_for_state
 from agent.outcome import PageState
 from agent.probe.origin import origin_of
@@ -34,3 +41,40 @@ async def linked_tab(page: Page, sim: SimulatorHandle, **config: object) -> Tab:
 
 def deadline(seconds: float = 30.0) -> float:
     return time.monotonic() + seconds
+
+
+@contextmanager
+def managed_browser(
+    executable: Browser, profile_dir: Path, url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run the managed browser headless on profile_dir until its DevTools answer; yield it."""
+    process = start_managed(executable, profile_dir, url, headless=True)
+    try:
+        for _ in range(300):
+            if running_endpoint(profile_dir, timeout_s=0.2):
+                break
+            if process.poll() is not None:
+                pytest.fail(f"managed browser exited with {process.returncode}")
+            time.sleep(0.1)
+        else:
+            pytest.fail("managed browser did not start")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def link_managed(profile_dir: Path, sim: SimulatorHandle) -> None:
+    """Link the managed browser's client tab through the phone API."""
+    endpoint = running_endpoint(profile_dir)
+    assert endpoint, "the managed browser has no DevTools endpoint"
+    async with Driver() as driver:
+        session = await driver.attach(endpoint, sim.url, 15.0)
+        try:
+            await link(session.tab, sim)
+        finally:
+            await session.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,15 +12,14 @@ import pytest
 import pytest_asyncio
 
 from agent.browser.discovery import Browser
-from agent.browser.driver import Driver
-from agent.browser.managed import running_endpoint, start_managed
+from agent.browser.managed import running_endpoint
 from agent.outcome import Linked, PageState, Result, Trigger
 from agent.probe.probe import probe_profile
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
-from tests.session.helpers import link, linked_tab
+from tests.session.helpers import link_managed, linked_tab, managed_browser
 
 pytestmark = pytest.mark.browser
 
@@ -46,32 +44,10 @@ def managed(
     profile: ProfileSettings, browser_executable: Browser, sim: SimulatorHandle
 ) -> Iterator[str]:
     """Start the managed browser headless on the profile; yield its CDP endpoint."""
-    process = start_managed(browser_executable, profile.user_data_dir, sim.url, headless=True)
-    for _ in range(300):
-        endpoint = running_endpoint(profile.user_data_dir, timeout_s=0.2)
-        if endpoint:
-            break
-        if process.poll() is not None:
-            pytest.fail(f"managed browser exited with {process.returncode}")
-        time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("managed browser did not start")
-    yield endpoint
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-async def link_managed(endpoint: str, sim: SimulatorHandle) -> None:
-    async with Driver() as driver:
-        session = await driver.attach(endpoint, sim.url, 15.0)
-        try:
-            await link(session.tab, sim)
-        finally:
-            await session.close()
+    with managed_browser(browser_executable, profile.user_data_dir, sim.url):
+        endpoint = running_endpoint(profile.user_data_dir)
+        assert endpoint
+        yield endpoint
 
 
 async def link_cold(
@@ -100,7 +76,7 @@ async def test_cold_logout_of_closed_browser_is_verified_and_unlinks(
 async def test_warm_logout_keeps_the_visitors_browser_open(
     managed: str, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle
 ) -> None:
-    await link_managed(managed, sim)
+    await link_managed(profile.user_data_dir, sim)
     outcome = await service.logout(profile, Trigger.IDLE, 30.0)
     assert outcome.result is Result.LOGGED_OUT and outcome.path == "warm", outcome
     assert sim.devices() == []
@@ -185,6 +161,6 @@ async def test_dropped_unpair_is_local_only_and_device_stays_listed(
 async def test_state_before_is_read_from_the_page(
     managed: str, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle
 ) -> None:
-    await link_managed(managed, sim)
+    await link_managed(profile.user_data_dir, sim)
     outcome = await service.logout(profile, Trigger.MANUAL, 30.0)
     assert outcome.state_before is PageState.CHATS
