@@ -35,7 +35,16 @@ class SimConfig(BaseModel):
     )
     locale: Locale = Field(default="en", description="language of every UI string and aria-label")
     startup_delay_ms: int = Field(
-        default=300, ge=0, le=60_000, description="startup progress bar time"
+        default=300,
+        ge=0,
+        le=60_000,
+        description="startup progress bar time while a stored session is restored",
+    )
+    qr_delay_ms: int = Field(
+        default=0,
+        ge=0,
+        le=60_000,
+        description="progress bar time before the QR screen when no session is stored",
     )
     menu_delay_ms: int = Field(default=0, ge=0, le=60_000, description="delay before menus appear")
     notification_banner: bool = Field(default=False, description="'Turn on desktop notifications'")

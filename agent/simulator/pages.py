@@ -28,6 +28,11 @@ def new_token() -> str:
     return f"2@{secrets.token_urlsafe(45)},{keys}"
 
 
+def _draw() -> tuple[str, list[str]]:
+    token = new_token()
+    return token, qr_rows(token)
+
+
 def qr_rows(token: str) -> list[str]:
     """Given a token, return its QR code as rows of '1' (dark) and '0' (light), no border."""
     matrix = segno.make(token, error="l", micro=False).matrix
@@ -54,6 +59,10 @@ class PageHub:
     pages: set[PageConnection] = field(default_factory=set)
     retired: deque[str] = field(default_factory=lambda: deque(maxlen=5000))
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # One token and its QR drawn ahead of time: drawing takes ~15 ms, and a page that asks for a
+    # QR (every load without a session, every post-logout reload) should not wait for it.
+    spare: tuple[str, list[str]] | None = None
+    drawing: asyncio.Future[tuple[str, list[str]]] | None = None
 
     def find_by_token(self, token: str) -> PageConnection | None:
         return next((page for page in self.pages if page.token == token), None)
@@ -91,12 +100,30 @@ class PageHub:
             self.retired.append(page.token)
             page.token = None
 
+    async def next_qr(self) -> tuple[str, list[str]]:
+        """Return a fresh token and its QR rows (the spare when ready), and draw the next spare."""
+        loop = asyncio.get_running_loop()
+        if self.spare is not None:
+            token_and_rows, self.spare = self.spare, None
+        else:
+            token = new_token()
+            token_and_rows = (token, qr_rows(token))
+        if self.drawing is None or self.drawing.done():
+            self.drawing = loop.run_in_executor(None, _draw)
+            self.drawing.add_done_callback(self._keep_spare)
+        return token_and_rows
+
+    def _keep_spare(self, drawing: asyncio.Future[tuple[str, list[str]]]) -> None:
+        if not drawing.cancelled() and drawing.exception() is None:
+            self.spare = drawing.result()
+
     async def _rotate(self, page: PageConnection, rotate_seconds: float) -> None:
         while not page.socket.closed:
             if page.token is not None:
                 self.retired.append(page.token)
-            page.token = new_token()
-            await self.send(page, {"type": "qr", "ref": page.token, "rows": qr_rows(page.token)})
+            token, rows = await self.next_qr()
+            page.token = token
+            await self.send(page, {"type": "qr", "ref": token, "rows": rows})
             await asyncio.sleep(rotate_seconds)
 
     def on_unlinked(self, device_ids: list[int]) -> None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -129,3 +132,52 @@ def running_simulator(
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=30)
+
+
+@contextmanager
+def simulator_process(db_path: str | Path, **config: Any) -> Iterator[SimulatorHandle]:
+    """Serve a simulator from its own process (`kioskguard simulator`); yield its handle.
+
+    For benchmarks: the server then shares no interpreter (and no GIL) with the code measured,
+    as the real client's servers would not. The registry lives in ``db_path``; ``config``
+    fields are applied through the control API. Raise RuntimeError if the process does not
+    announce its address within 30 s.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent", "simulator", "--port", "0", "--db", str(db_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        url = _announced_url(process)
+        handle = SimulatorHandle(url)
+        if config:
+            handle.configure(**config)
+        yield handle
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _announced_url(process: subprocess.Popen[str]) -> str:
+    found: Future[str] = Future()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            match = re.search(r"serving on (http://\S+/)", line)
+            if match and not found.done():
+                found.set_result(match.group(1))
+        if not found.done():
+            found.set_exception(RuntimeError(f"simulator exited {process.wait()} before serving"))
+
+    threading.Thread(target=read, name="kioskguard-simulator-stdout", daemon=True).start()
+    try:
+        return found.result(timeout=30)
+    except TimeoutError as exc:
+        raise RuntimeError("the simulator process did not start within 30 s") from exc

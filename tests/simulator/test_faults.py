@@ -173,3 +173,23 @@ async def test_second_tab_sends_the_first_to_another_session(
     await second.goto(sim.url)
     await expect(second.locator("#pane-side")).to_be_visible()
     await expect(first.get_by_text(EN["another_session"])).to_be_visible()
+
+
+async def test_startup_delay_holds_a_stored_session_not_the_qr(
+    sim: SimulatorHandle, page: Page
+) -> None:
+    await open_linked(sim, page)
+    sim.configure(startup_delay_ms=60_000)  # the restore never finishes within this test
+    await page.reload()
+    await expect(page.locator("#app > .startup progress")).to_be_visible()
+    await page.evaluate("localStorage.clear()")  # nothing stored: the QR comes without the delay
+    await page.goto(sim.url)
+    await expect(page.locator(QR_CANVAS)).to_be_visible()
+    assert await page.locator("#pane-side").count() == 0
+
+
+async def test_qr_delay_holds_the_qr_back(sim: SimulatorHandle, page: Page) -> None:
+    sim.configure(qr_delay_ms=60_000)
+    await page.goto(sim.url)
+    await expect(page.locator("#app > .startup progress")).to_be_visible()
+    assert await page.locator(QR_CANVAS).count() == 0

@@ -154,7 +154,8 @@ function claimTab() {
   if (tabs) tabs.postMessage({ type: "use_here", tab: TAB_ID });
 }
 
-// Run ``action`` once the startup screen has been shown for startup_delay_ms.
+// Run ``action`` once the startup screen has been shown for its time (startup_delay_ms while a
+// session is restored, qr_delay_ms on the way to the QR screen).
 function whenStarted(action) {
   if (state.startupDone) action();
   else state.afterStartup = action;
@@ -255,7 +256,9 @@ async function boot() {
   state.hasSession = session !== null;
   if (!session) state.afterStartup = showQr;
   connect(query, session);
-  await sleep(Math.max(0, state.config.startup_delay_ms - (performance.now() - started)));
+  // Restoring and syncing a stored session takes time; with nothing stored the QR comes next.
+  const delay = session ? state.config.startup_delay_ms : state.config.qr_delay_ms;
+  await sleep(Math.max(0, delay - (performance.now() - started)));
   state.startupDone = true;
   if (state.afterStartup && state.screen === "startup") state.afterStartup();
 }
