@@ -134,6 +134,13 @@ class Tab:
         except PlaywrightError as exc:
             raise DriverError(f"could not click {selector}: {exc.message.splitlines()[0]}") from exc
 
+    async def click_at(self, x: float, y: float) -> None:
+        """Click at a viewport point with real input events. Raise DriverError if it fails."""
+        try:
+            await self._page.mouse.click(x, y)
+        except PlaywrightError as exc:
+            raise DriverError(f"could not click at ({x:.0f}, {y:.0f}): {exc.message}") from exc
+
     async def goto(self, url: str, timeout_s: float) -> None:
         try:
             await self._page.goto(url, timeout=max(timeout_s, 0.1) * 1000, wait_until="commit")

@@ -8,6 +8,7 @@ appear. Success is claimed only when it is seen: the QR screen back AND the sess
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ from loguru import logger
 from agent.errors import DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN, SESSION_KEYS
-from agent.session.pagestate import Inspection, Memory, PageLike, inspect
+from agent.session.pagestate import Inspection, Memory, PageLike, inspect, wait_for_change
 
-POLL_S = 0.1
+POLL_S = 0.05  # storage polling while the keys disappear (storage changes fire no DOM event)
+WAIT_S = 0.25  # longest wait for the page to change before reading it again anyway
+NAV_RETRY_S = 0.02  # first pause after a navigation destroyed the script context (doubles)
 MENU_PATIENCE_S = 3.0  # a menu opened this long ago without a logout item gets another click
 CONFIRM_PATIENCE_S = 6.0  # after confirming, how long chats may still show before trying again
 KEYS_GRACE_S = 1.5  # QR shown: how long the keys may take to disappear
@@ -66,19 +69,33 @@ class _Run:
     def remaining(self) -> float:
         return self.deadline - self.clock()
 
-    async def click(self, selector: str, step: str) -> bool:
+    async def settle(self, reading: Inspection) -> None:
+        """Wait for the page to change after this reading (bounded by WAIT_S and the deadline)."""
+        await wait_for_change(self.tab, reading, min(WAIT_S, max(self.remaining(), 0.0)))
+
+    async def click(self, reading: Inspection, selector: str, step: str) -> bool:
+        """Click a control of this reading: at its point when the reading found one (the control
+        was on top, enabled and still), else through Playwright's waits for clickability."""
         self.report.steps.append(step)
         self.report.attempts += 1
         # The page may act (and the server answer) before the click call returns.
         self.click_started = self.clock()
+        point = reading.points.get(selector)
         try:
-            await self.tab.click(selector, timeout_s=min(2.0, max(self.remaining(), 0.05)))
+            if point is not None:
+                await self.tab.click_at(*point)
+            else:
+                await self.tab.click(selector, timeout_s=min(2.0, max(self.remaining(), 0.05)))
         except DriverError as exc:
             self.failures += 1
             backoff = min(0.2 * 2 ** (self.failures - 1), 1.6)
             logger.debug("step {} failed ({}); retrying in {:.1f} s", step, exc, backoff)
             await asyncio.sleep(min(backoff, max(self.remaining(), 0)))
             return False
+        # Read again once the click shows (anything changed since the reading before it), not
+        # straight away: a reading taken before the page reacted is wasted.
+        with contextlib.suppress(DriverError):  # a navigation: the click did show
+            await self.settle(reading)
         return True
 
     async def verify(self) -> None:
@@ -111,48 +128,50 @@ class _Run:
                 await self.verify()
                 return True
             # QR on screen but keys stored: the client may still be restoring; keep reading.
-            await asyncio.sleep(POLL_S)
+            await self.settle(reading)
             return False
         if reading.dialog_kind == "confirm" and reading.confirm:
-            if await self.click(reading.confirm, "confirm"):
+            if await self.click(reading, reading.confirm, "confirm"):
                 self.confirmed_at = self.click_started
                 report.confirmed = True
             return False
         if reading.dialog_kind == "modal" and reading.dismiss:
-            await self.click(reading.dismiss, "dismiss modal")
+            await self.click(reading, reading.dismiss, "dismiss modal")
             return False
         if reading.state is PageState.ANOTHER_SESSION and reading.use_here:
-            await self.click(reading.use_here, "use here")
+            await self.click(reading, reading.use_here, "use here")
             return False
         if reading.state is PageState.CONFLICT:
             if reading.conflict_logout and await self.click(
-                reading.conflict_logout, "conflict log out"
+                reading, reading.conflict_logout, "conflict log out"
             ):
                 self.confirmed_at = self.click_started
                 report.confirmed = True
             elif reading.use_here:
-                await self.click(reading.use_here, "use here")
+                await self.click(reading, reading.use_here, "use here")
             return False
         if reading.state in (PageState.CHATS, PageState.OFFLINE):
             if self.confirmed_at is not None and now - self.confirmed_at < CONFIRM_PATIENCE_S:
-                await asyncio.sleep(POLL_S)  # the client is logging out
+                await self.settle(reading)  # the client is logging out
                 return False
             self.confirmed_at = None
             if reading.logout_item:
-                if await self.click(reading.logout_item, f"log out item ({reading.logout_how})"):
+                if await self.click(
+                    reading, reading.logout_item, f"log out item ({reading.logout_how})"
+                ):
                     self.memory.logout_text = reading.logout_text
                     self.memory.expect_confirm = True
                 return False
             if reading.banner_close and self.banner_clicks < 2:
                 self.banner_clicks += 1
-                await self.click(reading.banner_close, "dismiss banner")
+                await self.click(reading, reading.banner_close, "dismiss banner")
                 return False
             opened_recently = (
                 self.opener_clicked_at is not None
                 and now - self.opener_clicked_at < MENU_PATIENCE_S
             )
             if reading.opener and not opened_recently:
-                if await self.click(reading.opener, f"open {reading.opener_how}"):
+                if await self.click(reading, reading.opener, f"open {reading.opener_how}"):
                     self.opener_clicked_at = self.clock()
                 return False
         if reading.state is PageState.UNKNOWN:
@@ -161,7 +180,8 @@ class _Run:
                 report.steps.append("reload unknown page")
                 self.unknown_since = None
                 await self.tab.goto(self.client_url, timeout_s=max(self.remaining(), 0.1))
-        await asyncio.sleep(POLL_S)
+                return False
+        await self.settle(reading)
         return False
 
 
@@ -178,18 +198,22 @@ async def log_out_in_page(
     """
     run = _Run(tab, client_url, deadline, clock)
     last_error = ""
+    pause = NAV_RETRY_S
     while run.remaining() > 0:
         try:
             reading = await inspect(tab, run.memory)
             if await run.step(reading):
                 return run.report
+            pause = NAV_RETRY_S
         except DriverError as exc:
-            # Navigations (the post-logout reload) destroy the script context: read again.
+            # Navigations (the post-logout reload) destroy the script context: read the new page
+            # at once, backing off only while the errors last.
             last_error = str(exc)
             if "closed" in last_error.lower():
                 run.report.error = f"the browser went away: {last_error}"
                 return run.report
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(min(pause, max(run.remaining(), 0)))
+            pause = min(pause * 2, WAIT_S)
     run.report.error = "deadline reached before the logout was verified" + (
         f" (last error: {last_error})" if last_error else ""
     )

@@ -6,6 +6,7 @@ using the locale tables only to choose among candidates, so an unknown language 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -26,6 +27,8 @@ class PageLike(Protocol):
     async def evaluate(self, script: str, argument: Any = None) -> Any: ...
 
     async def click(self, selector: str, timeout_s: float) -> None: ...
+
+    async def click_at(self, x: float, y: float) -> None: ...
 
     async def goto(self, url: str, timeout_s: float) -> None: ...
 
@@ -60,6 +63,19 @@ class Inspection:
     conflict_logout: str | None = None
     banner_close: str | None = None
     evidence: tuple[str, ...] = field(default_factory=tuple)
+    seq: int | None = None  # the page's change counter at this reading (see wait_for_change)
+    # selector -> where a real click on it lands, for controls that could take one at this reading
+    points: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+# Resolves true as soon as the page changed since the reading that saw ``seq`` (at once if it
+# already has), false after ``ms`` without a change. A navigation rejects it (context destroyed).
+WAIT_SCRIPT = """([seq, ms]) => new Promise((resolve) => {
+  const watch = window.__kioskguardWatch;
+  if (!watch || watch.seq !== seq) return resolve(true);
+  const timer = setTimeout(() => resolve(false), ms);
+  watch.waiters.push(() => { clearTimeout(timer); resolve(true); });
+})"""
 
 
 @cache
@@ -69,6 +85,18 @@ def inspect_script() -> str:
 
 def _selector(name: str | None) -> str | None:
     return f'[data-kioskguard="{name}"]' if name else None
+
+
+def _points(raw: Any) -> dict[str, tuple[float, float]]:
+    points: dict[str, tuple[float, float]] = {}
+    if isinstance(raw, dict):
+        for name, point in raw.items():
+            selector = _selector(str(name))
+            if selector and isinstance(point, dict):
+                x, y = point.get("x"), point.get("y")
+                if isinstance(x, int | float) and isinstance(y, int | float):
+                    points[selector] = (float(x), float(y))
+    return points
 
 
 def parse_inspection(raw: dict[str, Any]) -> Inspection:
@@ -97,6 +125,8 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
         conflict_logout=_selector(raw.get("conflict_logout")),
         banner_close=_selector(raw.get("banner_close")),
         evidence=tuple(raw.get("evidence", ())),
+        seq=raw["seq"] if isinstance(raw.get("seq"), int) else None,
+        points=_points(raw.get("points")),
     )
 
 
@@ -110,3 +140,17 @@ async def inspect(tab: PageLike, memory: Memory | None = None) -> Inspection:
     }
     raw = await tab.evaluate(inspect_script(), argument)
     return parse_inspection(raw if isinstance(raw, dict) else {})
+
+
+async def wait_for_change(tab: PageLike, reading: Inspection, timeout_s: float) -> bool:
+    """Wait until the page changes after ``reading`` (DOM mutation or navigation) or timeout_s.
+
+    Return True if it changed. Event-driven: the next reading happens as soon as there is
+    something new to read, not on the next tick of a timer. Raise agent.errors.DriverError when a
+    navigation destroys the page's script context (the caller reads the new page).
+    """
+    if reading.seq is None:
+        await asyncio.sleep(timeout_s)
+        return False
+    changed = await tab.evaluate(WAIT_SCRIPT, [reading.seq, max(round(timeout_s * 1000), 1)])
+    return bool(changed)

@@ -1,0 +1,90 @@
+"""The page reading's change counter and click points, on plain pages in real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page
+
+from agent.browser.driver import Tab
+from agent.session.pagestate import inspect, parse_inspection, wait_for_change
+
+pytestmark = pytest.mark.browser
+
+CHATS = """
+<div id="side"><button aria-label="Menu"><span data-icon="menu"></span></button></div>
+<div id="pane-side"><div aria-label="Chat list" role="grid"><div role="row">a chat</div></div></div>
+"""
+
+
+async def open_chats(page: Page, extra: str = "") -> Tab:
+    await page.goto("about:blank")
+    await page.set_content(CHATS + extra)
+    return Tab(page, "null")
+
+
+async def test_wait_returns_as_soon_as_the_page_changes(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    assert reading.seq is not None
+    await page.evaluate("setTimeout(() => document.body.append(document.createElement('p')), 50)")
+    assert await wait_for_change(tab, reading, 30.0) is True  # long before 30 s
+
+
+async def test_wait_times_out_when_nothing_changes(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    assert await wait_for_change(tab, reading, 0.2) is False
+
+
+async def test_own_marks_do_not_count_as_changes(page: Page) -> None:
+    tab = await open_chats(page)
+    first = await inspect(tab)
+    second = await inspect(tab)  # marks the same controls again
+    assert second.seq == first.seq
+    assert await wait_for_change(tab, second, 0.2) is False
+
+
+async def test_change_before_the_wait_is_not_missed(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    await page.evaluate("document.body.append(document.createElement('p'))")
+    assert await wait_for_change(tab, reading, 30.0) is True
+
+
+async def test_visible_control_gets_a_click_point(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    assert reading.opener is not None
+    x, y = reading.points[reading.opener]
+    box = await page.locator("#side button").bounding_box()
+    assert box is not None
+    assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
+
+
+async def test_covered_control_gets_no_click_point(page: Page) -> None:
+    cover = '<div style="position:fixed;inset:0;background:#fff8"></div>'
+    tab = await open_chats(page, cover)
+    reading = await inspect(tab)
+    assert reading.opener is not None and reading.opener not in reading.points
+
+
+async def test_moving_control_gets_no_click_point(page: Page) -> None:
+    tab = await open_chats(page)
+    await page.evaluate(
+        """document.querySelector('#side').animate(
+            [{transform: 'translateX(0)'}, {transform: 'translateX(40px)'}], 60000)"""
+    )
+    reading = await inspect(tab)
+    assert reading.opener is not None and reading.opener not in reading.points
+
+
+def test_malformed_points_are_dropped() -> None:
+    raw = {
+        "state": "chats",
+        "seq": 3,
+        "points": {"opener": {"x": 10, "y": 20.5}, "confirm": {"x": "10"}, "bad": None},
+    }
+    reading = parse_inspection(raw)
+    assert reading.seq == 3
+    assert reading.points == {'[data-kioskguard="opener"]': (10.0, 20.5)}
+    assert parse_inspection({"state": "chats", "seq": "3"}).seq is None
