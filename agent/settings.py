@@ -103,6 +103,12 @@ class BrowserSettings(Section):
     headless_cold: bool = setting(
         True, "Relaunch a closed profile headless (invisible) to log it out.", True
     )
+    headless_shell: bool = setting(
+        True,
+        "For headless relaunches, use the browser's headless shell when one of the very same"
+        " build is installed (starts and exits faster).",
+        True,
+    )
 
 
 class ProfileSettings(Section):
@@ -134,6 +140,14 @@ class LogoutSettings(Section):
     )
     retries: int = setting(
         1, "Extra attempts after a failed logout, inside the deadline.", 1, ge=0, le=5
+    )
+    parallel_launches: int = setting(
+        3,
+        "How many closed profiles may be relaunched (headless) at the same time; logouts in"
+        " running browsers are not limited.",
+        3,
+        ge=1,
+        le=32,
     )
 
 

@@ -169,3 +169,86 @@ def find_browser(configured: str | os.PathLike[str] | None = None) -> Browser:
             continue
         return Browser(candidate.kind, candidate.path, version)
     raise BrowserNotFound("no usable Chromium-family browser; tried:\n  " + "\n  ".join(tried))
+
+
+# Headless shell: the same Chromium build without the browser UI. It opens a profile in about a
+# third of the full browser's time and closes in half (docs/benchmarks.md), which is most of a cold
+# logout's budget. Used only when it is the very same build as the browser that owns the profiles,
+# so a profile is never opened by an older or newer storage format than its own.
+_SHELL_NAMES = ("chromium-headless-shell", "chrome-headless-shell", "headless_shell")
+_SYSTEM_SHELL_DIRS = (Path("/usr/lib/chromium"), Path("/usr/lib/chromium-browser"))
+
+
+def version_number(line: str) -> str | None:
+    """Given a --version line, return its a.b.c.d number, None if it has none."""
+    match = re.search(r"\b\d+\.\d+\.\d+\.\d+\b", line)
+    return match.group(0) if match else None
+
+
+def _shell_names() -> tuple[str, ...]:
+    return (
+        tuple(name + ".exe" for name in _SHELL_NAMES) if sys.platform == "win32" else _SHELL_NAMES
+    )
+
+
+def _playwright_revision(path: Path) -> tuple[Path, str] | None:
+    """Given a bundled browser's executable, return (browsers dir, revision), None if not one."""
+    for ancestor in path.parents:
+        match = re.fullmatch(r"chromium-(\d+)", ancestor.name)
+        if match:
+            return ancestor.parent, match.group(1)
+    return None
+
+
+def headless_shell_candidates(browser: Browser) -> Iterator[Path]:
+    """Yield where a headless shell of browser's build may be, best first (existing or not)."""
+    names = _shell_names()
+    if browser.kind == "playwright":
+        found = _playwright_revision(browser.path)
+        if found is not None:
+            root, revision = found
+            shell_dir = root / f"chromium_headless_shell-{revision}"
+            if shell_dir.is_dir():
+                for platform_dir in sorted(shell_dir.iterdir()):
+                    for name in names:
+                        yield platform_dir / name
+        return
+    directories = [browser.path.parent]
+    resolved = browser.path.resolve().parent
+    if resolved not in directories:
+        directories.append(resolved)
+    if sys.platform.startswith("linux"):
+        directories.extend(_SYSTEM_SHELL_DIRS)
+    for directory in directories:
+        for name in names:
+            yield directory / name
+
+
+def _is_script(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == b"#!"
+    except OSError:
+        return True
+
+
+def find_headless_shell(browser: Browser) -> Browser | None:
+    """Return the headless shell of exactly browser's build, None if there is none.
+
+    Playwright's shells match their browser by revision; any other shell must report the same
+    a.b.c.d version as browser (so Windows, where versions cannot be read, gets none).
+    """
+    wanted = version_number(browser.version)
+    existing = [path for path in headless_shell_candidates(browser) if path.is_file()]
+    # Wrapper scripts (Debian's /usr/bin/chromium-headless-shell) last: the binary itself is
+    # one process fewer to start and to stop.
+    existing.sort(key=_is_script)
+    for path in dict.fromkeys(existing):
+        try:
+            version = probe_version(path)
+        except OSError:
+            continue
+        same_revision = browser.kind == "playwright"
+        if same_revision or (wanted is not None and version_number(version) == wanted):
+            return Browser("headless-shell", path, version)
+    return None

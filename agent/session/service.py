@@ -10,13 +10,15 @@ When the in-page path cannot finish, the fallback clears the client's origin onl
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from loguru import logger
 
-from agent.browser.discovery import Browser, find_browser
+from agent.browser.discovery import Browser, find_browser, find_headless_shell
 from agent.browser.driver import Driver, Session
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.managed import running_endpoint
@@ -56,6 +58,9 @@ class SessionService:
         self.driver = driver or Driver()
         self.clock = clock
         self._browser: Browser | None = None
+        self._shell: Browser | None = None
+        self._shell_looked = False
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     def client_url(self, profile: ProfileSettings) -> str:
         return profile.url or self.settings.general.client_url
@@ -65,6 +70,38 @@ class SessionService:
             configured = self.settings.browser.executable
             self._browser = find_browser(str(configured) if configured else None)
         return self._browser
+
+    def cold_executable(self) -> Browser:
+        """Return what relaunches closed profiles: the same-build headless shell when allowed."""
+        browser = self.executable()
+        options = self.settings.browser
+        if not (options.headless_cold and options.headless_shell):
+            return browser
+        if not self._shell_looked:
+            self._shell = find_headless_shell(browser)
+            self._shell_looked = True
+            if self._shell is not None:
+                logger.debug("closed profiles relaunch with {}", self._shell.path)
+        return self._shell or browser
+
+    @asynccontextmanager
+    async def _launch_slot(self, deadline: float) -> AsyncIterator[None]:
+        """Hold one of logout.parallel_launches slots; raise DriverError if none frees in time."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.settings.logout.parallel_launches))
+        slots = self._slots[1]
+        try:
+            await asyncio.wait_for(slots.acquire(), max(deadline - self.clock(), 0.01))
+        except TimeoutError as exc:
+            raise DriverError(
+                "no relaunch slot freed before the deadline (logout.parallel_launches"
+                f" = {self.settings.logout.parallel_launches})"
+            ) from exc
+        try:
+            yield
+        finally:
+            slots.release()
 
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
         """Return the offline verdict for the profile's user data dir (no browser involved)."""
@@ -108,7 +145,7 @@ class SessionService:
         return await self.driver.launch(
             user_data_dir,
             url,
-            self.executable(),
+            self.cold_executable(),
             timeout_s,
             headless=self.settings.browser.headless_cold,
         )
@@ -141,10 +178,22 @@ class SessionService:
                     True,
                 )
                 return
+        if lock.state in (LockState.NONE, LockState.STALE):
+            async with self._launch_slot(deadline):
+                await self._in_session(profile, outcome, deadline)
+        else:
+            await self._in_session(profile, outcome, deadline)
+
+    async def _in_session(
+        self, profile: ProfileSettings, outcome: Outcome, deadline: float
+    ) -> None:
         # Keep a slice of the deadline for the fallback and for closing the browser.
         reserve = min(1.5, (deadline - self.clock()) * 0.25)
         session = await self.open_session(profile, timeout_s=max(deadline - self.clock(), 0.5))
         outcome.path = session.path
+        if session.path == "cold":
+            relaunched_with = self.cold_executable()
+            outcome.notes.append(f"relaunched with {relaunched_with.kind} {relaunched_with.path}")
         try:
             report = await log_out_in_page(
                 session.tab, self.client_url(profile), deadline - reserve

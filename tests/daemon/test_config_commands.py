@@ -62,3 +62,14 @@ def test_the_example_configuration_is_valid() -> None:
 @pytest.mark.parametrize("name", ["library.toml", "hotel.toml"])
 def test_shipped_configurations_pass_check_config(name: str, capsys) -> None:
     assert main(["check-config", str(EXAMPLE.parent / name)]) == 0
+
+
+def test_check_config_names_the_relaunch_limit_and_headless_shell_fields(
+    tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[logout]\nparallel_launches = 0\n[browser]\nheadless_shell = "maybe"\n')
+    assert main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: logout.parallel_launches: 0: Input should be greater than or equal to 1" in err
+    assert f"{path}: browser.headless_shell: 'maybe': Input should be a valid boolean" in err

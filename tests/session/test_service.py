@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from agent.browser.discovery import Browser
+from agent.browser.discovery import Browser, find_headless_shell
 from agent.browser.managed import running_endpoint
 from agent.outcome import Linked, PageState, Result, Trigger
 from agent.probe.probe import probe_profile
@@ -71,6 +72,105 @@ async def test_cold_logout_of_closed_browser_is_verified_and_unlinks(
     assert outcome.result is Result.LOGGED_OUT and outcome.verified, outcome
     assert outcome.path == "cold" and sim.devices() == []
     assert probe_profile(profile.user_data_dir / "Default", sim.url).linked is Linked.NOT_LINKED
+
+
+async def test_cold_relaunch_uses_the_same_build_shell_and_the_browser_reopens_the_profile(
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    service: SessionService,
+    sim: SimulatorHandle,
+    browser_executable: Browser,
+) -> None:
+    """The relaunch runs the headless shell of the visitor browser's own build when there is
+    one (bootstrap installs it on Debian), and the visitor's browser then opens the profile as
+    its own: same recorded version, QR screen, no session keys."""
+    await link_cold(launch_persistent, profile, sim)
+    last_version = (profile.user_data_dir / "Last Version").read_text()
+    outcome = await service.logout(profile, Trigger.BROWSER_CLOSED, 30.0)
+    assert outcome.result is Result.LOGGED_OUT and outcome.verified, outcome
+    relaunch = find_headless_shell(browser_executable) or browser_executable
+    assert f"relaunched with {relaunch.kind} {relaunch.path}" in outcome.notes
+    assert (profile.user_data_dir / "Last Version").read_text() == last_version
+    context = await launch_persistent(profile.user_data_dir)
+    page = context.pages[0] if context.pages else await context.new_page()
+    await page.goto(sim.url)
+    await page.locator("div[data-ref] canvas").wait_for()
+    keys = await page.evaluate("Object.keys(localStorage)")
+    assert not {"last-wid-md", "WANoiseInfo"} & set(keys)
+    await context.close()
+
+
+async def test_headless_shell_off_relaunches_the_browser_itself(
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    sim: SimulatorHandle,
+    browser_executable: Browser,
+    tmp_path: Path,
+) -> None:
+    settings = Settings.model_validate(
+        {
+            "general": {"state_dir": str(tmp_path / "state"), "client_url": sim.url},
+            "browser": {"headless_shell": False},
+        }
+    )
+    service = SessionService(settings)
+    try:
+        await link_cold(launch_persistent, profile, sim)
+        outcome = await service.logout(profile, Trigger.BROWSER_CLOSED, 30.0)
+    finally:
+        await service.close()
+    assert outcome.result is Result.LOGGED_OUT and outcome.verified, outcome
+    expected = f"relaunched with {browser_executable.kind} {browser_executable.path}"
+    assert expected in outcome.notes
+
+
+async def test_closed_profiles_log_out_in_parallel_within_the_launch_limit(
+    launch_persistent: PersistentLauncher,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+) -> None:
+    settings = Settings.model_validate(
+        {
+            "general": {"state_dir": str(tmp_path / "state"), "client_url": sim.url},
+            "logout": {"parallel_launches": 2},
+        }
+    )
+    profiles = [
+        ProfileSettings(name=f"seat-{n}", user_data_dir=tmp_path / f"seat-{n}", url=sim.url)
+        for n in range(3)
+    ]
+    for seat in profiles:
+        await link_cold(launch_persistent, seat, sim)
+    assert len(sim.devices()) == 3
+    service = SessionService(settings)
+    running = peak = 0
+    launch = service.driver.launch
+
+    async def counting_launch(*args: object, **kwargs: object) -> object:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        session = await launch(*args, **kwargs)  # type: ignore[arg-type]
+        close = session.close
+
+        async def counted_close() -> None:
+            nonlocal running
+            await close()
+            running -= 1
+
+        session.close = counted_close  # type: ignore[method-assign]
+        return session
+
+    service.driver.launch = counting_launch  # type: ignore[method-assign]
+    try:
+        outcomes = await asyncio.gather(
+            *(service.logout(seat, Trigger.SCHEDULE, 60.0) for seat in profiles)
+        )
+    finally:
+        await service.close()
+    assert [o.result for o in outcomes] == [Result.LOGGED_OUT] * 3, outcomes
+    assert sim.devices() == []
+    assert peak == 2  # two at once, the third waited for a slot
 
 
 async def test_warm_logout_keeps_the_visitors_browser_open(
