@@ -8,7 +8,6 @@ appear. Success is claimed only when it is seen: the QR screen back AND the sess
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +17,11 @@ from loguru import logger
 from agent.errors import DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN, SESSION_KEYS
-from agent.session.pagestate import Inspection, Memory, PageLike, inspect, wait_for_change
+from agent.session.pagestate import Inspection, Memory, PageLike, inspect
 
 POLL_S = 0.05  # storage polling while the keys disappear (storage changes fire no DOM event)
 WAIT_S = 0.25  # longest wait for the page to change before reading it again anyway
-NAV_RETRY_S = 0.02  # first pause after a navigation destroyed the script context (doubles)
+NAV_RETRY_S = 0.005  # first pause after a navigation destroyed the script context (doubles)
 MENU_PATIENCE_S = 3.0  # a menu opened this long ago without a logout item gets another click
 CONFIRM_PATIENCE_S = 6.0  # after confirming, how long chats may still show before trying again
 KEYS_GRACE_S = 1.5  # QR shown: how long the keys may take to disappear
@@ -65,13 +64,20 @@ class _Run:
         self.banner_clicks = 0
         self.failures = 0
         self.click_started = 0.0
+        self.after: Inspection | None = None  # the next reading waits for a change after this
 
     def remaining(self) -> float:
         return self.deadline - self.clock()
 
-    async def settle(self, reading: Inspection) -> None:
-        """Wait for the page to change after this reading (bounded by WAIT_S and the deadline)."""
-        await wait_for_change(self.tab, reading, min(WAIT_S, max(self.remaining(), 0.0)))
+    def settle(self, reading: Inspection) -> None:
+        """Make the next reading wait for the page to change after this one (WAIT_S at most)."""
+        self.after = reading
+
+    async def read(self) -> Inspection:
+        """Read the page, first waiting for a change when the last step asked for one."""
+        after, self.after = self.after, None
+        wait_s = min(WAIT_S, max(self.remaining(), 0.0))
+        return await inspect(self.tab, self.memory, after=after, wait_s=wait_s)
 
     async def click(self, reading: Inspection, selector: str, step: str) -> bool:
         """Click a control of this reading: at its point when the reading found one (the control
@@ -94,8 +100,7 @@ class _Run:
             return False
         # Read again once the click shows (anything changed since the reading before it), not
         # straight away: a reading taken before the page reacted is wasted.
-        with contextlib.suppress(DriverError):  # a navigation: the click did show
-            await self.settle(reading)
+        self.settle(reading)
         return True
 
     async def verify(self) -> None:
@@ -128,7 +133,7 @@ class _Run:
                 await self.verify()
                 return True
             # QR on screen but keys stored: the client may still be restoring; keep reading.
-            await self.settle(reading)
+            self.settle(reading)
             return False
         if reading.dialog_kind == "confirm" and reading.confirm:
             if await self.click(reading, reading.confirm, "confirm"):
@@ -152,7 +157,7 @@ class _Run:
             return False
         if reading.state in (PageState.CHATS, PageState.OFFLINE):
             if self.confirmed_at is not None and now - self.confirmed_at < CONFIRM_PATIENCE_S:
-                await self.settle(reading)  # the client is logging out
+                self.settle(reading)  # the client is logging out
                 return False
             self.confirmed_at = None
             if reading.logout_item:
@@ -181,7 +186,7 @@ class _Run:
                 self.unknown_since = None
                 await self.tab.goto(self.client_url, timeout_s=max(self.remaining(), 0.1))
                 return False
-        await self.settle(reading)
+        self.settle(reading)
         return False
 
 
@@ -201,7 +206,7 @@ async def log_out_in_page(
     pause = NAV_RETRY_S
     while run.remaining() > 0:
         try:
-            reading = await inspect(tab, run.memory)
+            reading = await run.read()
             if await run.step(reading):
                 return run.report
             pause = NAV_RETRY_S

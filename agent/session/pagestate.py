@@ -68,19 +68,29 @@ class Inspection:
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-# Resolves true as soon as the page changed since the reading that saw ``seq`` (at once if it
-# already has), false after ``ms`` without a change. A navigation rejects it (context destroyed).
-WAIT_SCRIPT = """([seq, ms]) => new Promise((resolve) => {
+# Waits (at most waitMs) until the page changed since the reading that saw waitSeq, at once if it
+# already has, then reads it: one round trip instead of a wait and a read. A navigation during
+# the wait rejects it (script context destroyed).
+_WAIT_THEN = """async (arg) => {
   const watch = window.__kioskguardWatch;
-  if (!watch || watch.seq !== seq) return resolve(true);
-  const timer = setTimeout(() => resolve(false), ms);
-  watch.waiters.push(() => { clearTimeout(timer); resolve(true); });
-})"""
+  if (arg.waitSeq !== null && watch && watch.seq === arg.waitSeq) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, arg.waitMs);
+      watch.waiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+  return (%s)(arg);
+}"""
 
 
 @cache
 def inspect_script() -> str:
     return resources.files("agent.session").joinpath("inspect.js").read_text(encoding="utf-8")
+
+
+@cache
+def wait_then_inspect_script() -> str:
+    return _WAIT_THEN % inspect_script().strip().rstrip(";")
 
 
 def _selector(name: str | None) -> str | None:
@@ -130,27 +140,31 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
     )
 
 
-async def inspect(tab: PageLike, memory: Memory | None = None) -> Inspection:
-    """Read the page once. Raise agent.errors.DriverError if the page cannot run scripts."""
+async def inspect(
+    tab: PageLike,
+    memory: Memory | None = None,
+    after: Inspection | None = None,
+    wait_s: float = 0.0,
+) -> Inspection:
+    """Read the page once. Raise agent.errors.DriverError if the page cannot run scripts.
+
+    With ``after``, first wait up to wait_s for the page to change since that reading (a DOM
+    mutation other than our own marks): event-driven, the reading comes as soon as there is
+    something new to read, in the same round trip. A navigation during the wait raises
+    DriverError (the caller reads the new page).
+    """
     memory = memory or Memory()
-    argument = {
+    argument: dict[str, Any] = {
         "labels": {concept: list(words) for concept, words in LABELS.items()},
         "logoutText": memory.logout_text,
         "expectConfirm": memory.expect_confirm,
     }
-    raw = await tab.evaluate(inspect_script(), argument)
+    if after is None:
+        raw = await tab.evaluate(inspect_script(), argument)
+    elif after.seq is None:  # a page without the change counter: wait on the clock
+        await asyncio.sleep(wait_s)
+        raw = await tab.evaluate(inspect_script(), argument)
+    else:
+        argument.update(waitSeq=after.seq, waitMs=max(round(wait_s * 1000), 1))
+        raw = await tab.evaluate(wait_then_inspect_script(), argument)
     return parse_inspection(raw if isinstance(raw, dict) else {})
-
-
-async def wait_for_change(tab: PageLike, reading: Inspection, timeout_s: float) -> bool:
-    """Wait until the page changes after ``reading`` (DOM mutation or navigation) or timeout_s.
-
-    Return True if it changed. Event-driven: the next reading happens as soon as there is
-    something new to read, not on the next tick of a timer. Raise agent.errors.DriverError when a
-    navigation destroys the page's script context (the caller reads the new page).
-    """
-    if reading.seq is None:
-        await asyncio.sleep(timeout_s)
-        return False
-    changed = await tab.evaluate(WAIT_SCRIPT, [reading.seq, max(round(timeout_s * 1000), 1)])
-    return bool(changed)

@@ -6,7 +6,8 @@ import pytest
 from playwright.async_api import Page
 
 from agent.browser.driver import Tab
-from agent.session.pagestate import inspect, parse_inspection, wait_for_change
+from agent.errors import DriverError
+from agent.session.pagestate import inspect, parse_inspection
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +23,25 @@ async def open_chats(page: Page, extra: str = "") -> Tab:
     return Tab(page, "null")
 
 
-async def test_wait_returns_as_soon_as_the_page_changes(page: Page) -> None:
+# A wait that never woke would last NEVER_S: the timeout mark turns that into a failure.
+NEVER_S = 600.0
+
+
+@pytest.mark.timeout(60)
+async def test_reading_after_a_change_comes_as_soon_as_the_page_changes(page: Page) -> None:
     tab = await open_chats(page)
     reading = await inspect(tab)
     assert reading.seq is not None
     await page.evaluate("setTimeout(() => document.body.append(document.createElement('p')), 50)")
-    assert await wait_for_change(tab, reading, 30.0) is True  # long before 30 s
+    changed = await inspect(tab, after=reading, wait_s=NEVER_S)
+    assert changed.seq is not None and changed.seq > reading.seq
 
 
-async def test_wait_times_out_when_nothing_changes(page: Page) -> None:
+async def test_reading_after_no_change_comes_when_the_wait_ends(page: Page) -> None:
     tab = await open_chats(page)
     reading = await inspect(tab)
-    assert await wait_for_change(tab, reading, 0.2) is False
+    again = await inspect(tab, after=reading, wait_s=0.2)
+    assert again.seq == reading.seq and again.state is reading.state
 
 
 async def test_own_marks_do_not_count_as_changes(page: Page) -> None:
@@ -41,14 +49,25 @@ async def test_own_marks_do_not_count_as_changes(page: Page) -> None:
     first = await inspect(tab)
     second = await inspect(tab)  # marks the same controls again
     assert second.seq == first.seq
-    assert await wait_for_change(tab, second, 0.2) is False
+    assert (await inspect(tab, after=second, wait_s=0.2)).seq == first.seq
 
 
+@pytest.mark.timeout(60)
 async def test_change_before_the_wait_is_not_missed(page: Page) -> None:
     tab = await open_chats(page)
     reading = await inspect(tab)
     await page.evaluate("document.body.append(document.createElement('p'))")
-    assert await wait_for_change(tab, reading, 30.0) is True
+    changed = await inspect(tab, after=reading, wait_s=NEVER_S)
+    assert changed.seq is not None and reading.seq is not None and changed.seq > reading.seq
+
+
+@pytest.mark.timeout(60)
+async def test_navigation_during_the_wait_is_an_error_to_read_again(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    await page.evaluate("setTimeout(() => location.reload(), 50)")
+    with pytest.raises(DriverError):
+        await inspect(tab, after=reading, wait_s=NEVER_S)
 
 
 async def test_visible_control_gets_a_click_point(page: Page) -> None:
