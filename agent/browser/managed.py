@@ -81,20 +81,28 @@ def devtools_port(user_data_dir: Path) -> int | None:
         return None
 
 
-def endpoint_answers(port: int, timeout_s: float = 1.0) -> bool:
-    """Return True when a DevTools endpoint answers on 127.0.0.1:port."""
+def browser_websocket(port: int, timeout_s: float = 1.0) -> str | None:
+    """Return the browser-level DevTools WebSocket URL on 127.0.0.1:port, None if none answers."""
     try:
         with urllib.request.urlopen(
             f"http://127.0.0.1:{port}/json/version", timeout=timeout_s
         ) as response:
-            return "webSocketDebuggerUrl" in json.loads(response.read())
-    except (OSError, ValueError, urllib.error.URLError):
-        return False
+            url = json.loads(response.read()).get("webSocketDebuggerUrl")
+    except (OSError, ValueError, AttributeError, urllib.error.URLError):
+        return None
+    return url if isinstance(url, str) and url.startswith("ws://") else None
+
+
+def endpoint_answers(port: int, timeout_s: float = 1.0) -> bool:
+    """Return True when a DevTools endpoint answers on 127.0.0.1:port."""
+    return browser_websocket(port, timeout_s) is not None
 
 
 def running_endpoint(user_data_dir: Path, timeout_s: float = 1.0) -> str | None:
-    """Return the CDP endpoint of the browser running on this profile, or None if none answers."""
+    """Return the CDP endpoint of the browser running on this profile, or None if none answers.
+
+    The endpoint is the browser's WebSocket URL, which the check has just read: attaching then
+    needs no second HTTP round trip.
+    """
     port = devtools_port(user_data_dir)
-    if port and endpoint_answers(port, timeout_s):
-        return f"http://127.0.0.1:{port}"
-    return None
+    return browser_websocket(port, timeout_s) if port else None
