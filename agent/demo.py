@@ -20,12 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agent.browser.driver import Driver, Tab
+from agent.browser.driver import Driver
 from agent.browser.managed import running_endpoint, start_managed
 from agent.errors import KioskguardError
 from agent.outcome import Outcome, PageState, Result, Trigger
 from agent.probe.probe import probe_profile
-from agent.session.pagestate import inspect
+from agent.session.pagestate import PageLike, inspect
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, running_simulator
@@ -51,7 +51,7 @@ class Timeline:
         self.last = now
 
 
-async def wait_for_state(tab: Tab, wanted: set[PageState], timeout_s: float) -> PageState:
+async def wait_for_state(tab: PageLike, wanted: set[PageState], timeout_s: float) -> PageState:
     """Poll the page until it shows one of the wanted states. Raise KioskguardError on timeout."""
     deadline = time.monotonic() + timeout_s
     state = PageState.UNKNOWN

@@ -45,6 +45,10 @@ class DriverError(KioskguardError):
     default_message = "the browser failed under automation"
 
 
+class BrowserClosed(DriverError):
+    default_message = "the browser (or the connection to it) went away"
+
+
 class DeadlineExceeded(DriverError):
     default_message = "the operation did not finish inside its deadline"
 

@@ -1,10 +1,12 @@
-"""The Playwright driver: the only module of kioskguard that imports playwright.
+"""The driver: the only module of kioskguard that imports playwright.
 
 Two ways in:
 - warm: attach over CDP to the running managed browser (loopback only unless allowed), find the
-  client's tab by origin (open one if none), act, then disconnect: the visitor's browser and
-  their other tabs are never closed.
-- cold: launch the profile headless as a persistent context, act, close after verification.
+  client's tab by origin (open one if none), act, then detach: the visitor's browser and their
+  other tabs are never closed. This goes through agent.browser.cdp, a plain CDP session that
+  leaves nothing registered behind (see that module for why not Playwright).
+- cold: launch the profile headless as a persistent context with Playwright, act, close after
+  verification.
 
 Every Playwright error is converted here into agent.errors.DriverError.
 """
@@ -14,19 +16,19 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from loguru import logger
-from playwright.async_api import Browser as PlaywrightBrowser
-from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Playwright, async_playwright
 
+from agent.browser.cdp import CdpConnection, CdpTab, attach_tab
 from agent.browser.discovery import QUIET_ARGS, Browser
-from agent.errors import ConfigError, DriverError
+from agent.browser.network import NetworkLog, same_origin
+from agent.errors import BrowserClosed, DriverError
 from agent.probe.origin import origin_of
 
 # Flags Playwright adds to every launch that change how a profile stores secrets: the managed
@@ -46,29 +48,11 @@ def is_loopback_endpoint(endpoint: str) -> bool:
         return False
 
 
-@dataclass
-class NetworkLog:
-    """What the client's page exchanged with its own origin, stamped with monotonic time."""
-
-    origin: str
-    answered: list[float] = field(default_factory=list)
-    failed: list[float] = field(default_factory=list)
-    navigations: list[float] = field(default_factory=list)
-
-    def unlink_seen(self, since: float, until: float) -> bool | None:
-        """Given the confirm click and the QR time, say whether the unpair reached the server.
-
-        The window ends at the first main-frame navigation after the click (the client
-        reloads once its unpair finished or timed out). True: the origin answered and
-        nothing failed; False: a request to the origin failed or was aborted; None: no traffic.
-        """
-        navigations = [moment for moment in self.navigations if moment >= since]
-        end = min([until, *navigations])
-        if any(since <= moment <= end for moment in self.failed):
-            return False
-        if any(since <= moment <= end for moment in self.answered):
-            return True
-        return None
+def _error(exc: PlaywrightError, message: str) -> DriverError:
+    """Return the DriverError for a Playwright error: BrowserClosed when the browser went away."""
+    if "has been closed" in exc.message or "Target closed" in exc.message:
+        return BrowserClosed(message)
+    return DriverError(message)
 
 
 class Tab:
@@ -85,12 +69,7 @@ class Tab:
         page.on("websocket", self._on_websocket)
 
     def _mine(self, url: str) -> bool:
-        try:
-            return origin_of(url.replace("ws://", "http://").replace("wss://", "https://")) == (
-                self.origin
-            )
-        except ConfigError:
-            return False
+        return same_origin(url, self.origin)
 
     def _on_response(self, response: Any) -> None:
         if self._mine(response.url) and not response.request.is_navigation_request():
@@ -125,27 +104,27 @@ class Tab:
         try:
             return await self._page.evaluate(script, argument)
         except PlaywrightError as exc:
-            raise DriverError(f"script failed in {self._page.url}: {exc.message}") from exc
+            raise _error(exc, f"script failed in {self._page.url}: {exc.message}") from exc
 
     async def click(self, selector: str, timeout_s: float) -> None:
         """Click the element with real input events. Raise DriverError if it cannot be clicked."""
         try:
             await self._page.locator(selector).first.click(timeout=max(timeout_s, 0.05) * 1000)
         except PlaywrightError as exc:
-            raise DriverError(f"could not click {selector}: {exc.message.splitlines()[0]}") from exc
+            raise _error(exc, f"could not click {selector}: {exc.message.splitlines()[0]}") from exc
 
     async def click_at(self, x: float, y: float) -> None:
         """Click at a viewport point with real input events. Raise DriverError if it fails."""
         try:
             await self._page.mouse.click(x, y)
         except PlaywrightError as exc:
-            raise DriverError(f"could not click at ({x:.0f}, {y:.0f}): {exc.message}") from exc
+            raise _error(exc, f"could not click at ({x:.0f}, {y:.0f}): {exc.message}") from exc
 
     async def goto(self, url: str, timeout_s: float) -> None:
         try:
             await self._page.goto(url, timeout=max(timeout_s, 0.1) * 1000, wait_until="commit")
         except PlaywrightError as exc:
-            raise DriverError(f"could not open {url}: {exc.message.splitlines()[0]}") from exc
+            raise _error(exc, f"could not open {url}: {exc.message.splitlines()[0]}") from exc
 
     async def local_storage(self, keys: Sequence[str]) -> dict[str, str | None]:
         """Return the page's localStorage values for the given keys (None where absent)."""
@@ -165,48 +144,46 @@ class Tab:
             finally:
                 await session.detach()
         except PlaywrightError as exc:
-            raise DriverError(f"clearDataForOrigin failed: {exc.message}") from exc
+            raise _error(exc, f"clearDataForOrigin failed: {exc.message}") from exc
 
     async def screenshot(self, path: Path) -> None:
         try:
             await self._page.screenshot(path=str(path))
         except PlaywrightError as exc:
-            raise DriverError(f"screenshot failed: {exc.message}") from exc
+            raise _error(exc, f"screenshot failed: {exc.message}") from exc
 
 
 class Session:
-    """A browser opened for one profile, and how to let go of it."""
+    """A way into one profile's client tab, and how to let go of it.
 
-    def __init__(
-        self,
-        path: str,
-        tab: Tab,
-        context: BrowserContext,
-        browser: PlaywrightBrowser | None,
-        opened_tab: bool,
-    ) -> None:
+    cold: a Playwright persistent context we launched (closing it closes that browser);
+    warm: a CDP session on the visitor's running browser (closing it detaches, and closes
+    only a tab we opened).
+    """
+
+    def __init__(self, path: str, tab: Tab | CdpTab, release: Callable[[], Awaitable[None]]):
         self.path = path
         self.tab = tab
-        self._context = context
-        self._browser = browser
-        self._opened_tab = opened_tab
+        self._release = release
 
     async def close(self) -> None:
-        """Cold: close the profile's browser. Warm: close only a tab we opened, then disconnect."""
-        if self.path == "cold":
-            await _bounded("context.close", self._context.close())
-            return
-        if self._opened_tab:
-            await _bounded("page.close", self.tab._page.close())
-        if self._browser is not None:
-            await _bounded("disconnect", self._browser.close())
+        await self._release()
 
 
 async def _bounded(what: str, awaitable: Any) -> None:
     try:
         await asyncio.wait_for(awaitable, CLEANUP_TIMEOUT_S)
-    except (TimeoutError, PlaywrightError) as exc:
+    except (TimeoutError, PlaywrightError, DriverError) as exc:
         logger.warning("cleanup step {} did not finish cleanly: {}", what, exc)
+
+
+async def _detach(connection: CdpConnection, opened_target: str | None) -> None:
+    """Close the tab we opened (never the visitor's), then drop the connection."""
+    try:
+        if opened_target is not None:
+            await connection.send("Target.closeTarget", {"targetId": opened_target}, timeout_s=2.0)
+    finally:
+        await connection.close()
 
 
 class Driver:
@@ -244,35 +221,20 @@ class Driver:
     ) -> Session:
         """Attach to a running browser over CDP and return a warm session on the client's tab.
 
-        Raise DriverError if the endpoint is not loopback (unless allowed) or does not answer.
+        Uses agent.browser.cdp, not Playwright, so nothing stays registered in the visitor's
+        browser after detaching. Raise DriverError if the endpoint is not loopback (unless
+        allowed) or does not answer.
         """
         if not allow_remote and not is_loopback_endpoint(endpoint):
             raise DriverError(
                 f"refusing CDP endpoint {endpoint}: not loopback (set browser.allow_remote_cdp)"
             )
-        origin = origin_of(client_url)
-        try:
-            browser = await self.playwright.chromium.connect_over_cdp(
-                endpoint, timeout=max(timeout_s, 0.1) * 1000
-            )
-        except PlaywrightError as exc:
-            raise DriverError(f"cannot attach to {endpoint}: {exc.message}") from exc
-        try:
-            context = browser.contexts[0] if browser.contexts else await browser.new_context()
-            page = next(
-                (candidate for candidate in context.pages if _same_origin(candidate.url, origin)),
-                None,
-            )
-            opened = page is None
-            if page is None:
-                page = await context.new_page()
-            tab = Tab(page, origin)
-            if opened:
-                await tab.goto(client_url, timeout_s)
-        except (PlaywrightError, DriverError) as exc:
-            await _bounded("disconnect", browser.close())
-            raise DriverError(f"attached to {endpoint} but cannot use it: {exc}") from exc
-        return Session("warm", tab, context, browser, opened)
+        connection, tab, opened = await attach_tab(endpoint, client_url, timeout_s)
+
+        async def release() -> None:
+            await _bounded("detach", _detach(connection, opened))
+
+        return Session("warm", tab, release)
 
     async def launch(
         self,
@@ -303,11 +265,8 @@ class Driver:
             raise DriverError(
                 f"launched {user_data_dir} but cannot open the client: {exc}"
             ) from exc
-        return Session("cold", tab, context, None, opened_tab=False)
 
+        async def release() -> None:
+            await _bounded("context.close", context.close())
 
-def _same_origin(url: str, origin: str) -> bool:
-    try:
-        return origin_of(url) == origin
-    except ConfigError:
-        return False
+        return Session("cold", tab, release)

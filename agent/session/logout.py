@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
-from agent.errors import DriverError
+from agent.errors import BrowserClosed, DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN, SESSION_KEYS
 from agent.session.pagestate import Inspection, Memory, PageLike, inspect
@@ -214,7 +214,7 @@ async def log_out_in_page(
             # Navigations (the post-logout reload) destroy the script context: read the new page
             # at once, backing off only while the errors last.
             last_error = str(exc)
-            if "closed" in last_error.lower():
+            if isinstance(exc, BrowserClosed):
                 run.report.error = f"the browser went away: {last_error}"
                 return run.report
             await asyncio.sleep(min(pause, max(run.remaining(), 0)))
