@@ -7,19 +7,21 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from loguru import logger
 from playwright.async_api import async_playwright
 
 from agent.browser.managed import running_endpoint, start_managed
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
-from agent.simulator.testing import SimulatorHandle, running_simulator
+from agent.simulator.testing import SimulatorHandle, simulator_process
 from bench.footprint import bench_footprint
-from bench.logout import bench_cold, bench_warm
+from bench.logout import bench_cold, bench_cold_only, bench_warm
 from bench.probe import bench_probe
 from bench.processes import browser_processes
 from bench.report import Results, markdown, write
@@ -43,6 +45,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.runs < 10:
         parser.error(f"--runs must be at least 10, got {args.runs}")
     return args
+
+
+def quiet_logs() -> None:
+    """Keep the agent's own log lines (one per logout) out of the benchmark's output."""
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
 
 
 def step(text: str) -> None:
@@ -86,6 +94,31 @@ async def browser_phases(
             results.facts["browser processes before / after the logouts"] = (
                 f"{len(before)} / {len(after)} ({logouts} logouts + {args.runs} floor runs)"
             )
+            relaunch = service.cold_executable()
+            results.facts["cold relaunches (agent and floor)"] = (
+                f"{relaunch.kind} {relaunch.path} ({relaunch.version})"
+            )
+            if relaunch != service.executable():
+                step(f"cold with the full browser: {args.runs} verified logouts, for comparison")
+                full_settings = settings.model_copy(
+                    update={
+                        "browser": settings.browser.model_copy(update={"headless_shell": False})
+                    }
+                )
+                full_service = SessionService(full_settings)
+                try:
+                    results.figures.append(
+                        await bench_cold_only(
+                            full_service,
+                            playwright,
+                            cold_profile,
+                            sim,
+                            "cold verified logout, full browser headless (no shell), context",
+                            args.runs,
+                        )
+                    )
+                finally:
+                    await full_service.close()
             cold_ratio = ratio(cold, cold_floor)
             results.facts["cold / floor (medians)"] = f"{cold_ratio:.2f}"
             results.targets += [
@@ -97,17 +130,21 @@ async def browser_phases(
             warm_profile = ProfileSettings(name="warm", user_data_dir=work / "warm", url=sim.url)
             process = start_warm_browser(service, warm_profile, sim.url)
             try:
-                warm, warm_floor = await bench_warm(
-                    service, playwright, warm_profile, sim, args.runs
+                warm, warm_floor, bare_warm = await bench_warm(
+                    service, warm_profile, sim, args.runs
                 )
             finally:
                 process.terminate()
                 process.wait(timeout=15)
-            results.figures += [warm, warm_floor]
+            results.figures += [warm, warm_floor, bare_warm]
             results.targets.append(Target("warm median", warm.median, 300, "ms"))
             sweeps = 3 if args.quick else args.runs
             step(f"sweep: {sweeps} sweeps of 20 profiles")
-            sweep = await bench_sweep(service, playwright, work / "sweep", sims, 20, sweeps)
+            sweep = await bench_sweep(settings, playwright, work / "sweep", sims, 20, sweeps)
+            results.facts["sweep"] = (
+                "Daemon.logout_linked with the real SessionService,"
+                f" logout.parallel_launches {settings.logout.parallel_launches}"
+            )
             results.figures.append(sweep)
             results.targets.append(Target("sweep of 20, median", sweep.median, 10_000, "ms"))
     finally:
@@ -118,10 +155,16 @@ async def browser_phases(
 
 def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
     with ExitStack() as stack:
-        sims = [stack.enter_context(running_simulator()) for _ in range(3)]
+        # Each in its own process, as the client's servers are never inside the agent.
+        sims = [
+            stack.enter_context(simulator_process(work / f"simulator-{index}.sqlite3"))
+            for index in range(3)
+        ]
         results.facts["simulator"] = (
             f"default config (layout {sims[0].config()['layout']},"
-            f" startup_delay_ms {sims[0].config()['startup_delay_ms']}), 3 phones for the sweep"
+            f" startup_delay_ms {sims[0].config()['startup_delay_ms']} to restore a session,"
+            f" qr_delay_ms {sims[0].config()['qr_delay_ms']} to the QR), 3 phones for the sweep,"
+            " each simulator in its own process"
         )
         asyncio.run(browser_phases(args, work, sims, results))
     step(f"probe: {args.runs * 2} passes over a tree of 50 profiles")
@@ -141,6 +184,7 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    quiet_logs()
     results = Results(mode="quick" if args.quick else "full")
     results.facts["cpus"] = os.cpu_count()
     work = Path(tempfile.mkdtemp(prefix="kioskguard-bench-"))

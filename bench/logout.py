@@ -1,29 +1,34 @@
 """Cold and warm verified logouts, each beside its floor, on the bundled simulator.
 
 Cold: SessionService launches the closed, linked profile headless, logs out, verifies, closes.
-Its floor: bare Playwright launches the same profile, loads the page and clicks Settings, Log out
-and the confirmation with no waiting or verification, then closes.
+Its floor: bare Playwright launches the same profile with the same executable (the headless shell
+when the agent uses one), loads the page and clicks Settings, Log out and the confirmation with no
+waiting or verification, then closes. The profile is always linked by the full browser, as a
+visitor's would be.
 Warm: SessionService attaches to the running managed browser. Its floor: connect_over_cdp, find
 the client's tab, disconnect.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
 from playwright.async_api import Playwright
 
+from agent.browser.cdp import CdpTab, attach_tab
 from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.browser.managed import running_endpoint
+from agent.errors import DriverError
 from agent.outcome import Result, Trigger
-from agent.probe.origin import origin_of
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
-from bench.linking import link_page, prepare_profile
+from bench.linking import prepare_profile
 from bench.stats import Figure
 
+READ_REF_OR_NULL = "() => document.querySelector('div[data-ref]')?.getAttribute('data-ref') ?? null"
 FLOOR_CLICKS = ('[data-icon="settings-refreshed"]', "#logout", 'div[role="dialog"] button.danger')
 
 
@@ -63,6 +68,22 @@ async def cold_floor_once(
     return (time.perf_counter() - started) * 1000
 
 
+async def bench_cold_only(
+    service: SessionService,
+    playwright: Playwright,
+    profile: ProfileSettings,
+    sim: SimulatorHandle,
+    name: str,
+    runs: int,
+) -> Figure:
+    """Cold logouts of a freshly linked profile, without a floor (for comparisons)."""
+    figure = Figure(name, "ms")
+    for _ in range(runs):
+        await prepare_profile(playwright, profile.user_data_dir, service.executable(), sim, True)
+        await timed_logout(service, profile, sim, figure)
+    return figure
+
+
 async def bench_cold(
     service: SessionService,
     playwright: Playwright,
@@ -72,14 +93,15 @@ async def bench_cold(
     floor_runs: int,
 ) -> tuple[Figure, Figure]:
     """Interleave floor runs and cold logouts of a freshly linked profile; return both figures."""
-    executable = service.executable()
+    executable = service.executable()  # what the visitor used
+    relaunch = service.cold_executable()  # what the agent relaunches with
     cold = Figure("cold verified logout", "ms")
     floor = Figure("cold floor (bare launch + load + 3 clicks)", "ms")
     for index in range(logouts):
         if index < floor_runs:
             await prepare_profile(playwright, profile.user_data_dir, executable, sim, linked=True)
             floor.samples.append(
-                await cold_floor_once(playwright, profile.user_data_dir, executable, sim.url)
+                await cold_floor_once(playwright, profile.user_data_dir, relaunch, sim.url)
             )
             sim.logout_all()  # the floor does not wait for the unpair; keep the phone tidy
         await prepare_profile(playwright, profile.user_data_dir, executable, sim, linked=True)
@@ -87,45 +109,93 @@ async def bench_cold(
     return cold, floor
 
 
-async def attach_floor_once(playwright: Playwright, endpoint: str, url: str) -> float:
-    """Connect over CDP, find the client's tab, disconnect; return ms. Raise if no tab."""
-    origin = origin_of(url)
+async def attach_floor_once(endpoint: str, url: str) -> float:
+    """Connect over CDP, find the client's tab, attach to it, detach, disconnect; return ms.
+
+    Plain CDP, as the agent's warm path: Playwright's connect_over_cdp would leave its utility
+    world (and paused-target state) in the managed browser and skew every later figure.
+    """
     started = time.perf_counter()
-    browser = await playwright.chromium.connect_over_cdp(endpoint)
-    try:
-        pages = browser.contexts[0].pages if browser.contexts else []
-        if not any(page.url.startswith(origin) for page in pages):
-            raise RuntimeError(f"no tab on {origin} in the managed browser")
-    finally:
-        await browser.close()
+    connection, _, opened = await attach_tab(endpoint, url, 15.0)
+    await connection.close()
+    if opened is not None:
+        raise RuntimeError(f"no tab on {url} in the managed browser")
     return (time.perf_counter() - started) * 1000
 
 
-async def relink_managed(playwright: Playwright, endpoint: str, sim: SimulatorHandle) -> None:
-    """Link the managed browser's client tab again (not measured)."""
-    browser = await playwright.chromium.connect_over_cdp(endpoint)
+async def bare_warm_logout_once(endpoint: str, url: str) -> float:
+    """Attach, click the three controls (scroll, wait until clickable, click), wait for the QR
+    canvas, detach; return ms. What any CDP client pays for a warm logout before verifying
+    anything: context for the warm figure, whose floor (the issue's) is the attach alone."""
+    started = time.perf_counter()
+    connection, tab, _ = await attach_tab(endpoint, url, 15.0)
     try:
-        page = next(page for page in browser.contexts[0].pages if page.url.startswith(sim.url))
-        await link_page(page, sim)
+        for selector in FLOOR_CLICKS:
+            await tab.click(selector, 10.0)
+        deadline = time.monotonic() + 15
+        while not await _has_qr(tab):
+            if time.monotonic() > deadline:
+                raise RuntimeError("no QR after the bare logout")
+            await asyncio.sleep(0.01)
     finally:
-        await browser.close()
+        await connection.close()
+    return (time.perf_counter() - started) * 1000
+
+
+async def _has_qr(tab: CdpTab) -> bool:
+    try:
+        return bool(await tab.evaluate("() => !!document.querySelector('div[data-ref] canvas')"))
+    except DriverError:
+        return False  # between documents
+
+
+async def relink_managed(endpoint: str, sim: SimulatorHandle) -> None:
+    """Link the managed browser's client tab again (not measured), over plain CDP."""
+    connection, tab, _ = await attach_tab(endpoint, sim.url, 15.0)
+    try:
+        deadline = time.monotonic() + 15
+        ref = None
+        while ref is None:
+            try:
+                ref = await tab.evaluate(READ_REF_OR_NULL)
+            except DriverError:
+                ref = None
+            if time.monotonic() > deadline:
+                raise RuntimeError("the managed browser shows no QR to link")
+            if ref is None:
+                await asyncio.sleep(0.05)
+        sim.link(ref)
+        while not await tab.evaluate("() => !!document.querySelector('#pane-side')"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the managed browser did not show the chats after linking")
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
 
 
 async def bench_warm(
     service: SessionService,
-    playwright: Playwright,
     profile: ProfileSettings,
     sim: SimulatorHandle,
     runs: int,
-) -> tuple[Figure, Figure]:
-    """With the managed browser running on profile, alternate attach floors and warm logouts."""
+) -> tuple[Figure, Figure, Figure]:
+    """With the managed browser running on profile, alternate attach floors and warm logouts.
+
+    Return the warm figure, its attach floor and the bare warm logout (context).
+    """
     endpoint = running_endpoint(profile.user_data_dir)
     if endpoint is None:
         raise RuntimeError(f"no managed browser answers for {profile.user_data_dir}")
     warm = Figure("warm verified logout", "ms")
-    floor = Figure("attach floor (connect_over_cdp + find tab + disconnect)", "ms")
+    floor = Figure("attach floor (CDP connect + find tab + attach + detach)", "ms")
+    bare = Figure(
+        "bare warm logout (attach + 3 clicks + wait for the QR, no checks), context", "ms"
+    )
     for _ in range(runs):
-        floor.samples.append(await attach_floor_once(playwright, endpoint, sim.url))
-        await relink_managed(playwright, endpoint, sim)
+        floor.samples.append(await attach_floor_once(endpoint, sim.url))
+        await relink_managed(endpoint, sim)
+        bare.samples.append(await bare_warm_logout_once(endpoint, sim.url))
+        sim.logout_all()  # the bare run does not check the unpair; keep the phone tidy
+        await relink_managed(endpoint, sim)
         await timed_logout(service, profile, sim, warm)
-    return warm, floor
+    return warm, floor, bare
