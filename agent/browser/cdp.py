@@ -363,12 +363,14 @@ class CdpTab:
 
 
 async def attach_tab(
-    endpoint: str, client_url: str, timeout_s: float
+    endpoint: str, client_url: str, timeout_s: float, open_if_missing: bool = True
 ) -> tuple[CdpConnection, CdpTab, str | None]:
-    """Attach to the client's tab of the browser at endpoint, opening one if there is none.
+    """Attach to the client's tab of the browser at endpoint; open one if there is none and
+    open_if_missing.
 
     Return the connection, the tab and the id of the tab we opened (None if it was there).
-    Raise DriverError if the browser does not answer or the tab cannot be attached.
+    Raise DriverError if the browser does not answer, has no client tab (and may not open one),
+    or the tab cannot be attached.
     """
     origin = origin_of(client_url)
     connection = await CdpConnection.open(endpoint, timeout_s)
@@ -378,6 +380,8 @@ async def attach_tab(
         pages = [t for t in targets if t.get("type") == "page" and same_origin(t["url"], origin)]
         if pages:
             target_id, url = str(pages[0]["targetId"]), str(pages[0]["url"])
+        elif not open_if_missing:
+            raise DriverError(f"no tab on {origin} is open")
         else:
             created = await connection.send(
                 "Target.createTarget", {"url": client_url}, timeout_s=timeout_s

@@ -217,7 +217,12 @@ class Driver:
         return self._playwright
 
     async def attach(
-        self, endpoint: str, client_url: str, timeout_s: float, allow_remote: bool = False
+        self,
+        endpoint: str,
+        client_url: str,
+        timeout_s: float,
+        allow_remote: bool = False,
+        open_if_missing: bool = True,
     ) -> Session:
         """Attach to a running browser over CDP and return a warm session on the client's tab.
 
@@ -229,7 +234,7 @@ class Driver:
             raise DriverError(
                 f"refusing CDP endpoint {endpoint}: not loopback (set browser.allow_remote_cdp)"
             )
-        connection, tab, opened = await attach_tab(endpoint, client_url, timeout_s)
+        connection, tab, opened = await attach_tab(endpoint, client_url, timeout_s, open_if_missing)
 
         async def release() -> None:
             await _bounded("detach", _detach(connection, opened))

@@ -129,6 +129,16 @@ class Daemon:
             )
             return ProbeResult(profile.name, profile.url or "", Linked.UNKNOWN, detail=str(exc))
 
+    async def _linked_now(self, profile: ProfileSettings) -> Linked:
+        """The page's answer when the browser runs, else the probe; UNKNOWN if neither works."""
+        try:
+            return await asyncio.wait_for(self.agent.linked_now(profile), 5.0)
+        except (KioskguardError, TimeoutError) as exc:
+            self._warn_once(
+                f"probe {profile.name}", f"{profile.name}: probe failed: {exc or 'timed out'}"
+            )
+            return Linked.UNKNOWN
+
     async def _running(self, profile: ProfileSettings) -> bool:
         """Return whether the profile's browser runs: its stored data may lag behind the page."""
         try:
@@ -208,11 +218,11 @@ class Daemon:
         minutes = self.settings.closing_time.warn_minutes
         if self.notifier is not None:
             await self.notifier.notify("Closing soon", f"WhatsApp Web logs out in {minutes} min.")
-        probes = [await self._probe(profile, 5.0) for profile in self.profiles]
+        states = [await self._linked_now(profile) for profile in self.profiles]
         linked = [
             profile
-            for profile, probe in zip(self.profiles, probes, strict=True)
-            if probe.linked is Linked.LINKED
+            for profile, state in zip(self.profiles, states, strict=True)
+            if state is not Linked.NOT_LINKED
         ]
         await asyncio.gather(
             *(self.agent.show_warning(profile, minutes * 60) for profile in linked),

@@ -89,6 +89,7 @@ class FakeSessionAgent:
     logout_gate: asyncio.Event | None = None
     logout_error: Exception | None = None
     page_idle: float | None = None
+    live_linked: dict[str, Linked] = field(default_factory=dict)  # the page's answer, if any
     probes: list[str] = field(default_factory=list)
     logouts: list[tuple[str, Trigger, float]] = field(default_factory=list)
     warnings: list[tuple[str, int]] = field(default_factory=list)
@@ -97,6 +98,11 @@ class FakeSessionAgent:
         self.probes.append(profile.name)
         linked = self.linked.get(profile.name, self.default_linked)
         return ProbeResult(profile=profile.name, origin=profile.url or "", linked=linked)
+
+    async def linked_now(self, profile: ProfileSettings) -> Linked:
+        if profile.name in self.live_linked:
+            return self.live_linked[profile.name]
+        return (await self.probe(profile)).linked
 
     async def logout(
         self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
@@ -109,6 +115,7 @@ class FakeSessionAgent:
         before = self.linked.get(profile.name, self.default_linked)
         if self.result is not Result.FAILED:
             self.linked[profile.name] = Linked.NOT_LINKED
+            self.live_linked.pop(profile.name, None)
         return Outcome(
             profile=profile.name,
             trigger=trigger,

@@ -89,10 +89,11 @@ class IdleWatch:
             return IdleDecision.UNKNOWN
         if idle < self.settings.timeout_s:
             return IdleDecision.ACTIVE
+        # The running browser's own storage when it answers: the disk lags a fresh link by ~5 s.
         linked = [
             profile
             for profile in self.profiles
-            if (await self.agent.probe(profile)).linked is Linked.LINKED
+            if await self.agent.linked_now(profile) is not Linked.NOT_LINKED
         ]
         if not linked:
             return IdleDecision.NOT_LINKED

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from agent.outcome import Outcome, ProbeResult, Trigger
+from agent.outcome import Linked, Outcome, ProbeResult, Trigger
 from agent.settings import ProfileSettings
 
 
@@ -35,6 +35,11 @@ class SessionAgent(Protocol):
         self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
     ) -> Outcome:
         """Log the profile out and verify it, finishing inside deadline_s; return the outcome."""
+        ...
+
+    async def linked_now(self, profile: ProfileSettings) -> Linked:
+        """Return whether the profile holds a session now: the running browser's own storage
+        when it answers (no disk lag), else the offline probe."""
         ...
 
     async def browser_running(self, profile: ProfileSettings) -> bool:

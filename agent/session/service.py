@@ -25,7 +25,7 @@ from agent.browser.managed import running_endpoint
 from agent.daemon.ports import WarningResult
 from agent.errors import DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
-from agent.probe.probe import probe_user_data_dir
+from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
 from agent.session.warning import input_idle_seconds, show_countdown
 from agent.settings import ProfileSettings, Settings
@@ -115,6 +115,31 @@ class SessionService:
         except ProbeError as exc:
             return ProbeResult(str(user_data_dir), url, Linked.UNKNOWN, detail=str(exc))
         return combine(results, str(user_data_dir), url)
+
+    async def linked_now(self, profile: ProfileSettings) -> Linked:
+        """Return whether the profile holds a session now.
+
+        While its browser runs and answers, read the client tab's own storage (the disk lags a
+        fresh link by ~5 s); otherwise, or if that fails, the offline probe.
+        """
+        if read_lock(profile.user_data_dir).state is LockState.LIVE:
+            endpoint = running_endpoint(profile.user_data_dir, timeout_s=0.5)
+            if endpoint is not None:
+                try:
+                    await self.driver.start()
+                    session = await self.driver.attach(
+                        endpoint, self.client_url(profile), 5.0, open_if_missing=False
+                    )
+                    try:
+                        present = await stored_keys(session.tab, LINKED_WHEN)
+                    finally:
+                        await session.close()
+                    return Linked.LINKED if len(present) == len(LINKED_WHEN) else Linked.NOT_LINKED
+                except DriverError as exc:
+                    logger.debug(
+                        "{}: cannot read the page ({}); using the probe", profile.name, exc
+                    )
+        return (await self.probe(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE
@@ -254,7 +279,9 @@ class SessionService:
             return WarningResult.UNAVAILABLE
         await self.driver.start()
         try:
-            session = await self.driver.attach(endpoint, self.client_url(profile), 5.0)
+            session = await self.driver.attach(
+                endpoint, self.client_url(profile), 5.0, open_if_missing=False
+            )
         except DriverError:
             return WarningResult.UNAVAILABLE
         try:
@@ -269,7 +296,9 @@ class SessionService:
             return None
         await self.driver.start()
         try:
-            session = await self.driver.attach(endpoint, self.client_url(profile), 5.0)
+            session = await self.driver.attach(
+                endpoint, self.client_url(profile), 5.0, open_if_missing=False
+            )
         except DriverError:
             return None
         try:

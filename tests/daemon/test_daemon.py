@@ -162,6 +162,16 @@ async def test_closing_warning_notifies_and_shows_the_countdown_in_linked_profil
     assert agent.logouts == []
 
 
+async def test_closing_warning_reaches_a_session_the_disk_does_not_show_yet(
+    make_settings, agent, clock
+) -> None:
+    agent.linked = {"desk": Linked.NOT_LINKED, "lobby": Linked.NOT_LINKED}
+    agent.live_linked = {"desk": Linked.LINKED}
+    settings = make_settings(profiles=TWO_PROFILES, closing_time={"warn_minutes": 5})
+    await Daemon(settings, agent, clock).closing_warning()
+    assert agent.warnings == [("desk", 300)]
+
+
 async def test_a_broken_idle_source_does_not_stop_the_idle_watch(
     make_daemon, clock, idle_source
 ) -> None:

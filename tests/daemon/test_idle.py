@@ -116,3 +116,26 @@ async def test_browser_idle_source_reports_the_most_recent_input(make_settings) 
     assert await source.idle_seconds() == 42.0
     agent.page_idle = None
     assert await source.idle_seconds() is None
+
+
+async def test_a_session_the_page_holds_but_the_disk_not_yet_is_still_warned_and_ended(
+    make_daemon, clock: FakeClock, agent: FakeSessionAgent
+) -> None:
+    """Chromium writes localStorage to disk ~5 s late: the running page's answer counts."""
+    agent.linked = {"managed": Linked.NOT_LINKED}
+    agent.live_linked = {"managed": Linked.LINKED}
+    watch = watch_of(make_daemon)
+    clock.advance(300)
+    assert await watch.check() is IdleDecision.LOGGED_OUT
+    assert agent.warnings == [("managed", 30)]
+    assert [name for name, _, _ in agent.logouts] == ["managed"]
+
+
+async def test_an_unknown_state_is_warned_and_left_to_the_logout_to_decide(
+    make_daemon, clock: FakeClock, agent: FakeSessionAgent
+) -> None:
+    agent.linked = {"managed": Linked.UNKNOWN}
+    watch = watch_of(make_daemon)
+    clock.advance(300)
+    assert await watch.check() is IdleDecision.LOGGED_OUT
+    assert agent.warnings == [("managed", 30)]

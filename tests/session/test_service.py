@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from agent.browser.cdp import CdpConnection
 from agent.browser.discovery import Browser, find_headless_shell
 from agent.browser.managed import running_endpoint
 from agent.outcome import Linked, PageState, Result, Trigger
@@ -264,3 +265,28 @@ async def test_state_before_is_read_from_the_page(
     await link_managed(profile.user_data_dir, sim)
     outcome = await service.logout(profile, Trigger.MANUAL, 30.0)
     assert outcome.state_before is PageState.CHATS
+
+
+async def test_linked_now_reads_the_running_page_not_the_lagging_disk(
+    managed: str, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle
+) -> None:
+    await link_managed(profile.user_data_dir, sim)
+    assert await service.linked_now(profile) is Linked.LINKED  # at once, whatever the disk says
+    outcome = await service.logout(profile, Trigger.IDLE, 30.0)
+    assert outcome.result is Result.LOGGED_OUT, outcome
+    assert await service.linked_now(profile) is Linked.NOT_LINKED
+
+
+async def test_linked_now_never_opens_the_client_in_the_visitors_browser(
+    managed: str, profile: ProfileSettings, service: SessionService, sim: SimulatorHandle
+) -> None:
+    other = profile.model_copy(update={"url": sim.url.replace("127.0.0.1", "localhost")})
+    connection = await CdpConnection.open(managed, 5.0)
+    try:
+        before = (await connection.send("Target.getTargets"))["targetInfos"]
+        assert await service.linked_now(other) is Linked.NOT_LINKED  # the probe's answer
+        after = (await connection.send("Target.getTargets"))["targetInfos"]
+    finally:
+        await connection.close()
+    pages = sorted(t["targetId"] for t in before if t["type"] == "page")
+    assert sorted(t["targetId"] for t in after if t["type"] == "page") == pages
