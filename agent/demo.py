@@ -28,7 +28,7 @@ from agent.probe.probe import probe_profile
 from agent.session.pagestate import PageLike, inspect
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
-from agent.simulator.testing import SimulatorHandle, running_simulator
+from agent.simulator.testing import SimulatorHandle, running_simulator, stop_process
 
 VISIT_S = 6.0
 
@@ -87,16 +87,6 @@ async def page_state_of(driver: Driver, endpoint: str, url: str) -> PageState:
         return await wait_for_state(session.tab, wanted, 15.0)
     finally:
         await session.close()
-
-
-def stop_browser(process: subprocess.Popen[bytes]) -> None:
-    """Close the browser as a visitor closing the window would (it writes its data out)."""
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextmanager
@@ -158,7 +148,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         timeline.step(f"visitor scans the QR code: phone lists {len(sim.devices())} device(s)")
         await asyncio.sleep(VISIT_S)  # Chromium writes localStorage to disk ~5 s after a change
         timeline.step(f"visitor reads their chats for {VISIT_S:.0f} s")
-        stop_browser(process)
+        stop_process(process)  # as a visitor closing the window would
         probe = probe_profile(profile.user_data_dir / "Default", sim.url)
         timeline.step(
             f"visitor closes the browser; stored session: {probe.linked.value}"
@@ -170,7 +160,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         if state is not PageState.CHATS:
             raise KioskguardError("the stored session did not survive closing the browser")
         timeline.step("  -> the previous visitor's chats, readable by anyone: the risk")
-        stop_browser(process)
+        stop_process(process)  # as a visitor closing the window would
 
         print("\n== The fix, browser closed: kioskguard logs out (cold path) ==")
         outcome = await service.logout(profile, Trigger.BROWSER_CLOSED, 30.0)
@@ -194,7 +184,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         timeline.step(f"the visitor's browser is still open and shows {state.value.upper()}")
         expect_unlinked(outcome, sim)
         timeline.step(f"phone's linked devices: {sim.devices()} (empty: unlinked)")
-        stop_browser(process)
+        stop_process(process)  # as a visitor closing the window would
     finally:
         await driver.stop()
         await service.close()

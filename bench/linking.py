@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from playwright.async_api import Page, Playwright
@@ -20,6 +22,23 @@ async def link_page(page: Page, sim: SimulatorHandle, timeout_s: float = 15.0) -
     await page.wait_for_selector(CHATS, timeout=timeout_s * 1000)
 
 
+@asynccontextmanager
+async def opened_profile(
+    playwright: Playwright, user_data_dir: Path, executable: Browser
+) -> AsyncIterator[Page]:
+    """Launch the profile headless, bare (as the agent's floor and set-up do); yield its page."""
+    context = await playwright.chromium.launch_persistent_context(
+        str(user_data_dir),
+        executable_path=str(executable.path),
+        headless=True,
+        args=list(QUIET_ARGS),
+    )
+    try:
+        yield context.pages[0] if context.pages else await context.new_page()
+    finally:
+        await context.close()
+
+
 async def prepare_profile(
     playwright: Playwright,
     user_data_dir: Path,
@@ -31,18 +50,9 @@ async def prepare_profile(
 
     Raise playwright's Error or TimeoutError if the page never shows the QR or the chats.
     """
-    context = await playwright.chromium.launch_persistent_context(
-        str(user_data_dir),
-        executable_path=str(executable.path),
-        headless=True,
-        args=list(QUIET_ARGS),
-    )
-    try:
-        page = context.pages[0] if context.pages else await context.new_page()
+    async with opened_profile(playwright, user_data_dir, executable) as page:
         await page.goto(sim.url)
         if linked:
             await link_page(page, sim)
         else:
             await page.wait_for_selector("div[data-ref]", timeout=15_000)
-    finally:
-        await context.close()

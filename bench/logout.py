@@ -18,17 +18,17 @@ from pathlib import Path
 from playwright.async_api import Playwright
 
 from agent.browser.cdp import CdpTab, attach_tab
-from agent.browser.discovery import QUIET_ARGS, Browser
+from agent.browser.discovery import Browser
 from agent.browser.managed import running_endpoint
+from agent.demo import link_browser
 from agent.errors import DriverError
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
-from bench.linking import prepare_profile
+from bench.linking import opened_profile, prepare_profile
 from bench.stats import Figure
 
-READ_REF_OR_NULL = "() => document.querySelector('div[data-ref]')?.getAttribute('data-ref') ?? null"
 FLOOR_CLICKS = ('[data-icon="settings-refreshed"]', "#logout", 'div[role="dialog"] button.danger')
 
 
@@ -52,19 +52,10 @@ async def cold_floor_once(
 ) -> float:
     """Launch the profile bare, load url, click the three logout controls, close; return ms."""
     started = time.perf_counter()
-    context = await playwright.chromium.launch_persistent_context(
-        str(user_data_dir),
-        executable_path=str(executable.path),
-        headless=True,
-        args=list(QUIET_ARGS),
-    )
-    try:
-        page = context.pages[0] if context.pages else await context.new_page()
+    async with opened_profile(playwright, user_data_dir, executable) as page:
         await page.goto(url)
         for selector in FLOOR_CLICKS:
             await page.click(selector)
-    finally:
-        await context.close()
     return (time.perf_counter() - started) * 1000
 
 
@@ -149,30 +140,6 @@ async def _has_qr(tab: CdpTab) -> bool:
         return False  # between documents
 
 
-async def relink_managed(endpoint: str, sim: SimulatorHandle) -> None:
-    """Link the managed browser's client tab again (not measured), over plain CDP."""
-    connection, tab, _ = await attach_tab(endpoint, sim.url, 15.0)
-    try:
-        deadline = time.monotonic() + 15
-        ref = None
-        while ref is None:
-            try:
-                ref = await tab.evaluate(READ_REF_OR_NULL)
-            except DriverError:
-                ref = None
-            if time.monotonic() > deadline:
-                raise RuntimeError("the managed browser shows no QR to link")
-            if ref is None:
-                await asyncio.sleep(0.05)
-        sim.link(ref)
-        while not await tab.evaluate("() => !!document.querySelector('#pane-side')"):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the managed browser did not show the chats after linking")
-            await asyncio.sleep(0.05)
-    finally:
-        await connection.close()
-
-
 async def bench_warm(
     service: SessionService,
     profile: ProfileSettings,
@@ -193,9 +160,9 @@ async def bench_warm(
     )
     for _ in range(runs):
         floor.samples.append(await attach_floor_once(endpoint, sim.url))
-        await relink_managed(endpoint, sim)
+        await link_browser(service.driver, endpoint, sim)  # not measured
         bare.samples.append(await bare_warm_logout_once(endpoint, sim.url))
         sim.logout_all()  # the bare run does not check the unpair; keep the phone tidy
-        await relink_managed(endpoint, sim)
+        await link_browser(service.driver, endpoint, sim)  # not measured
         await timed_logout(service, profile, sim, warm)
     return warm, floor, bare

@@ -17,13 +17,13 @@ from playwright.async_api import async_playwright
 from pyinstrument import Profiler
 
 from agent.browser.managed import running_endpoint
+from agent.demo import link_browser
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, simulator_process
 from bench.__main__ import quiet_logs, start_warm_browser
 from bench.linking import prepare_profile
-from bench.logout import relink_managed
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "profile"
 
@@ -67,7 +67,7 @@ async def profile_paths(work: Path, sim: SimulatorHandle, runs: int) -> dict[str
                 assert endpoint is not None
                 profiler = Profiler(interval=0.0005, async_mode="enabled")
                 for _ in range(runs):
-                    await relink_managed(endpoint, sim)
+                    await link_browser(service.driver, endpoint, sim)
                     profiler.start()
                     outcome = await service.logout(warm, Trigger.MANUAL, 30.0)
                     profiler.stop()

@@ -93,11 +93,6 @@ def browser_websocket(port: int, timeout_s: float = 1.0) -> str | None:
     return url if isinstance(url, str) and url.startswith("ws://") else None
 
 
-def endpoint_answers(port: int, timeout_s: float = 1.0) -> bool:
-    """Return True when a DevTools endpoint answers on 127.0.0.1:port."""
-    return browser_websocket(port, timeout_s) is not None
-
-
 def running_endpoint(user_data_dir: Path, timeout_s: float = 1.0) -> str | None:
     """Return the CDP endpoint of the browser running on this profile, or None if none answers.
 

@@ -156,12 +156,17 @@ def simulator_process(db_path: str | Path, **config: Any) -> Iterator[SimulatorH
             handle.configure(**config)
         yield handle
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any], timeout_s: float = 15.0) -> None:
+    """Ask a process to end (SIGTERM: a browser writes its data out), kill it after timeout_s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _announced_url(process: subprocess.Popen[str]) -> str:

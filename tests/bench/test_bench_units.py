@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def test_browser_processes_finds_a_chromium_naming_the_marker(tmp_path: Path) ->
     fake.symlink_to(sys.executable)
     process = subprocess.Popen([str(fake), "-c", "import time; time.sleep(30)", str(tmp_path)])
     try:
+        for _ in range(100):  # until the child has exec'd: before that it shows the parent's name
+            if process.pid in browser_processes(str(tmp_path)):
+                break
+            time.sleep(0.05)
         assert process.pid in browser_processes(str(tmp_path))
     finally:
         process.kill()

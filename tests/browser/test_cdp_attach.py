@@ -16,9 +16,9 @@ from agent.browser.managed import running_endpoint
 from agent.errors import BrowserClosed
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
-from agent.settings import ProfileSettings, Settings
+from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
-from tests.session.helpers import link_managed, managed_browser
+from tests.session.helpers import link_managed, managed_browser, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -133,10 +133,7 @@ async def test_warm_dropped_unpair_is_local_only_and_device_stays_listed(
     profile = ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
     await link_managed(profile.user_data_dir, sim)
     sim.configure(drop_unpair=True)
-    settings = Settings.model_validate(
-        {"general": {"state_dir": str(tmp_path / "state"), "client_url": sim.url}}
-    )
-    service = SessionService(settings)
+    service = SessionService(settings_for(tmp_path, sim))
     try:
         outcome = await service.logout(profile, Trigger.MANUAL, 30.0)
     finally:

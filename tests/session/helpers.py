@@ -17,6 +17,7 @@ from agent.browser.managed import running_endpoint, start_managed
 from agent.demo import wait_for_state
 from agent.outcome import PageState
 from agent.probe.origin import origin_of
+from agent.settings import Settings
 from agent.simulator.testing import SimulatorHandle
 
 READ_REF = "() => document.querySelector('div[data-ref]').getAttribute('data-ref')"
@@ -78,3 +79,9 @@ async def link_managed(profile_dir: Path, sim: SimulatorHandle) -> None:
             await link(session.tab, sim)
         finally:
             await session.close()
+
+
+def settings_for(tmp_path: Path, sim: SimulatorHandle, **sections: object) -> Settings:
+    """Settings with a state dir under tmp_path, the simulator as client, plus sections."""
+    general = {"state_dir": str(tmp_path / "state"), "client_url": sim.url}
+    return Settings.model_validate({"general": general, **sections})

@@ -18,10 +18,10 @@ from agent.browser.managed import running_endpoint
 from agent.outcome import Linked, PageState, Result, Trigger
 from agent.probe.probe import probe_profile
 from agent.session.service import SessionService
-from agent.settings import ProfileSettings, Settings
+from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
-from tests.session.helpers import link_managed, linked_tab, managed_browser
+from tests.session.helpers import link_managed, linked_tab, managed_browser, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +33,7 @@ def profile(tmp_path: Path, sim: SimulatorHandle) -> ProfileSettings:
 
 @pytest_asyncio.fixture
 async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
-    settings = Settings.model_validate(
-        {"general": {"state_dir": str(tmp_path / "state"), "client_url": sim.url}}
-    )
-    instance = SessionService(settings)
+    instance = SessionService(settings_for(tmp_path, sim))
     yield instance
     await instance.close()
 
@@ -108,12 +105,7 @@ async def test_headless_shell_off_relaunches_the_browser_itself(
     browser_executable: Browser,
     tmp_path: Path,
 ) -> None:
-    settings = Settings.model_validate(
-        {
-            "general": {"state_dir": str(tmp_path / "state"), "client_url": sim.url},
-            "browser": {"headless_shell": False},
-        }
-    )
+    settings = settings_for(tmp_path, sim, browser={"headless_shell": False})
     service = SessionService(settings)
     try:
         await link_cold(launch_persistent, profile, sim)
@@ -130,12 +122,7 @@ async def test_closed_profiles_log_out_in_parallel_within_the_launch_limit(
     sim: SimulatorHandle,
     tmp_path: Path,
 ) -> None:
-    settings = Settings.model_validate(
-        {
-            "general": {"state_dir": str(tmp_path / "state"), "client_url": sim.url},
-            "logout": {"parallel_launches": 2},
-        }
-    )
+    settings = settings_for(tmp_path, sim, logout={"parallel_launches": 2})
     profiles = [
         ProfileSettings(name=f"seat-{n}", user_data_dir=tmp_path / f"seat-{n}", url=sim.url)
         for n in range(3)
