@@ -1,18 +1,22 @@
 """The configuration: one typed model, the single source of truth.
 
 Read from a TOML file, then ``KIOSKGUARD_...`` environment variables override it (nested with
-``__``: ``KIOSKGUARD_IDLE__TIMEOUT_S=120``). Every field carries a description and an example;
-``kioskguard print-config`` turns them into the commented sample. Unknown keys are rejected.
+``__``: ``KIOSKGUARD_IDLE__TIMEOUT_S=120``; ``KIOSKGUARD_BROWSER=/path`` is short for
+``KIOSKGUARD_BROWSER__EXECUTABLE``). Every field carries a description and an example;
+``kioskguard print-config`` turns them into the commented sample. Unknown keys are rejected, and
+booleans and numbers are strict: ``"yes"`` or ``"30"`` in quotes is an error, never a guess.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,7 +27,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agent.errors import ConfigError
 
@@ -33,30 +36,48 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LOCALHOST = {"localhost"}
 
 
-def setting(default: Any, description: str, example: Any, **constraints: Any) -> Any:
-    """Given a default, a description and an example, return a documented pydantic Field."""
-    return Field(
-        default, description=description, json_schema_extra={"example": example}, **constraints
-    )
+def setting(
+    default: Any, description: str, example: Any, *, commented: bool = False, **constraints: Any
+) -> Any:
+    """Given a default, a description and an example, return a documented pydantic Field.
+
+    A commented example is printed as a comment in the sample configuration: a system path
+    (/var/...) a normal user could not write, or a value that differs from machine to machine.
+    """
+    extra = {"example": example, "commented": True} if commented else {"example": example}
+    return Field(default, description=description, json_schema_extra=extra, **constraints)
 
 
 def default_state_dir() -> Path:
-    """Return the per-user state directory (XDG_STATE_HOME/kioskguard on Linux)."""
+    """Return the state directory: $STATE_DIRECTORY when systemd made one (the system service's
+    StateDirectory=, /var/lib/kioskguard), else the per-user $XDG_STATE_HOME/kioskguard
+    (~/.local/state/kioskguard)."""
+    systemd_made = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    if systemd_made:
+        return Path(systemd_made)
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "kioskguard"
+
+
+def default_audit_dir() -> Path | None:
+    """Return $LOGS_DIRECTORY when systemd made one (the system service's LogsDirectory=)."""
+    systemd_made = os.environ.get("LOGS_DIRECTORY", "").split(":")[0]
+    return Path(systemd_made) if systemd_made else None
 
 
 class Section(BaseModel):
     """A table of the configuration file: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class GeneralSettings(Section):
-    state_dir: Path = Field(
-        default_factory=default_state_dir,
-        description="Directory for the state file, the audit log and the managed browser profile.",
-        json_schema_extra={"example": "/var/lib/kioskguard"},
+    state_dir: Path = Field(  # type: ignore[assignment]
+        default_factory=lambda: str(default_state_dir()),  # a str: validated strictly as JSON
+        description="Directory for the state file, the audit log and the managed browser profile"
+        " (default: $XDG_STATE_HOME/kioskguard, i.e. ~/.local/state/kioskguard; the system"
+        " service sets /var/lib/kioskguard).",
+        json_schema_extra={"example": "/var/lib/kioskguard", "commented": True},
     )
     client_url: str = setting(
         "https://web.whatsapp.com/",
@@ -69,8 +90,10 @@ class GeneralSettings(Section):
     )
     audit_log: Path | None = setting(
         None,
-        "JSON-lines audit file, one line per logout (default: STATE_DIR/audit.jsonl).",
+        "JSON-lines audit file, one line per logout (default: STATE_DIR/audit.jsonl; the system"
+        " service sets /var/log/kioskguard/audit.jsonl).",
         "/var/log/kioskguard/audit.jsonl",
+        commented=True,
     )
     log_rotation: str = setting(
         "10 MB", "When the audit file is rotated: a size or an interval.", "10 MB", min_length=1
@@ -81,18 +104,24 @@ class GeneralSettings(Section):
 
     @property
     def audit_path(self) -> Path:
-        """Return the audit file, defaulting to STATE_DIR/audit.jsonl."""
-        return self.audit_log or self.state_dir / "audit.jsonl"
+        """Return the audit file: audit_log, else $LOGS_DIRECTORY/audit.jsonl (system service),
+        else STATE_DIR/audit.jsonl."""
+        return self.audit_log or (default_audit_dir() or self.state_dir) / "audit.jsonl"
 
 
 class BrowserSettings(Section):
     executable: Path | None = setting(
-        None, "Browser to launch (default: found automatically).", "/usr/bin/chromium"
+        None,
+        "Browser to launch (default: found automatically; the environment variable"
+        " KIOSKGUARD_BROWSER=/path sets it too).",
+        "/usr/bin/chromium",
+        commented=True,
     )
     user_data_dir: Path | None = setting(
         None,
         "Profile of the managed kiosk browser (default: STATE_DIR/browser-profile).",
         "/var/lib/kioskguard/browser-profile",
+        commented=True,
     )
     debugging_port: int = setting(
         9222, "Loopback debugging port of the managed browser.", 9222, ge=1024, le=65535
@@ -251,6 +280,7 @@ class MetricsSettings(Section):
         None,
         "Write metrics to this .prom file instead of serving them (node_exporter textfile).",
         "/var/lib/node_exporter/kioskguard.prom",
+        commented=True,
     )
 
     @field_validator("listen")
@@ -278,15 +308,8 @@ class MetricsSettings(Section):
         return int(self.listen.rpartition(":")[2])
 
 
-class Settings(BaseSettings):
+class Settings(Section):
     """Everything kioskguard reads from its configuration file and environment."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="KIOSKGUARD_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        validate_default=True,
-    )
 
     general: GeneralSettings = Field(
         default_factory=GeneralSettings,
@@ -324,18 +347,6 @@ class Settings(BaseSettings):
         description="Prometheus metrics for fleet monitoring (loopback only).",
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Let the environment win over the file's values (passed in as init arguments)."""
-        return (env_settings, init_settings)
-
     @model_validator(mode="after")
     def _unique_profile_names(self) -> Settings:
         names = [profile.name for profile in self.profiles]
@@ -362,22 +373,6 @@ class Settings(BaseSettings):
         ]
 
 
-class FileOnlySettings(Settings):
-    """Settings read from the file alone, environment ignored (what check-config validates)."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Use only the values passed in."""
-        return (init_settings,)
-
-
 def read_toml(path: Path) -> dict[str, Any]:
     """Given a TOML file, return its tables. Raise ConfigError if missing, unreadable, or bad."""
     try:
@@ -402,13 +397,116 @@ class InvalidSettings(ConfigError):
         super().__init__("\n".join(problems))
 
 
-def describe_errors(source: str, error: ValidationError) -> list[str]:
+ENV_PREFIX = "KIOSKGUARD_"
+BROWSER_ALIAS = "KIOSKGUARD_BROWSER"  # the browser to use: browser.executable
+_WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_ALLOWED_BY_TYPE = {
+    "bool_type": "allowed: true or false, unquoted",
+    "int_type": "allowed: a whole number, unquoted",
+    "float_type": "allowed: a number, unquoted",
+    "string_type": "allowed: a string in quotes",
+}
+
+
+def _field_annotation(path: tuple[str, ...]) -> Any:
+    """Given a (table, key) path, return the field's annotation, or None if unknown."""
+    model: Any = Settings
+    annotation: Any = None
+    for part in path:
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return None
+        annotation = fields[part].annotation
+        model = annotation
+    return annotation
+
+
+def _environment_value(raw: str, annotation: Any) -> Any:
+    """Given an environment string and its field's type, return the value to validate.
+
+    Booleans are ``true``/``false`` and numbers are digits; anything else stays a string so
+    that strict validation reports it. Lists and tables are JSON.
+    """
+    kinds = set(get_args(annotation)) or {annotation}
+    text = raw.strip()
+    if bool in kinds:
+        return {"true": True, "false": False}.get(text.lower(), raw)
+    if int in kinds and _WHOLE_NUMBER.match(text):
+        return int(text)
+    if float in kinds and _NUMBER.match(text):
+        return float(text)
+    if get_origin(annotation) is list or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    ):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def environment_overrides(
+    environment: Mapping[str, str],
+) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """Given the process environment, return the overrides as tables and where each came from.
+
+    ``KIOSKGUARD_<TABLE>__<KEY>=value`` sets table.key; ``KIOSKGUARD_PROFILES`` (JSON) sets the
+    profiles; ``KIOSKGUARD_BROWSER=/path`` sets browser.executable (the explicit
+    ``KIOSKGUARD_BROWSER__EXECUTABLE`` wins). Other ``KIOSKGUARD_`` names without ``__`` belong
+    to tools and tests and are ignored.
+    """
+    data: dict[str, Any] = {}
+    origins: dict[tuple[str, ...], str] = {}
+    names = sorted(name for name in environment if name.startswith(ENV_PREFIX))
+    if BROWSER_ALIAS in names:  # first, so that an explicit __EXECUTABLE overrides it
+        names.remove(BROWSER_ALIAS)
+        names.insert(0, BROWSER_ALIAS)
+    for name in names:
+        if name == BROWSER_ALIAS:
+            path: tuple[str, ...] = ("browser", "executable")
+        else:
+            path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+            if len(path) == 1 and path[0] not in Settings.model_fields:
+                continue
+        target = data
+        for part in path[:-1]:
+            existing = target.setdefault(part, {})
+            if not isinstance(existing, dict):
+                break
+            target = existing
+        else:
+            target[path[-1]] = _environment_value(environment[name], _field_annotation(path))
+            origins[path] = name
+    return data, origins
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def describe_errors(
+    source: str, error: ValidationError, origins: Mapping[tuple[str, ...], str] | None = None
+) -> list[str]:
     """Given where the values came from and a ValidationError, return one line per problem.
 
-    Each line reads ``SOURCE: field.path: value: what is allowed``.
+    Each line reads ``SOURCE: field.path: value: what is allowed``; a value set by an
+    environment variable names it as the source (``environment KIOSKGUARD_IDLE__TIMEOUT_S``).
     """
     lines = []
     for problem in error.errors():
+        location = tuple(str(part) for part in problem["loc"])
+        where = source
+        for length in range(len(location), 0, -1):
+            if location[:length] in (origins or {}):
+                where = f"environment {(origins or {})[location[:length]]}"
+                break
         path = "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
         ).lstrip(".")
@@ -418,19 +516,34 @@ def describe_errors(source: str, error: ValidationError) -> list[str]:
             allowed = "required, missing"
         else:
             allowed = problem["msg"].removeprefix("Value error, ")
+            if problem["type"] in _ALLOWED_BY_TYPE:
+                allowed += f"; {_ALLOWED_BY_TYPE[problem['type']]}"
         value = "-" if problem["type"] == "missing" else repr(problem["input"])
-        lines.append(f"{source}: {path or '(top level)'}: {value}: {allowed}")
+        lines.append(f"{where}: {path or '(top level)'}: {value}: {allowed}")
     return lines
 
 
-def load_settings(path: Path | None = None, *, use_environment: bool = True) -> Settings:
+def load_settings(
+    path: Path | None = None,
+    *,
+    use_environment: bool = True,
+    environment: Mapping[str, str] | None = None,
+) -> Settings:
     """Given a TOML file (or none), return the settings with environment overrides applied.
 
-    Raise ConfigError if the file cannot be read, InvalidSettings listing every problem.
+    Booleans and numbers are strict: ``"yes"``, ``"30"`` or ``true`` for a number are errors.
+    Raise ConfigError if the file cannot be read, InvalidSettings listing every problem (file
+    and environment together).
     """
     data = read_toml(path) if path is not None else {}
+    origins: dict[tuple[str, ...], str] = {}
+    if use_environment:
+        overrides, origins = environment_overrides(
+            os.environ if environment is None else environment
+        )
+        data = _merge(data, overrides)
     try:
-        return Settings(**data) if use_environment else FileOnlySettings(**data)
+        return Settings.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as exc:
         source = str(path) if path is not None else "environment"
-        raise InvalidSettings(describe_errors(source, exc)) from exc
+        raise InvalidSettings(describe_errors(source, exc, origins)) from exc

@@ -39,6 +39,8 @@ DEBIAN_BROWSER_PACKAGES = ["chromium"]
 DEBIAN_SHELL_PACKAGES = ["chromium-headless-shell"]
 # Headed browsers and X11 idle (Xvfb, xdotool, libXss), logind/GNOME tests (dbus-daemon).
 DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool", "libxss1", "dbus"]
+# systemd-analyze verifies the shipped unit files (tests/platform/test_unit_verify.py).
+DEBIAN_SYSTEMD_PACKAGES = ["systemd"]
 
 
 def say(message: str) -> None:
@@ -237,6 +239,15 @@ def ensure_display_tools() -> None:
     say(f"WARNING: {', '.join(missing)} missing; headed-browser, idle and D-Bus tests will fail")
 
 
+def ensure_systemd_analyze() -> None:
+    if sys.platform != "linux" or shutil.which("systemd-analyze") is not None:
+        return
+    if is_root() and has_apt() and apt_install(DEBIAN_SYSTEMD_PACKAGES):
+        say("installed systemd (systemd-analyze verifies the unit files)")
+        return
+    say("WARNING: systemd-analyze missing; the unit-file verification test will fail")
+
+
 def read_state() -> dict[str, object]:
     try:
         return dict(json.loads(STATE.read_text()))
@@ -258,6 +269,7 @@ def main() -> int:
     ensure_browser()
     ensure_headless_shell()
     ensure_display_tools()
+    ensure_systemd_analyze()
     say("ready")
     return 0
 

@@ -1,0 +1,126 @@
+"""Faults in the configuration: strict types, the README's KIOSKGUARD_BROWSER, bad values.
+
+Each case was reproduced on main first (a quoted "yes" accepted as true, a pydantic-settings
+traceback for KIOSKGUARD_BROWSER) and now ends in a clear message and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.settings import InvalidSettings, load_settings
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def kioskguard(
+    *arguments: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *arguments],
+        cwd=REPOSITORY,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kioskguard.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_quoted_yes_for_a_boolean_is_an_error_naming_file_field_value_and_what_is_allowed(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, '[browser]\nallow_remote_cdp = "yes"\n')
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(path)
+    assert caught.value.problems == [
+        f"{path}: browser.allow_remote_cdp: 'yes': Input should be a valid boolean;"
+        " allowed: true or false, unquoted"
+    ]
+
+
+def test_quoted_numbers_booleans_for_numbers_and_nan_are_all_reported_at_once(
+    tmp_path: Path,
+) -> None:
+    text = (
+        '[browser]\ndebugging_port = "9222"\n[idle]\ntimeout_s = true\n'
+        "[logout]\ndeadline_s = nan\nretries = 1.5\n"
+    )
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(write(tmp_path, text))
+    fields = sorted(problem.split(": ")[1] for problem in caught.value.problems)
+    assert fields == [
+        "browser.debugging_port",
+        "idle.timeout_s",
+        "logout.deadline_s",
+        "logout.retries",
+    ]
+    assert any("finite number" in problem for problem in caught.value.problems)
+
+
+def test_whole_numbers_are_accepted_for_seconds(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, "[idle]\ntimeout_s = 120\n"), use_environment=False)
+    assert settings.idle.timeout_s == 120.0
+
+
+def test_kioskguard_browser_names_the_executable() -> None:
+    settings = load_settings(environment={"KIOSKGUARD_BROWSER": "/opt/chrome/chrome"})
+    assert settings.browser.executable == Path("/opt/chrome/chrome")
+
+
+def test_explicit_executable_variable_wins_over_the_short_form() -> None:
+    environment = {
+        "KIOSKGUARD_BROWSER": "/opt/chrome/chrome",
+        "KIOSKGUARD_BROWSER__EXECUTABLE": "/usr/bin/chromium",
+    }
+    assert load_settings(environment=environment).browser.executable == Path("/usr/bin/chromium")
+
+
+def test_environment_booleans_and_numbers_are_strict_and_name_the_variable() -> None:
+    environment = {
+        "KIOSKGUARD_BROWSER__ALLOW_REMOTE_CDP": "yes",
+        "KIOSKGUARD_IDLE__TIMEOUT_S": "soon",
+        "KIOSKGUARD_IDLE__ENABLED": "FALSE",
+    }
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(environment=environment)
+    assert caught.value.problems == [
+        "environment KIOSKGUARD_BROWSER__ALLOW_REMOTE_CDP: browser.allow_remote_cdp: 'yes':"
+        " Input should be a valid boolean; allowed: true or false, unquoted",
+        "environment KIOSKGUARD_IDLE__TIMEOUT_S: idle.timeout_s: 'soon':"
+        " Input should be a valid number; allowed: a number, unquoted",
+    ]
+
+
+def test_tool_variables_without_a_table_are_not_settings() -> None:
+    settings = load_settings(environment={"KIOSKGUARD_TEST_OWN_XVFB": "1"})
+    assert settings.browser.executable is None
+
+
+@pytest.mark.parametrize("command", ["status", "logout", "run", "check-config"])
+def test_every_command_accepts_kioskguard_browser_without_a_traceback(
+    tmp_path: Path, command: str
+) -> None:
+    profile = tmp_path / "missing-profile"
+    config = write(tmp_path, '[idle]\nenabled = "yes"\n')
+    arguments = {
+        "status": ["status", "--profile", str(profile)],
+        "logout": ["logout", "--profile", str(profile)],
+        "run": ["run", "--config", str(config)],
+        "check-config": ["check-config", str(config)],
+    }[command]
+    result = kioskguard(*arguments, env={"KIOSKGUARD_BROWSER": "/usr/bin/chromium"})
+    assert "Traceback" not in result.stderr and "SettingsError" not in result.stderr
+    assert result.returncode == 2, result.stderr
+    expected = "no such directory" if command in ("status", "logout") else "idle.enabled: 'yes'"
+    assert expected in result.stderr
