@@ -2,10 +2,14 @@
 
 The audit file gets exactly one line per logout (``audit(outcome)``), with rotation and
 retention. Free text is scrubbed of phone numbers; message content is never logged anywhere.
+A line that cannot be written (disk full, file removed, permissions) is never lost silently:
+``audit`` raises AuditWriteError, and the file is reopened for the next line. The console may
+be missing (pythonw.exe on Windows has no stderr): logging then goes to the audit file only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Outcome
 from agent.privacy import scrub
 
@@ -23,6 +27,11 @@ if TYPE_CHECKING:
 
 CONSOLE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}"
 _handler_ids: list[int] = []
+_audit_file: dict[str, Any] = {}  # path, rotation, retention and handler of the audit sink
+
+
+class AuditWriteError(KioskguardError):
+    default_message = "an audit line could not be written"
 
 
 def _is_audit(record: Record) -> bool:
@@ -41,29 +50,51 @@ def configure_logging(
     Raise ConfigError if the audit file cannot be opened or rotation/retention are invalid.
     """
     for handler_id in _handler_ids:
-        logger.remove(handler_id)
+        _remove_quietly(handler_id)
     _handler_ids.clear()
-    logger.remove()  # loguru's default stderr handler
-    _handler_ids.append(
-        logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, filter=_is_console)
-    )
+    _remove_quietly(None)  # loguru's default stderr handler
+    _audit_file.clear()
+    if sys.stderr is not None:  # None under pythonw.exe: no console to write to
+        _handler_ids.append(
+            logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, filter=_is_console)
+        )
     if audit_path is None:
         return
+    _audit_file.update(path=audit_path, rotation=rotation, retention=retention)
     try:
         audit_path.parent.mkdir(parents=True, exist_ok=True)
-        _handler_ids.append(
-            logger.add(
-                audit_path,
-                level="INFO",
-                format="{message}",
-                filter=_is_audit,
-                rotation=rotation,
-                retention=retention,
-                encoding="utf-8",
-            )
-        )
+        _audit_file["handler"] = _add_audit_sink()
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigError(f"audit log {audit_path}: {exc}") from exc
+
+
+def _add_audit_sink() -> int:
+    """Add the audit file sink; it raises on a failed write instead of printing and going on."""
+    return logger.add(
+        _audit_file["path"],
+        level="INFO",
+        format="{message}",
+        filter=_is_audit,
+        rotation=_audit_file["rotation"],
+        retention=_audit_file["retention"],
+        encoding="utf-8",
+        catch=False,
+    )
+
+
+def _remove_quietly(handler_id: int | None) -> None:
+    """Remove a handler; a file whose last write failed also fails to flush on close."""
+    with contextlib.suppress(OSError, ValueError):
+        logger.remove(handler_id)
+
+
+def _reopen_audit_file() -> None:
+    """After a failed write: drop the broken sink (and its unwritten buffer), open a fresh one."""
+    handler = _audit_file.pop("handler", None)
+    if handler is not None:
+        _remove_quietly(handler)
+    with contextlib.suppress(OSError, ValueError, TypeError):  # else the next audit() retries
+        _audit_file["handler"] = _add_audit_sink()
 
 
 def _scrubbed(value: Any) -> Any:
@@ -84,5 +115,21 @@ def audit_line(outcome: Outcome, at: datetime | None = None) -> str:
 
 
 def audit(outcome: Outcome, at: datetime | None = None) -> None:
-    """Write one audit line for the outcome (to the audit file set up by configure_logging)."""
-    logger.bind(audit=True).info(audit_line(outcome, at))
+    """Write one audit line for the outcome (to the audit file set up by configure_logging).
+
+    Raise AuditWriteError, naming the file, the profile and the result, if it was not written.
+    """
+    line = audit_line(outcome, at)
+    if _audit_file and "handler" not in _audit_file:
+        _reopen_audit_file()
+    try:
+        if _audit_file and "handler" not in _audit_file:
+            raise OSError("the audit file cannot be opened")
+        logger.bind(audit=True).info(line)
+    except (OSError, ValueError) as exc:
+        _reopen_audit_file()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise AuditWriteError(
+            f"audit log {_audit_file.get('path')}: the line for {outcome.profile}"
+            f" ({outcome.result.value}, {outcome.trigger.value}) was not written: {reason}"
+        ) from exc

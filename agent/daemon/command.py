@@ -4,6 +4,12 @@ The session layer (agent.session.service) and the OS integration (agent.platform
 imported here only, lazily. OS facilities that are missing degrade with a warning (no logind:
 no shutdown/sleep events, SIGTERM still logs out); an idle source named explicitly in the
 configuration that cannot be opened is a configuration error (exit 2).
+
+Exit codes: 0 stopped after its final logouts; 1 an audit line could not be written during
+the run (the logouts still ran; kioskguard_audit_write_errors_total counts them); 2 bad
+configuration, or another daemon already holds the state directory (the message names it).
+SIGHUP re-reads the file: a valid one is applied (the daemon restarts its parts without a
+logout), an invalid one is reported and the running configuration stays.
 """
 
 from __future__ import annotations
@@ -12,18 +18,21 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from loguru import logger
 
-from agent.audit import audit, configure_logging
+from agent.audit import AuditWriteError, audit, configure_logging
 from agent.daemon.clock import SystemClock, resolve_timezone
-from agent.daemon.daemon import Daemon, install_signal_handlers
+from agent.daemon.daemon import Daemon, Reloader, install_signal_handlers
 from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
-from agent.daemon.ports import IdleSource, Notifier, SessionAgent, TriggerSource
+from agent.daemon.ports import IdleSource, Notifier, ServiceManager, SessionAgent, TriggerSource
+from agent.daemon.state import StateFile, StateFileError
 from agent.errors import ConfigError, PlatformUnavailable
+from agent.outcome import Outcome
+from agent.platform.filelock import FileLock, LockHeld
 from agent.settings import Settings, load_settings
 
 
@@ -35,17 +44,93 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Load the configuration, set up logging and run the daemon until a signal; return 0."""
-    settings = load_settings(arguments.config)
+    """Load the configuration, set up logging and run the daemon until a signal.
+
+    Return 0, or 1 if audit lines were lost. Raise ConfigError (exit 2) for a bad
+    configuration or a state directory another daemon holds.
+    """
+    config: Path | None = arguments.config
+    settings = load_settings(config)
+    _configure_logging(settings)
+    lock = FileLock(settings.general.state_dir / LOCK_NAME)
+    try:
+        lock.acquire(f"kioskguard run --config {config or '(built-in)'}")
+    except LockHeld as exc:
+        raise ConfigError(f"another kioskguard daemon uses this state directory: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"general.state_dir {settings.general.state_dir}: {exc}") from exc
+    try:
+        return asyncio.run(serve(settings, (lambda: load_settings(config)) if config else None))
+    finally:
+        lock.release()
+
+
+LOCK_NAME = "daemon.lock"
+
+
+def _configure_logging(settings: Settings) -> None:
     general = settings.general
     configure_logging(
         general.log_level, general.audit_path, general.log_rotation, general.log_retention
     )
-    return asyncio.run(serve(settings))
 
 
-async def serve(settings: Settings) -> int:
-    """Build the real seams, run the Daemon until stopped, release everything; return 0."""
+class AuditRecorder:
+    """The audit hook: a line that cannot be written is logged, counted, and remembered."""
+
+    def __init__(self, metrics: Metrics | None) -> None:
+        self.metrics = metrics
+        self.failures = 0
+
+    def __call__(self, outcome: Outcome) -> None:
+        try:
+            audit(outcome)
+        except AuditWriteError as exc:
+            self.failures += 1
+            logger.error("{}", exc)
+            if self.metrics is not None:
+                self.metrics.record_audit_error()
+
+
+async def serve(settings: Settings, reloader: Reloader | None = None) -> int:
+    """Build the real seams and run the Daemon until stopped, again after each valid reload.
+
+    Return 0, or 1 if an audit line could not be written.
+    """
+    state_file = StateFile(settings.general.state_dir / "state.json")
+    try:
+        state_file.check()
+    except StateFileError as exc:
+        logger.error("{}: logouts still run, but one a crash interrupts is not finished later", exc)
+    metrics = _metrics(settings)
+    recorder = AuditRecorder(metrics)
+    watchdog = asyncio.create_task(_feed_watchdog())
+    try:
+        while True:
+            reloaded = await _serve_once(settings, reloader, metrics, recorder, state_file)
+            if reloaded is None:
+                break
+            settings = reloaded
+            _configure_logging(settings)
+            if metrics is not None:
+                try:
+                    metrics.reconfigure(settings.metrics)
+                except ConfigError as exc:
+                    logger.error("reload: {}", exc)
+            logger.info("reload: configuration applied")
+    finally:
+        watchdog.cancel()
+    return 1 if recorder.failures else 0
+
+
+async def _serve_once(
+    settings: Settings,
+    reloader: Reloader | None,
+    metrics: Metrics | None,
+    recorder: AuditRecorder,
+    state_file: StateFile,
+) -> Settings | None:
+    """Run one Daemon on settings; return the new settings after a valid reload, else None."""
     from agent.session.service import SessionService
 
     service = SessionService(settings)
@@ -57,17 +142,21 @@ async def serve(settings: Settings) -> int:
             idle_source=idle_source,
             trigger_sources=await _trigger_sources(settings),
             notifier=_notifier(),
-            metrics=_metrics(settings),
-            hooks=[audit],
+            metrics=metrics,
+            hooks=[recorder],
+            state=state_file,
+            service_manager=_service_manager(),
+            reloader=reloader,
         )
         remove_signal_handlers = install_signal_handlers(daemon)
-        service_manager = asyncio.create_task(_tell_service_manager(daemon))
+        session_end = _watch_session_end(daemon)
         try:
-            return await daemon.run()
+            await daemon.run()
         finally:
-            service_manager.cancel()
+            session_end()
             remove_signal_handlers()
             await service.close()
+    return daemon.reload_settings
 
 
 @contextlib.asynccontextmanager
@@ -114,23 +203,40 @@ def _notifier() -> Notifier:
 
 
 def _metrics(settings: Settings) -> Metrics | None:
-    if not settings.metrics.enabled:
-        return None
-    metrics = Metrics(settings.metrics.textfile)
-    if settings.metrics.textfile is None:
+    """Return the metrics; always kept (counting), exported only if metrics.enabled."""
+    metrics = Metrics(settings.metrics.textfile if settings.metrics.enabled else None)
+    if settings.metrics.enabled and settings.metrics.textfile is None:
         metrics.serve(settings.metrics)
     return metrics
 
 
-async def _tell_service_manager(daemon: Daemon) -> None:
-    """Tell systemd (Type=notify) when the daemon is ready, and feed its watchdog."""
+def _service_manager() -> ServiceManager | None:
+    """Return systemd's notification channel (READY, STATUS, STOPPING), None if malformed."""
     from agent.platform.systemd import SystemdNotifier
 
     try:
-        notifier = SystemdNotifier()
+        return SystemdNotifier()
     except ConfigError as exc:
         logger.warning("systemd notification disabled: {}", exc)
-        return
-    await daemon.ready.wait()
-    notifier.ready()
-    await notifier.keep_watchdog_fed()
+        return None
+
+
+async def _feed_watchdog() -> None:
+    """Feed systemd's watchdog (WatchdogSec) for as long as the process serves."""
+    manager = _service_manager()
+    if manager is not None:
+        await manager.keep_watchdog_fed()  # type: ignore[attr-defined]
+
+
+def _watch_session_end(daemon: Daemon) -> Callable[[], None]:
+    """On Windows, stop the daemon (logging out) when the session ends; return the undo."""
+    if sys.platform != "win32" or not daemon.settings.events.on_logoff:
+        return lambda: None
+    from agent.platform.windows_session import SessionEndWatcher
+
+    try:
+        watcher = SessionEndWatcher.start(asyncio.get_running_loop(), daemon)
+    except PlatformUnavailable as exc:
+        logger.warning("Windows logoff and shutdown are not watched: {}", exc)
+        return lambda: None
+    return watcher.stop

@@ -3,28 +3,46 @@
 Sources of decisions: the timetable (agent/daemon/scheduler.py: linked check, browser watch,
 closing time and its warning), the idle watch, trigger sources (OS events) and signals.
 Recovery first: a logout a crash interrupted is finished before anything else runs.
+
+Stopping (SIGTERM, SIGINT, Windows console and session end) logs out every linked profile
+within logout.shutdown_deadline_s, counted from the request: a logout already running is
+joined, and whatever still runs when the deadline (plus STOP_GRACE_S) passes is interrupted
+and recorded as failed, its state record kept for the next start. Stopping during the recovery
+works the same way. A reload (SIGHUP) re-reads the configuration; an invalid file is reported
+and the running configuration kept; a valid one ends run() with ``reload_settings`` set (no
+logout), and the caller starts again with it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
+import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC
+from typing import Any
 
 from loguru import logger
 
 from agent.daemon.coordinator import LogoutCoordinator, OutcomeHook
 from agent.daemon.idle import IdleWatch
 from agent.daemon.metrics import Metrics
-from agent.daemon.ports import Clock, IdleSource, Notifier, SessionAgent, TriggerSource
+from agent.daemon.ports import (
+    Clock,
+    IdleSource,
+    Notifier,
+    ServiceManager,
+    SessionAgent,
+    TriggerSource,
+)
 from agent.daemon.scheduler import build_scheduler
 from agent.daemon.state import StateFile, StateFileError
-from agent.errors import KioskguardError
+from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger
 from agent.settings import ProfileSettings, Settings
 
 _SHUTDOWN_LIKE = {Trigger.SHUTDOWN, Trigger.SLEEP, Trigger.LOGOFF, Trigger.SIGNAL}
+STOP_GRACE_S = 0.5  # past the shutdown deadline: interrupt what still runs and record it
+Reloader = Callable[[], Settings]
 
 
 class Daemon:
@@ -42,6 +60,8 @@ class Daemon:
         metrics: Metrics | None = None,
         hooks: Sequence[OutcomeHook] = (),
         state: StateFile | None = None,
+        service_manager: ServiceManager | None = None,
+        reloader: Reloader | None = None,
     ) -> None:
         self.settings = settings
         self.agent = agent
@@ -50,6 +70,10 @@ class Daemon:
         self.trigger_sources = list(trigger_sources)
         self.notifier = notifier
         self.metrics = metrics
+        self.service_manager = service_manager
+        self.reloader = reloader
+        self.reload_settings: Settings | None = None  # set when a reload ends run()
+        self._reload_requested = asyncio.Event()
         self.state = state or StateFile(settings.general.state_dir / "state.json")
         all_hooks = [*hooks, *([metrics.record_outcome] if metrics else [])]
         self.coordinator = LogoutCoordinator(
@@ -99,11 +123,14 @@ class Daemon:
 
         A running browser may not have written the session to disk yet, so its offline probe
         is not trusted: the session layer then reads the page itself (or its logout joins).
+        The probes count against the trigger's deadline: the logouts get what is left.
 
         Return the outcomes; nothing runs if the configuration disables the trigger.
         """
         if not self.allowed(trigger):
             return []
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         deadline_s = self.deadline_for(trigger)
         chosen = list(self.profiles if profiles is None else profiles)
         probes = await asyncio.gather(*(self._probe(profile, deadline_s) for profile in chosen))
@@ -114,9 +141,13 @@ class Daemon:
             or self.coordinator.busy(profile.name)
             or await self._running(profile)
         ]
+        spent_s = loop.time() - started
         return list(
             await asyncio.gather(
-                *(self.coordinator.logout(profile, trigger, deadline_s) for profile in targets)
+                *(
+                    self.coordinator.logout(profile, trigger, deadline_s, spent_s=spent_s)
+                    for profile in targets
+                )
             )
         )
 
@@ -142,8 +173,8 @@ class Daemon:
     async def _running(self, profile: ProfileSettings) -> bool:
         """Return whether the profile's browser runs: its stored data may lag behind the page."""
         try:
-            return await self.agent.browser_running(profile)
-        except KioskguardError:
+            return await asyncio.wait_for(self.agent.browser_running(profile), 5.0)
+        except (KioskguardError, TimeoutError):
             return False
 
     def _warn_once(self, key: str, message: str) -> None:
@@ -233,29 +264,101 @@ class Daemon:
 
     def request_stop(self, trigger: Trigger = Trigger.SIGNAL) -> None:
         """Ask run() to log out linked profiles and return (signal-handler safe)."""
+        self.reload_settings = None  # a stop wins over a reload that has not taken effect
         self._stop_trigger = trigger
         self._stop.set()
 
+    def request_reload(self) -> None:
+        """Ask the daemon to re-read its configuration (signal-handler safe)."""
+        self._reload_requested.set()
+
+    def _status(self, text: str) -> None:
+        if self.service_manager is not None:
+            self.service_manager.status(text)
+
     async def run(self) -> int:
-        """Recover, run the timetable, watchers and trigger sources until stopped; return 0."""
-        await self.recover()
+        """Recover, run the timetable, watchers and trigger sources until stopped; return 0.
+
+        On a stop request, log out every linked profile within the shutdown deadline (see the
+        module docstring). On a valid reload, return 0 with ``reload_settings`` set.
+        """
+        self._status("finishing logouts interrupted by a crash")
+        recovery = asyncio.create_task(self.recover())
+        stopped = asyncio.create_task(self._stop.wait())
+        try:
+            await asyncio.wait({recovery, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not self._stop.is_set():
+                await self._guard(stopped)
+        finally:
+            stopped.cancel()
+        if self.reload_settings is not None:
+            await self.coordinator.wait_idle()  # each bounded by its own deadline
+            await asyncio.gather(recovery, return_exceptions=True)
+            if self.reload_settings is not None:
+                return 0
+        await self._shutdown(recovery)
+        return 0
+
+    async def _guard(self, stopped: asyncio.Task[Any]) -> None:
+        """Run the timetable, watchers, trigger sources and reloads until stopped."""
         scheduler = build_scheduler(self.settings, self.clock.now().tzinfo or UTC, self)
         scheduler.start()
         tasks = [asyncio.create_task(self._consume(source)) for source in self.trigger_sources]
         if self.idle_watch is not None:
             tasks.append(asyncio.create_task(self.idle_watch.run()))
+        tasks.append(asyncio.create_task(self._watch_reloads()))
         logger.info("kioskguard runs: {} profile(s) guarded", len(self.profiles))
         self.ready.set()
+        if self.service_manager is not None:
+            self.service_manager.ready()
+        self._status(f"guarding {len(self.profiles)} profile(s)")
         try:
-            await self._stop.wait()
+            await stopped
         finally:
             scheduler.shutdown(wait=False)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-        logger.info("stopping: logging out linked profiles ({})", self._stop_trigger.value)
-        await self.logout_linked(self._stop_trigger)
-        return 0
+
+    async def _shutdown(self, recovery: asyncio.Task[list[Outcome]]) -> None:
+        """Log out linked profiles within the shutdown deadline; record whatever is cut short."""
+        trigger = self._stop_trigger
+        deadline_s = self.settings.logout.shutdown_deadline_s
+        if self.service_manager is not None:
+            self.service_manager.stopping()
+        self._status(f"stopping ({trigger.value}): logging out linked profiles")
+        logger.info("stopping: logging out linked profiles ({})", trigger.value)
+        try:
+            async with asyncio.timeout(deadline_s + STOP_GRACE_S):
+                await self.logout_linked(trigger)
+        except TimeoutError:
+            logger.warning("stopping: the shutdown deadline of {:g} s passed", deadline_s)
+        await self.coordinator.interrupt_all(
+            f"the daemon stopped ({trigger.value}) and the shutdown deadline of"
+            f" {deadline_s:g} s passed; the next start finishes it"
+        )
+        recovery.cancel()
+        await asyncio.gather(recovery, return_exceptions=True)
+
+    async def _watch_reloads(self) -> None:
+        """Handle each reload request: re-read, validate, and apply or keep the old settings."""
+        while True:
+            await self._reload_requested.wait()
+            self._reload_requested.clear()
+            if self.reloader is None:
+                logger.warning("reload requested, but this daemon has no configuration file")
+                continue
+            try:
+                settings = self.reloader()
+                _check_reloadable(self.settings, settings)
+            except ConfigError as exc:
+                logger.error("reload failed; the running configuration stays:\n{}", exc)
+                self._status("reload failed: the running configuration stays (see the log)")
+                continue
+            logger.info("reload: the new configuration is valid; applying it")
+            self.reload_settings = settings
+            self._stop.set()
+            return
 
     async def _consume(self, source: TriggerSource) -> None:
         try:
@@ -268,14 +371,23 @@ class Daemon:
             logger.opt(exception=exc).error("event source {} failed", source.name)
 
 
+def _check_reloadable(old: Settings, new: Settings) -> None:
+    """Raise ConfigError if new changes what a running daemon cannot change."""
+    if new.general.state_dir != old.general.state_dir:
+        raise ConfigError(
+            f"general.state_dir: {str(new.general.state_dir)!r}: cannot change while running"
+            f" (now {str(old.general.state_dir)!r}); restart the service instead"
+        )
+
+
 def install_signal_handlers(daemon: Daemon) -> Callable[[], None]:
-    """Make SIGTERM and SIGINT stop the daemon gracefully; return a function undoing it."""
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(number, daemon.request_stop, Trigger.SIGNAL)
+    """SIGTERM, SIGINT (and SIGBREAK on Windows) stop the daemon; SIGHUP reloads.
 
-    def remove() -> None:
-        for number in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(number)
+    Return a function undoing it.
+    """
+    from agent.platform.signals import install_handlers
 
-    return remove
+    stop = functools.partial(daemon.request_stop, Trigger.SIGNAL)
+    return install_handlers(
+        {"SIGTERM": stop, "SIGINT": stop, "SIGBREAK": stop, "SIGHUP": daemon.request_reload}
+    )

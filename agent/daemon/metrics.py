@@ -41,6 +41,12 @@ class Metrics:
             "Profiles whose last check found a linked session.",
             registry=self.registry,
         )
+        self.audit_write_errors = Counter(
+            "kioskguard_audit_write_errors",
+            "Audit lines that could not be written (disk full, permissions); the logout ran.",
+            registry=self.registry,
+        )
+        self.serving: str | None = None  # HOST:PORT once serve() listens
         self.last_check = Gauge(
             "kioskguard_last_check_timestamp_seconds",
             "Unix time of the last linked check.",
@@ -51,6 +57,22 @@ class Metrics:
         """Count one logout outcome."""
         self.logouts.labels(result=outcome.result.value, trigger=outcome.trigger.value).inc()
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)
+        self._publish()
+
+    def record_audit_error(self) -> None:
+        """Count one audit line that could not be written."""
+        self.audit_write_errors.inc()
+        self._publish()
+
+    def reconfigure(self, settings: MetricsSettings) -> None:
+        """Apply reloaded metrics settings: the textfile at once; a listen address change
+        needs a restart (the port stays open)."""
+        self.textfile = settings.textfile if settings.enabled else None
+        wanted = settings.listen if settings.enabled and settings.textfile is None else None
+        if wanted is not None and self.serving is None:
+            self.serve(settings)
+        elif wanted != self.serving:
+            logger.warning("metrics: the endpoint changes only when the service restarts")
         self._publish()
 
     def record_check(self, linked_count: int, timestamp: float) -> None:
@@ -80,3 +102,4 @@ class Metrics:
             start_http_server(settings.port, addr=settings.host, registry=self.registry)
         except OSError as exc:
             raise ConfigError(f"metrics.listen {settings.listen}: cannot listen: {exc}") from exc
+        self.serving = settings.listen

@@ -102,3 +102,19 @@ class Notifier(Protocol):
     async def notify(self, title: str, body: str) -> None:
         """Show a short notification to the person at the computer."""
         ...
+
+
+class ServiceManager(Protocol):
+    """The service manager watching the daemon (systemd's sd_notify; a no-op elsewhere)."""
+
+    def ready(self) -> bool:
+        """Say that start-up (recovery included) is done."""
+        ...
+
+    def status(self, text: str) -> bool:
+        """Show a one-line status (`systemctl status`)."""
+        ...
+
+    def stopping(self) -> bool:
+        """Say that the daemon is stopping (its final logouts run now)."""
+        ...

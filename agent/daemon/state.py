@@ -2,6 +2,8 @@
 
 JSON in STATE_DIR/state.json, always written whole to a temporary file and renamed over the old
 one (os.replace), so a crash leaves either the old or the new file, never half of one.
+A state file that cannot be written (a directory in its place, a read-only disk) is a
+StateFileError naming the path: the daemon reports it and its logouts still run.
 """
 
 from __future__ import annotations
@@ -82,18 +84,32 @@ class StateFile:
         except StateFileError:
             return []
 
+    def check(self) -> None:
+        """Raise StateFileError if the state file could not be written (checked at start)."""
+        if self.path.is_dir():
+            raise StateFileError(f"{self.path}: is a directory, not the state file; remove it")
+        if self.path.exists() and not os.access(self.path.parent, os.W_OK):
+            raise StateFileError(f"{self.path.parent}: not writable by this user")
+
     def _write(self, entries: dict[str, LogoutInProgress]) -> None:
+        """Write the entries whole. Raise StateFileError naming the path if that fails."""
         payload = {"in_progress": {name: entry.to_dict() for name, entry in entries.items()}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=".state-", suffix=".tmp", dir=self.path.parent
-        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(
+                prefix=".state-", suffix=".tmp", dir=self.path.parent
+            )
+        except OSError as exc:
+            raise StateFileError(f"{self.path}: cannot be written: {exc}") from exc
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 json.dump(payload, handle, indent=2, sort_keys=True)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, self.path)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise StateFileError(f"{self.path}: cannot be written: {exc}") from exc
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
