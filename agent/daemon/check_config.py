@@ -3,11 +3,15 @@
 Each problem is one line, ``FILE: field.path: value: what is allowed``; exit 2 when there is
 any (also for a missing, unreadable or syntactically broken file), exit 0 and a summary when
 the file is valid. Only the file is checked: KIOSKGUARD_ environment overrides are ignored.
+The paths the daemon writes (state directory, state file, audit file, metrics textfile) are
+checked for the user running the command: run it as the user the service runs as.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +37,61 @@ def summary(path: Path, settings: Settings) -> str:
     return f"{path}: ok (profiles: {profiles}; {idle}; closing time: {closing})"
 
 
+def _who() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "this user"
+    uid = getattr(os, "getuid", None)
+    return f"{name} (uid {uid()})" if uid is not None else name
+
+
+def _directory_problem(directory: Path) -> str | None:
+    """Return why this user could not create or write files in directory, or None."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a directory"
+    if os.access(existing, os.W_OK | os.X_OK):
+        return None
+    if existing == directory:
+        return f"not writable by {_who()}"
+    return f"cannot be created: {existing} is not writable by {_who()}"
+
+
+def _file_problem(path: Path) -> str | None:
+    """Return why this user could not write path (a file, created if missing), or None."""
+    if path.is_dir():
+        return "is a directory, not a file"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{_who()} cannot write it"
+    return _directory_problem(path.parent)
+
+
+def path_problems(source: Path, settings: Settings) -> list[str]:
+    """Given valid settings, return one line per path the daemon could not write."""
+    general = settings.general
+    checks: list[tuple[str, Path, str | None]] = [
+        ("general.state_dir", general.state_dir, _directory_problem(general.state_dir)),
+        (
+            "general.state_dir",
+            general.state_dir / "state.json",
+            _file_problem(general.state_dir / "state.json"),
+        ),
+        ("general.audit_log", general.audit_path, _file_problem(general.audit_path)),
+    ]
+    if settings.metrics.enabled and settings.metrics.textfile is not None:
+        textfile = settings.metrics.textfile
+        checks.append(("metrics.textfile", textfile, _file_problem(textfile)))
+    lines, seen = [], set()
+    for field, path, problem in checks:
+        if problem is not None and problem not in seen:
+            seen.add(problem)
+            lines.append(f"{source}: {field}: {str(path)!r}: {problem}")
+    return lines
+
+
 def run(arguments: argparse.Namespace) -> int:
     """Check arguments.file; print the problems to stderr (exit 2) or a summary (exit 0)."""
     path: Path = arguments.file
@@ -46,6 +105,13 @@ def run(arguments: argparse.Namespace) -> int:
         return 2
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    problems = path_problems(path, settings)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        count = len(problems)
+        print(f"{path}: {count} error{'s' if count > 1 else ''}", file=sys.stderr)
         return 2
     print(summary(path, settings))
     return 0

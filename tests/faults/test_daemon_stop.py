@@ -1,0 +1,140 @@
+"""Stopping under faults: a slow logout at SIGTERM, SIGTERM during recovery, SIGHUP reloads.
+
+Reported on main: SIGTERM during a slow logout exited 0 with no outcome and no audit line (a
+CancelledError traceback); recovery plus SIGTERM overran the 4 s shutdown deadline; SIGHUP
+killed the daemon. Each test below reproduces the case with the fakes and shows the fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+
+from agent.daemon.daemon import STOP_GRACE_S, Daemon, install_signal_handlers
+from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource
+from agent.daemon.state import LogoutInProgress
+from agent.errors import ConfigError
+from agent.outcome import Outcome, Result, Trigger
+from agent.settings import Settings
+from tests.daemon.conftest import SATURDAY_EVENING
+
+QUIET = {"idle": {"enabled": False}}
+
+
+async def wait_for_logout(agent: FakeSessionAgent, count: int = 1) -> None:
+    while len(agent.logouts) < count:
+        await asyncio.sleep(0.01)
+
+
+async def test_sigterm_during_a_slow_logout_records_it_and_returns_0(
+    make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
+) -> None:
+    agent.logout_gate = asyncio.Event()  # the logout started by a closing-time event hangs
+    source = FakeTriggerSource()
+    daemon = make_daemon(logout={"deadline_s": 60, "shutdown_deadline_s": 0.3}, **QUIET)
+    daemon.trigger_sources = [source]
+    remove = install_signal_handlers(daemon)
+    try:
+        running = asyncio.create_task(daemon.run())
+        await daemon.ready.wait()
+        source.put(Trigger.CLOSING_TIME)
+        await wait_for_logout(agent)
+        signal.raise_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(running, 0.3 + STOP_GRACE_S + 5) == 0
+    finally:
+        remove()
+    assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
+        (Trigger.CLOSING_TIME, Result.FAILED)
+    ]
+    assert outcomes[0].error is not None and outcomes[0].error.startswith("interrupted: ")
+    assert [record.trigger for record in daemon.state.in_progress()] == [Trigger.CLOSING_TIME]
+
+
+async def test_sigterm_during_recovery_stops_within_the_shutdown_deadline(
+    make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
+) -> None:
+    agent.logout_gate = asyncio.Event()  # the recovery logout hangs (30 s deadline)
+    daemon = make_daemon(logout={"deadline_s": 30, "shutdown_deadline_s": 0.3}, **QUIET)
+    daemon.state.begin(LogoutInProgress("managed", Trigger.SIGNAL, SATURDAY_EVENING))
+    running = asyncio.create_task(daemon.run())
+    await wait_for_logout(agent)
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    daemon.request_stop()
+    assert await asyncio.wait_for(running, 10) == 0
+    # bounded by the deadline, not by the recovery's 30 s: asserted as a limit, not a speed
+    assert loop.time() - asked < 0.3 + STOP_GRACE_S + 1.0
+    assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
+        (Trigger.RECOVERY, Result.FAILED)
+    ]
+    assert daemon.state.in_progress()[0].trigger is Trigger.RECOVERY
+    assert not daemon.ready.is_set()  # it never reported ready: it was stopping
+
+
+async def test_sighup_with_an_invalid_file_keeps_the_running_configuration(
+    make_daemon: Callable[..., Daemon], agent: FakeSessionAgent
+) -> None:
+    daemon = make_daemon(**QUIET)
+    reloads = 0
+
+    def broken() -> Settings:
+        nonlocal reloads
+        reloads += 1
+        raise ConfigError("kioskguard.toml: idle.timeout_s: 'soon': Input should be a number")
+
+    daemon.reloader = broken
+    remove = install_signal_handlers(daemon)
+    try:
+        running = asyncio.create_task(daemon.run())
+        await daemon.ready.wait()
+        signal.raise_signal(signal.SIGHUP)
+        while reloads == 0:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert not running.done() and daemon.reload_settings is None
+        daemon.request_stop()
+        assert await asyncio.wait_for(running, 10) == 0
+    finally:
+        remove()
+    assert [trigger for _, trigger, _ in agent.logouts] == [Trigger.SIGNAL]
+
+
+async def test_sighup_with_a_valid_file_ends_run_with_the_new_settings_and_no_logout(
+    make_daemon: Callable[..., Daemon], make_settings: Callable[..., Settings], agent
+) -> None:
+    daemon = make_daemon(**QUIET)
+    new = make_settings(idle={"enabled": False}, check={"probe_interval_s": 7})
+    daemon.reloader = lambda: new
+    remove = install_signal_handlers(daemon)
+    try:
+        running = asyncio.create_task(daemon.run())
+        await daemon.ready.wait()
+        signal.raise_signal(signal.SIGHUP)
+        assert await asyncio.wait_for(running, 10) == 0
+    finally:
+        remove()
+    assert daemon.reload_settings is new and agent.logouts == []
+
+
+async def test_sighup_cannot_move_the_state_directory(
+    make_daemon: Callable[..., Daemon], make_settings: Callable[..., Settings], tmp_path
+) -> None:
+    daemon = make_daemon(**QUIET)
+    daemon.reloader = lambda: make_settings(general={"state_dir": str(tmp_path / "elsewhere")})
+    running = asyncio.create_task(daemon.run())
+    await daemon.ready.wait()
+    daemon.request_reload()
+    await asyncio.sleep(0.1)
+    assert not running.done() and daemon.reload_settings is None
+    daemon.request_stop()
+    assert await asyncio.wait_for(running, 10) == 0
+
+
+async def test_a_state_file_that_is_a_directory_does_not_stop_a_logout(
+    make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
+) -> None:
+    daemon = make_daemon(**QUIET)
+    daemon.state.path.mkdir(parents=True)
+    assert (await daemon.logout_linked(Trigger.MANUAL))[0].result is Result.LOGGED_OUT
+    assert [outcome.result for outcome in outcomes] == [Result.LOGGED_OUT]
