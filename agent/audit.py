@@ -4,7 +4,8 @@ The audit file gets exactly one line per logout (``audit(outcome)``), with rotat
 retention. Free text is scrubbed of phone numbers; message content is never logged anywhere.
 A line that cannot be written (disk full, file removed, permissions) is never lost silently:
 ``audit`` raises AuditWriteError, and the file is reopened for the next line. The console may
-be missing (pythonw.exe on Windows has no stderr): logging then goes to the audit file only.
+be missing (pythonw.exe on Windows has no stderr): the log then goes to kioskguard.log next to
+the audit file, rotated like it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from loguru import Record
 
 CONSOLE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}"
+CONSOLELESS_LOG = "kioskguard.log"  # the log's file when there is no console (pythonw.exe)
 _handler_ids: list[int] = []
 _audit_file: dict[str, Any] = {}  # path, rotation, retention and handler of the audit sink
 
@@ -60,6 +62,22 @@ def configure_logging(
         )
     if audit_path is None:
         return
+    if sys.stderr is None:
+        try:
+            audit_path.parent.mkdir(parents=True, exist_ok=True)
+            _handler_ids.append(
+                logger.add(
+                    audit_path.parent / CONSOLELESS_LOG,
+                    level=level,
+                    format=CONSOLE_FORMAT,
+                    filter=_is_console,
+                    rotation=rotation,
+                    retention=retention,
+                    encoding="utf-8",
+                )
+            )
+        except (OSError, ValueError, TypeError) as exc:
+            raise ConfigError(f"log file {audit_path.parent / CONSOLELESS_LOG}: {exc}") from exc
     _audit_file.update(path=audit_path, rotation=rotation, retention=retention)
     try:
         audit_path.parent.mkdir(parents=True, exist_ok=True)

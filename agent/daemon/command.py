@@ -229,8 +229,11 @@ async def _feed_watchdog() -> None:
 
 
 def _watch_session_end(daemon: Daemon) -> Callable[[], None]:
-    """On Windows, stop the daemon (logging out) when the session ends; return the undo."""
-    if sys.platform != "win32" or not daemon.settings.events.on_logoff:
+    """On Windows, stop the daemon (logging out) when the session ends; return the undo.
+
+    events.on_logoff / on_shutdown decide whether that stop logs out (Daemon.allowed).
+    """
+    if sys.platform != "win32":
         return lambda: None
     from agent.platform.windows_session import SessionEndWatcher
 

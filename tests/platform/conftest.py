@@ -69,3 +69,13 @@ async def fake_mutter(dbus_address: str) -> AsyncIterator[FakeIdleMonitor]:
     yield monitor
     bus.disconnect()
     await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+
+
+from tests.daemon.conftest import (  # noqa: E402,F401 (the daemon's fixtures, for Windows tests)
+    agent,
+    clock,
+    idle_source,
+    make_daemon,
+    make_settings,
+    outcomes,
+)

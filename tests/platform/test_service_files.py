@@ -59,3 +59,9 @@ def test_windows_task_runs_the_daemon_with_a_config_file() -> None:
     task = ElementTree.parse(CONFIG / "windows" / "kioskguard-task.xml").getroot()
     arguments = task.findtext("task:Actions/task:Exec/task:Arguments", "", TASK_NAMESPACE)
     assert arguments.startswith("-m agent run --config ")
+
+
+def test_windows_task_starts_the_windowless_python_of_the_virtualenv() -> None:
+    task = ElementTree.parse(CONFIG / "windows" / "kioskguard-task.xml").getroot()
+    command = task.findtext("task:Actions/task:Exec/task:Command", "", TASK_NAMESPACE)
+    assert command == r"%LOCALAPPDATA%\kioskguard\venv\Scripts\pythonw.exe"
