@@ -138,3 +138,23 @@ async def test_a_state_file_that_is_a_directory_does_not_stop_a_logout(
     daemon.state.path.mkdir(parents=True)
     assert (await daemon.logout_linked(Trigger.MANUAL))[0].result is Result.LOGGED_OUT
     assert [outcome.result for outcome in outcomes] == [Result.LOGGED_OUT]
+
+
+async def test_logoff_event_logs_out_with_the_shutdown_deadline_and_keeps_running(
+    make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
+) -> None:
+    source = FakeTriggerSource()
+    daemon = make_daemon(logout={"shutdown_deadline_s": 2}, **QUIET)
+    daemon.trigger_sources = [source]
+    running = asyncio.create_task(daemon.run())
+    await daemon.ready.wait()
+    source.put(Trigger.LOGOFF)
+    while not source.handled:
+        await asyncio.sleep(0.01)
+    assert not running.done()
+    assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
+        (Trigger.LOGOFF, Result.LOGGED_OUT)
+    ]
+    assert 0 < agent.logouts[0][2] <= 2
+    daemon.request_stop()
+    assert await asyncio.wait_for(running, 10) == 0
