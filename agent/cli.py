@@ -3,6 +3,8 @@
 Each command lives in its own module exposing ``configure(parser)`` and ``run(args) -> int``;
 modules are imported only when their command runs, so ``kioskguard --help`` stays fast.
 Exit codes: 0 success, 1 failure, 2 bad input or configuration, 3 local-only logout.
+An operating-system error nothing below handled (a file that cannot be written, say) is a
+failure (1) with its message, not a traceback.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kioskguard {namespace.command}: {exc}", file=sys.stderr)
         return 2
     except KioskguardError as exc:
+        print(f"kioskguard {namespace.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
         print(f"kioskguard {namespace.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
