@@ -99,7 +99,7 @@ class LogoutCoordinator:
     async def _run(
         self, profile: ProfileSettings, trigger: Trigger, deadline_s: float, budget_s: float
     ) -> Outcome:
-        self._record(self.state.begin, LogoutInProgress(profile.name, trigger, self.clock.now()))
+        self.record(self.state.begin, LogoutInProgress(profile.name, trigger, self.clock.now()))
         logger.info("{}: logout starts ({})", profile.name, trigger.value)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -131,11 +131,11 @@ class LogoutCoordinator:
         if not outcome.duration_ms:
             outcome.duration_ms = round((loop.time() - started) * 1000)
         if outcome.result is not Result.FAILED:
-            self._record(self.state.finish, profile.name)
+            self.record(self.state.finish, profile.name)
         self._report(outcome)
         return outcome
 
-    def _record(self, change: Callable[[Any], None], argument: Any) -> None:
+    def record(self, change: Callable[[Any], None], argument: Any) -> None:
         """Update the state file; a state file that cannot be written must not stop a logout."""
         try:
             change(argument)

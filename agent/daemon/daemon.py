@@ -195,12 +195,15 @@ class Daemon:
         except StateFileError as exc:
             logger.warning("{}; recovering every profile to be safe", exc)
             names = list(by_name)
-            self.state.clear()
+            try:
+                self.state.clear()
+            except StateFileError as write_error:
+                logger.error("{}", write_error)
         outcomes = []
         for name in names:
             if name not in by_name:
                 logger.warning("{}: unfinished logout of a profile no longer configured", name)
-                self.state.finish(name)
+                self.coordinator.record(self.state.finish, name)
                 continue
             logger.info("{}: finishing a logout interrupted by a crash", name)
             outcomes.append(
@@ -283,7 +286,7 @@ class Daemon:
         module docstring). On a valid reload, return 0 with ``reload_settings`` set.
         """
         self._status("finishing logouts interrupted by a crash")
-        recovery = asyncio.create_task(self.recover())
+        recovery = asyncio.create_task(self._recover_safely())
         stopped = asyncio.create_task(self._stop.wait())
         try:
             await asyncio.wait({recovery, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -298,6 +301,14 @@ class Daemon:
                 return 0
         await self._shutdown(recovery)
         return 0
+
+    async def _recover_safely(self) -> list[Outcome]:
+        """recover(), and a bug in it is logged: the daemon must guard the profiles anyway."""
+        try:
+            return await self.recover()
+        except Exception as exc:
+            logger.opt(exception=exc).error("recovery failed")
+            return []
 
     async def _guard(self, stopped: asyncio.Task[Any]) -> None:
         """Run the timetable, watchers, trigger sources and reloads until stopped."""

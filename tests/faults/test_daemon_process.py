@@ -110,6 +110,8 @@ def test_a_state_file_that_is_a_directory_is_reported_and_the_daemon_still_runs(
     assert f"{tmp_path / 'state' / 'state.json'}: is a directory, not the state file" in (
         daemon.log()
     )
+    assert "recovering every profile to be safe" in daemon.log()
+    assert "managed: logout nothing_to_do (recovery" in daemon.log()
     assert daemon.terminate() == 0
     assert "Traceback" not in daemon.log()
 
