@@ -32,6 +32,7 @@ from agent.daemon.ports import IdleSource, Notifier, ServiceManager, SessionAgen
 from agent.daemon.state import StateFile, StateFileError
 from agent.errors import ConfigError, PlatformUnavailable
 from agent.outcome import Outcome
+from agent.platform.base import close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
 from agent.settings import Settings, load_settings
 
@@ -155,6 +156,8 @@ async def _serve_once(
         finally:
             session_end()
             remove_signal_handlers()
+            for source in daemon.trigger_sources:
+                close_idle_source(source)  # releases what the source holds (any .close())
             await service.close()
     return daemon.reload_settings
 
@@ -193,7 +196,8 @@ async def _trigger_sources(settings: Settings) -> list[TriggerSource]:
         logger.warning("no logind ({}): shutdown/sleep/lock events are not watched", exc)
         return []
     inhibitor = logind.inhibitor() if events.on_shutdown or events.on_sleep else None
-    return [OsTriggerSource("logind", logind.event_source(inhibitor), inhibitor)]
+    source = logind.event_source(inhibitor)
+    return [OsTriggerSource("logind", source, inhibitor, on_close=logind.close)]
 
 
 def _notifier() -> Notifier:

@@ -6,7 +6,7 @@ when the iterator resumes after SHUTDOWN or SLEEP: the logout ran while the OS w
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 
 from agent.outcome import Trigger
 from agent.platform.base import EventSource, OsEvent, ShutdownInhibitor
@@ -30,11 +30,21 @@ class OsTriggerSource:
         source: EventSource,
         inhibitor: ShutdownInhibitor | None = None,
         mapping: Mapping[OsEvent, Trigger] = TRIGGER_BY_EVENT,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self._source = source
         self._inhibitor = inhibitor
         self._mapping = mapping
+        self._on_close = on_close
+
+    def close(self) -> None:
+        """Release the inhibitor and the connection behind the source (a reload builds anew)."""
+        if self._inhibitor is not None:
+            self._inhibitor.release()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
 
     async def events(self) -> AsyncGenerator[Trigger, None]:
         """Yield triggers until the event stream ends; the inhibitor is taken first if given.

@@ -54,3 +54,15 @@ async def test_inhibitor_is_released_when_the_consumer_stops_mid_logout() -> Non
     await anext(stream)
     await stream.aclose()
     assert inhibitor.log == ["acquire", "release"]
+
+
+async def test_closing_releases_the_inhibitor_and_the_connection_once() -> None:
+    inhibitor = RecordingInhibitor()
+    closed: list[str] = []
+    source = OsTriggerSource(
+        "logind", ScriptedEvents(), inhibitor, on_close=lambda: closed.append("bus")
+    )
+    await inhibitor.acquire()
+    source.close()
+    source.close()
+    assert not inhibitor.held and closed == ["bus"]
