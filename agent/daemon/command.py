@@ -25,15 +25,16 @@ from loguru import logger
 
 from agent.audit import AuditWriteError, audit, configure_logging
 from agent.daemon.clock import SystemClock, resolve_timezone
-from agent.daemon.daemon import Daemon, Reloader, install_signal_handlers
+from agent.daemon.daemon import Daemon, Reloader
 from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
 from agent.daemon.ports import IdleSource, Notifier, ServiceManager, SessionAgent, TriggerSource
 from agent.daemon.state import StateFile, StateFileError
 from agent.errors import ConfigError, PlatformUnavailable
-from agent.outcome import Outcome
+from agent.outcome import Outcome, Trigger
 from agent.platform.base import close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
+from agent.platform.signals import install_handlers
 from agent.settings import Settings, load_settings
 
 
@@ -106,9 +107,18 @@ async def serve(settings: Settings, reloader: Reloader | None = None) -> int:
     metrics = _metrics(settings)
     recorder = AuditRecorder(metrics)
     watchdog = asyncio.create_task(_feed_watchdog())
+    router = SignalRouter()
+    remove_signal_handlers = install_handlers(
+        {
+            "SIGTERM": router.stop,
+            "SIGINT": router.stop,
+            "SIGBREAK": router.stop,
+            "SIGHUP": router.reload,
+        }
+    )
     try:
         while True:
-            reloaded = await _serve_once(settings, reloader, metrics, recorder, state_file)
+            reloaded = await _serve_once(settings, reloader, metrics, recorder, state_file, router)
             if reloaded is None:
                 break
             settings = reloaded
@@ -120,8 +130,32 @@ async def serve(settings: Settings, reloader: Reloader | None = None) -> int:
                     logger.error("reload: {}", exc)
             logger.info("reload: configuration applied")
     finally:
+        remove_signal_handlers()
         watchdog.cancel()
     return 1 if recorder.failures else 0
+
+
+class SignalRouter:
+    """Routes signals to the Daemon that runs; one handler set for the whole process, so a
+    stop that arrives while a reload swaps daemons is kept and handed to the next one."""
+
+    def __init__(self) -> None:
+        self.daemon: Daemon | None = None
+        self.stop_pending = False
+
+    def attach(self, daemon: Daemon | None) -> None:
+        self.daemon = daemon
+        if daemon is not None and self.stop_pending:
+            daemon.request_stop(Trigger.SIGNAL)
+
+    def stop(self) -> None:
+        self.stop_pending = True
+        if self.daemon is not None:
+            self.daemon.request_stop(Trigger.SIGNAL)
+
+    def reload(self) -> None:
+        if self.daemon is not None:
+            self.daemon.request_reload()
 
 
 async def _serve_once(
@@ -130,6 +164,7 @@ async def _serve_once(
     metrics: Metrics | None,
     recorder: AuditRecorder,
     state_file: StateFile,
+    router: SignalRouter,
 ) -> Settings | None:
     """Run one Daemon on settings; return the new settings after a valid reload, else None."""
     from agent.session.service import SessionService
@@ -149,13 +184,13 @@ async def _serve_once(
             service_manager=_service_manager(),
             reloader=reloader,
         )
-        remove_signal_handlers = install_signal_handlers(daemon)
+        router.attach(daemon)
         session_end = _watch_session_end(daemon)
         try:
             await daemon.run()
         finally:
+            router.attach(None)
             session_end()
-            remove_signal_handlers()
             for source in daemon.trigger_sources:
                 close_idle_source(source)  # releases what the source holds (any .close())
             await service.close()

@@ -13,6 +13,7 @@ import signal
 import socket
 from collections.abc import Callable
 
+from agent.daemon.command import SignalRouter
 from agent.daemon.daemon import STOP_GRACE_S, Daemon, install_signal_handlers
 from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource
 from agent.daemon.state import LogoutInProgress
@@ -187,4 +188,18 @@ async def test_the_service_manager_hears_ready_status_and_stopping(
         "STATUS=guarding 1 profile(s)",
         "STOPPING=1",
         "STATUS=stopping (signal): logging out linked profiles",
+    ]
+
+
+async def test_a_stop_between_two_daemons_of_a_reload_is_kept_for_the_next_one(
+    make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
+) -> None:
+    router = SignalRouter()
+    router.attach(None)  # the old daemon is gone, the new one is not built yet
+    router.stop()  # SIGTERM arrives now
+    daemon = make_daemon(**QUIET)
+    router.attach(daemon)
+    assert await asyncio.wait_for(daemon.run(), 10) == 0
+    assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
+        (Trigger.SIGNAL, Result.LOGGED_OUT)
     ]
