@@ -59,6 +59,17 @@ def default_state_dir() -> Path:
     return Path(base) / "kioskguard"
 
 
+def default_config_file() -> Path | None:
+    """Return the configuration file used when none is named, if it exists: the system
+    service's $CONFIGURATION_DIRECTORY/kioskguard.toml (/etc/kioskguard), else the user's
+    $XDG_CONFIG_HOME/kioskguard/kioskguard.toml (~/.config/kioskguard/kioskguard.toml)."""
+    systemd_made = os.environ.get("CONFIGURATION_DIRECTORY", "").split(":")[0]
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    candidates = [Path(systemd_made) / "kioskguard.toml"] if systemd_made else []
+    candidates.append(Path(base) / "kioskguard" / "kioskguard.toml")
+    return next((path for path in candidates if path.is_file()), None)
+
+
 def default_audit_dir() -> Path | None:
     """Return $LOGS_DIRECTORY when systemd made one (the system service's LogsDirectory=)."""
     systemd_made = os.environ.get("LOGS_DIRECTORY", "").split(":")[0]

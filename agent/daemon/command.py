@@ -35,13 +35,17 @@ from agent.outcome import Outcome, Trigger
 from agent.platform.base import close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
 from agent.platform.signals import install_handlers
-from agent.settings import Settings, load_settings
+from agent.settings import Settings, default_config_file, load_settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add --config."""
     parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="TOML configuration (default: built-in)"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="TOML configuration (default: ~/.config/kioskguard/kioskguard.toml if it exists,"
+        " else built-in)",
     )
 
 
@@ -51,9 +55,11 @@ def run(arguments: argparse.Namespace) -> int:
     Return 0, or 1 if audit lines were lost. Raise ConfigError (exit 2) for a bad
     configuration or a state directory another daemon holds.
     """
-    config: Path | None = arguments.config
+    config: Path | None = arguments.config or default_config_file()
     settings = load_settings(config)
     _configure_logging(settings)
+    if arguments.config is None:
+        logger.info("configuration: {}", config or "built-in defaults (no file found)")
     lock = FileLock(settings.general.state_dir / LOCK_NAME)
     try:
         lock.acquire(f"kioskguard run --config {config or '(built-in)'}")

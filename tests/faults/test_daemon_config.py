@@ -124,3 +124,14 @@ def test_every_command_accepts_kioskguard_browser_without_a_traceback(
     assert result.returncode == 2, result.stderr
     expected = "no such directory" if command in ("status", "logout") else "idle.enabled: 'yes'"
     assert expected in result.stderr
+
+
+def test_run_without_config_reads_the_users_file(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    config = home / ".config" / "kioskguard" / "kioskguard.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[idle]\nenabled = "yes"\n', encoding="utf-8")
+    environment = {"HOME": str(home), "XDG_CONFIG_HOME": "", "CONFIGURATION_DIRECTORY": ""}
+    result = kioskguard("run", env=environment)
+    assert result.returncode == 2
+    assert f"{config}: idle.enabled: 'yes'" in result.stderr
