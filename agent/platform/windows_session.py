@@ -78,15 +78,30 @@ def _native_dlls() -> tuple[Any, Any]:
         raise PlatformUnavailable(f"session-end messages need Windows, not {sys.platform}")
     user32 = ctypes.WinDLL("user32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
-    user32.DefWindowProcW.restype = ctypes.c_ssize_t
-    user32.DefWindowProcW.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_uint,
-        ctypes.c_size_t,
-        ctypes.c_ssize_t,
-    ]
-    user32.CreateWindowExW.restype = ctypes.c_void_p
-    kernel32.GetModuleHandleW.restype = ctypes.c_void_p
+    handle, pointer, uint = ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint
+    signatures: dict[str, tuple[Any, list[Any]]] = {  # 64-bit handles need explicit types
+        "DefWindowProcW": (ctypes.c_ssize_t, [handle, uint, ctypes.c_size_t, ctypes.c_ssize_t]),
+        "RegisterClassExW": (ctypes.c_ushort, [pointer]),
+        "CreateWindowExW": (
+            handle,
+            [uint, ctypes.c_wchar_p, ctypes.c_wchar_p, uint]
+            + [ctypes.c_int] * 4
+            + [handle, handle, handle, pointer],
+        ),
+        "GetMessageW": (ctypes.c_int, [pointer, handle, uint, uint]),
+        "TranslateMessage": (ctypes.c_int, [pointer]),
+        "DispatchMessageW": (ctypes.c_ssize_t, [pointer]),
+        "PostMessageW": (ctypes.c_int, [handle, uint, ctypes.c_size_t, ctypes.c_ssize_t]),
+        "DestroyWindow": (ctypes.c_int, [handle]),
+        "PostQuitMessage": (None, [ctypes.c_int]),
+        "ShutdownBlockReasonCreate": (ctypes.c_int, [handle, ctypes.c_wchar_p]),
+        "ShutdownBlockReasonDestroy": (ctypes.c_int, [handle]),
+    }
+    for name, (result, arguments) in signatures.items():
+        function = getattr(user32, name)
+        function.restype, function.argtypes = result, arguments
+    kernel32.GetModuleHandleW.restype = handle
+    kernel32.GetModuleHandleW.argtypes = [ctypes.c_wchar_p]
     return user32, kernel32
 
 
