@@ -312,7 +312,8 @@ class Daemon:
 
     async def _guard(self, stopped: asyncio.Task[Any]) -> None:
         """Run the timetable, watchers, trigger sources and reloads until stopped."""
-        scheduler = build_scheduler(self.settings, self.clock.now().tzinfo or UTC, self)
+        jobs: set[asyncio.Task[Any]] = set()
+        scheduler = build_scheduler(self.settings, self.clock.now().tzinfo or UTC, self, jobs)
         scheduler.start()
         tasks = [asyncio.create_task(self._consume(source)) for source in self.trigger_sources]
         if self.idle_watch is not None:
@@ -327,6 +328,7 @@ class Daemon:
             await stopped
         finally:
             scheduler.shutdown(wait=False)
+            tasks += jobs  # a job's logout goes on (shielded): the stop joins or interrupts it
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

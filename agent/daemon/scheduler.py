@@ -3,10 +3,16 @@
 Closing-time jobs coalesce and never expire (misfire_grace_time=None): a PC that slept through
 one or more closing times runs ONE logout when it wakes. The warning before closing time is
 dropped instead when it is more than a minute late.
+Jobs run through a guard that records them in a set the daemon passes in, so that at stop it
+can cancel and await them; a job cancelled that way ends quietly (APScheduler would log the
+CancelledError as a job error, with a traceback).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
@@ -70,21 +76,54 @@ class ScheduledWork(Protocol):
     async def closing_warning(self) -> Any: ...
 
 
-def build_scheduler(settings: Settings, timezone: tzinfo, work: ScheduledWork) -> AsyncIOScheduler:
-    """Given the settings, the zone and the daemon's work, return a configured scheduler."""
+RunningJobs = set["asyncio.Task[Any]"]
+
+
+def guarded(
+    function: Callable[[], Awaitable[Any]], running: RunningJobs
+) -> Callable[[], Awaitable[Any]]:
+    """Given a job coroutine function, return one that is tracked in running while it runs
+    and ends quietly (None) when cancelled."""
+
+    @functools.wraps(function)
+    async def job() -> Any:
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)
+        try:
+            return await function()
+        except asyncio.CancelledError:
+            return None  # the daemon stops: not a job error
+        finally:
+            running.discard(task)
+
+    return job
+
+
+def build_scheduler(
+    settings: Settings,
+    timezone: tzinfo,
+    work: ScheduledWork,
+    running: RunningJobs | None = None,
+) -> AsyncIOScheduler:
+    """Given the settings, the zone and the daemon's work, return a configured scheduler.
+
+    Running jobs are recorded in running (if given) for the daemon to cancel at stop.
+    """
+    jobs: RunningJobs = set() if running is None else running
     scheduler = AsyncIOScheduler(
         timezone=timezone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 10},
     )
     check = IntervalTrigger(seconds=settings.check.probe_interval_s)
-    scheduler.add_job(work.check_linked, check, id="check")
+    scheduler.add_job(guarded(work.check_linked, jobs), check, id="check")
     if settings.events.on_browser_closed:
         poll = IntervalTrigger(seconds=settings.check.browser_poll_s)
-        scheduler.add_job(work.watch_browsers, poll, id="browser-watch")
+        scheduler.add_job(guarded(work.watch_browsers, jobs), poll, id="browser-watch")
     closing = closing_trigger(settings.closing_time, timezone)
     if closing is not None:
         scheduler.add_job(
-            work.closing_time,
+            guarded(work.closing_time, jobs),
             closing,
             id="closing-time",
             coalesce=True,
@@ -94,7 +133,7 @@ def build_scheduler(settings: Settings, timezone: tzinfo, work: ScheduledWork) -
         if settings.closing_time.warn_minutes:
             offset = timedelta(minutes=settings.closing_time.warn_minutes)
             scheduler.add_job(
-                work.closing_warning,
+                guarded(work.closing_warning, jobs),
                 OffsetTrigger(closing, offset),
                 id="closing-warning",
                 coalesce=True,

@@ -13,6 +13,8 @@ import signal
 import socket
 from collections.abc import Callable
 
+import pytest
+
 from agent.daemon.command import SignalRouter
 from agent.daemon.daemon import STOP_GRACE_S, Daemon, install_signal_handlers
 from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource
@@ -202,4 +204,33 @@ async def test_a_stop_between_two_daemons_of_a_reload_is_kept_for_the_next_one(
     assert await asyncio.wait_for(daemon.run(), 10) == 0
     assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
         (Trigger.SIGNAL, Result.LOGGED_OUT)
+    ]
+
+
+async def test_stop_during_a_scheduled_jobs_slow_logout_records_it_without_a_job_traceback(
+    make_daemon: Callable[..., Daemon],
+    agent: FakeSessionAgent,
+    outcomes: list[Outcome],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    agent.running = {"managed": True}
+    daemon = make_daemon(
+        check={"browser_poll_s": 0.5}, logout={"shutdown_deadline_s": 0.3}, **QUIET
+    )
+    running = asyncio.create_task(daemon.run())
+    async with asyncio.timeout(30):
+        while not daemon._browser_running.get("managed"):
+            await asyncio.sleep(0.05)
+    agent.logout_gate = asyncio.Event()  # the browser-closed logout hangs
+    agent.running = {"managed": False}
+    await wait_for_logout(agent)
+    daemon.request_stop()
+    assert await asyncio.wait_for(running, 10) == 0
+    assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
+        (Trigger.BROWSER_CLOSED, Result.FAILED)
+    ]
+    assert not [
+        record
+        for record in caplog.records
+        if record.name.startswith("apscheduler") and record.levelname == "ERROR"
     ]
