@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,7 @@ def configure_logging(
     _handler_ids.clear()
     _remove_quietly(None)  # loguru's default stderr handler
     _audit_file.clear()
+    _route_standard_logging()
     if sys.stderr is not None:  # None under pythonw.exe: no console to write to
         _handler_ids.append(
             logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, filter=_is_console)
@@ -84,6 +86,24 @@ def configure_logging(
         _audit_file["handler"] = _add_audit_sink()
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigError(f"audit log {audit_path}: {exc}") from exc
+
+
+class _ToLoguru(logging.Handler):
+    """Routes the standard library's log records (APScheduler's) into loguru's console."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(depth=6, exception=record.exc_info).log(level, "{}", record.getMessage())
+
+
+def _route_standard_logging() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(handler, _ToLoguru) for handler in root.handlers):
+        root.addHandler(_ToLoguru())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _add_audit_sink() -> int:
