@@ -1,14 +1,12 @@
 """The service definitions and example configurations shipped inside the package.
 
-The wheel carries the repository's top-level config/ directory as the data package
-``agent.shipped``; run from a source checkout (an editable install), the files are read from
-config/ itself.
+The wheel carries the repository's top-level config/ directory as the data directory
+agent/shipped (pip always unpacks it to disk); run from a source checkout (an editable
+install), the files are read from config/ itself.
 """
 
 from __future__ import annotations
 
-import importlib.resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import agent
@@ -20,14 +18,12 @@ LOGIND_DROP_IN = "systemd/logind-kioskguard.conf"
 WINDOWS_TASK = "windows/kioskguard-task.xml"
 
 
-def shipped_root() -> Traversable:
+def shipped_root() -> Path:
     """Return the directory holding the shipped files. Raise InstallError if there is none."""
-    try:
-        return importlib.resources.files("agent.shipped")
-    except ModuleNotFoundError:
-        checkout = Path(agent.__file__).resolve().parent.parent / "config"
-        if (checkout / USER_UNIT).is_file():
-            return checkout
+    package = Path(agent.__file__).resolve().parent
+    for candidate in (package / "shipped", package.parent / "config"):
+        if (candidate / USER_UNIT).is_file():
+            return candidate
     raise InstallError(
         "this kioskguard installation lacks its service files (agent/shipped in the package,"
         " or config/ in a checkout): reinstall it from the wheel"
@@ -39,16 +35,7 @@ def shipped_text(relative: str) -> str:
 
     Raise InstallError if the file is missing.
     """
-    entry = shipped_root().joinpath(*relative.split("/"))
+    entry = shipped_root() / relative
     if not entry.is_file():
         raise InstallError(f"shipped file {relative} is missing from this installation")
     return entry.read_text(encoding="utf-8")
-
-
-def example_configs() -> dict[str, str]:
-    """Return every shipped example configuration, file name -> text."""
-    return {
-        entry.name: entry.read_text(encoding="utf-8")
-        for entry in sorted(shipped_root().iterdir(), key=lambda item: item.name)
-        if entry.name.endswith(".toml")
-    }
