@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,46 @@ def windows_installation(tmp_path: Path) -> Installation:
         },
         tmp_path / "home",
     )
+
+
+@dataclass(frozen=True)
+class Dist:
+    wheel: Path
+    sdist: Path
+
+
+def pip_install(venv: Path, *requirements: str) -> None:
+    """Install into venv with the project's constraints; fail the test with pip's output."""
+    completed = subprocess.run(
+        [
+            str(venv / "bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--constraint",
+            str(ROOT / "constraints.txt"),
+            *requirements,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
+    """Build the sdist, then the wheel from the sdist (python -m build), as a release would."""
+    output = tmp_path_factory.mktemp("dist")
+    completed = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(output), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    (wheel,) = output.glob("kioskguard-*.whl")
+    (sdist,) = output.glob("kioskguard-*.tar.gz")
+    return Dist(wheel, sdist)

@@ -20,15 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.install.conftest import CONFIG, ROOT, require_tool
+from tests.install.conftest import CONFIG, ROOT, Dist, pip_install, require_tool
 
 pytestmark = pytest.mark.timeout(900)
-
-
-@dataclass(frozen=True)
-class Dist:
-    wheel: Path
-    sdist: Path
 
 
 @dataclass(frozen=True)
@@ -54,43 +48,6 @@ class Venv:
             env={**env, **environment},
             timeout=120,
         )
-
-
-def pip_install(venv: Path, *requirements: str) -> None:
-    """Install into venv with the project's constraints; fail the test with pip's output."""
-    completed = subprocess.run(
-        [
-            str(venv / "bin/python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--constraint",
-            str(ROOT / "constraints.txt"),
-            *requirements,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-
-
-@pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
-    """Build the sdist, then the wheel from the sdist (python -m build), as a release would."""
-    output = tmp_path_factory.mktemp("dist")
-    completed = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(output), str(ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    (wheel,) = output.glob("kioskguard-*.whl")
-    (sdist,) = output.glob("kioskguard-*.tar.gz")
-    return Dist(wheel, sdist)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,141 @@
+"""deploy/ansible: the sample playbook passes --syntax-check, and the role runs for real on this
+machine (--connection local) into a scratch prefix, twice: the second run changes nothing.
+
+The container has no running systemd, so the run sets kioskguard_manage_service=false (the role
+then calls `kioskguard install --files-only`); everything else (wheel and constraints copied, the
+virtual environment, the pip install, the templated configuration checked by check-config, the
+unit written by kioskguard install) runs for real.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.install.conftest import ROOT, Dist, require_tool
+
+pytestmark = pytest.mark.timeout(1200)
+ANSIBLE = ROOT / "deploy" / "ansible"
+RECAP = re.compile(r"^localhost\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+PLAYBOOK = """\
+- name: kioskguard on this machine, into a scratch prefix
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  roles:
+    - role: kioskguard
+"""
+
+
+def ansible_environment(tmp_path: Path) -> dict[str, str]:
+    return {
+        **{key: value for key, value in os.environ.items() if not key.startswith("KIOSKGUARD_")},
+        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
+        "ANSIBLE_ROLES_PATH": str(ANSIBLE / "roles"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+    }
+
+
+def test_sample_playbook_passes_syntax_check(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            require_tool("ansible-playbook"),
+            "--syntax-check",
+            "-i",
+            "inventory.example.ini",
+            "site.yml",
+        ],
+        cwd=ANSIBLE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=ansible_environment(tmp_path),
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "playbook: site.yml" in completed.stdout
+
+
+def run_role(
+    tmp_path: Path, variables: dict[str, object]
+) -> tuple[subprocess.CompletedProcess[str], tuple[int, ...]]:
+    playbook = tmp_path / "local.yml"
+    playbook.write_text(PLAYBOOK)
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps(variables))
+    completed = subprocess.run(
+        [require_tool("ansible-playbook"), "-i", "localhost,", str(playbook), "-e", f"@{extra}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=ansible_environment(tmp_path),
+    )
+    recap = [RECAP.match(line) for line in completed.stdout.splitlines()]
+    found = [match for match in recap if match]
+    assert completed.returncode == 0 and found, completed.stdout[-5000:] + completed.stderr[-3000:]
+    return completed, tuple(int(value) for value in found[-1].groups())
+
+
+def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
+    dist: Dist, tmp_path: Path
+) -> None:
+    prefix = tmp_path / "prefix"
+    variables: dict[str, object] = {
+        "kioskguard_wheel": str(dist.wheel),
+        "kioskguard_constraints": str(ROOT / "constraints.txt"),
+        "kioskguard_mode": "user",
+        "kioskguard_user": getpass.getuser(),
+        "kioskguard_home": str(prefix / "home"),
+        "kioskguard_become": False,
+        "kioskguard_manage_service": False,
+        "kioskguard_python": sys.executable,
+        "kioskguard_state_dir": str(prefix / "state"),
+        "kioskguard_timezone": "Europe/Berlin",
+        "kioskguard_idle_timeout_s": 240,
+        "kioskguard_closing_times": [
+            {"days": "mon-sat", "time": "20:00"},
+            {"days": "sun", "time": "17:00"},
+        ],
+        "kioskguard_profiles": [{"name": "front-desk", "user_data_dir": str(prefix / "chromium")}],
+    }
+    first, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
+    assert (unreachable, failed) == (0, 0) and changed >= 4, first.stdout[-3000:]
+
+    venv = prefix / "home/.local/share/kioskguard/venv"
+    config = prefix / "home/.config/kioskguard/kioskguard.toml"
+    unit = prefix / "home/.config/systemd/user/kioskguard.service"
+    settings = tomllib.loads(config.read_text())
+    assert settings["idle"]["timeout_s"] == 240
+    assert settings["closing_time"]["times"] == [
+        {"days": "mon-sat", "time": "20:00"},
+        {"days": "sun", "time": "17:00"},
+    ]
+    assert settings["profiles"] == [
+        {"name": "front-desk", "user_data_dir": str(prefix / "chromium")}
+    ]
+    assert f"ExecStart={venv}/bin/kioskguard run --config {config}\n" in unit.read_text()
+    pinned = re.search(r"^pydantic==(\S+)", (ROOT / "constraints.txt").read_text(), re.MULTILINE)
+    assert pinned is not None
+    installed = subprocess.run(
+        [str(venv / "bin/python"), "-c", "import pydantic; print(pydantic.VERSION)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert installed.stdout.strip() == pinned.group(1)
+
+    second, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
+    assert (changed, unreachable, failed) == (0, 0, 0), second.stdout[-3000:]
