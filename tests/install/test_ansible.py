@@ -139,3 +139,94 @@ def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
 
     second, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
     assert (changed, unreachable, failed) == (0, 0, 0), second.stdout[-3000:]
+
+
+FLEET_PLAYBOOK = """\
+- name: render the role's configuration template with the fleet link on
+  hosts: all
+  connection: local
+  gather_facts: false
+  vars_files:
+    - {defaults}
+    - {vault}
+  tasks:
+    - name: the role's template
+      ansible.builtin.template:
+        src: {template}
+        dest: {out}/kioskguard.toml
+        mode: "0644"
+    - name: the password the role writes to kioskguard_fleet_password_file
+      ansible.builtin.copy:
+        content: "{{{{ kioskguard_fleet_password }}}}"
+        dest: {out}/password
+        mode: "0600"
+"""
+
+
+def test_fleet_section_is_templated_and_the_password_comes_from_the_vault(tmp_path: Path) -> None:
+    secret = "s3cret-from-the-vault"
+    vault = tmp_path / "vault.yml"
+    vault.write_text(
+        f"vault_kioskguard_fleet_password: {secret}\n"
+        "kioskguard_fleet_enabled: true\n"
+        "kioskguard_fleet_broker_host: mqtt.test.invalid\n"
+        "kioskguard_fleet_site: library-a\n"
+        "kioskguard_fleet_ca_pem: 'PEM'\n"
+        "kioskguard_config_file: /etc/kioskguard/kioskguard.toml\n"
+    )
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("test-vault-key\n")
+    environment = ansible_environment(tmp_path)
+    encrypted = subprocess.run(
+        [
+            require_tool("ansible-vault"),
+            "encrypt",
+            "--vault-password-file",
+            str(password_file),
+            str(vault),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+    assert encrypted.returncode == 0, encrypted.stderr
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;") and secret not in vault.read_text()
+    out = tmp_path / "out"
+    out.mkdir()
+    playbook = tmp_path / "fleet.yml"
+    playbook.write_text(
+        FLEET_PLAYBOOK.format(
+            defaults=ANSIBLE / "roles/kioskguard/defaults/main.yml",
+            vault=vault,
+            template=ANSIBLE / "roles/kioskguard/templates/kioskguard.toml.j2",
+            out=out,
+        )
+    )
+    completed = subprocess.run(
+        [
+            require_tool("ansible-playbook"),
+            "-i",
+            "kiosk-07,",
+            str(playbook),
+            "--vault-password-file",
+            str(password_file),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+    rendered = (out / "kioskguard.toml").read_text()
+    assert secret not in rendered
+    assert tomllib.loads(rendered)["fleet"] == {
+        "enabled": True,
+        "broker": "mqtt.test.invalid:8883",
+        "site": "library-a",
+        "username": "kiosk-07",
+        "password_file": "/etc/kioskguard/mqtt-password",
+        "ca_file": "/etc/kioskguard/fleet-ca.pem",
+    }
+    assert (out / "password").read_text() == secret
