@@ -8,6 +8,7 @@ is asked only for what is missing, so a second run reports nothing changed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from agent.install.runner import CommandRunner, InstallError
 from agent.install.targets import SERVICE_NAME, TASK_NAME, Installation, Mode, Target, locate
 
 State = Literal["new", "changed", "unchanged"]
+_ROOT_HINT = " (--system needs root or an administrator)"
 Say = Callable[[str], None]
 
 
@@ -37,11 +39,16 @@ class PlannedFile:
 
 
 def planned_file(path: Path, content: bytes, what: str) -> PlannedFile:
-    """Given a file's path and wanted content, return it planned against what is on disk."""
+    """Given a file's path and wanted content, return it planned against what is on disk.
+
+    Raise InstallError if the file exists but cannot be read.
+    """
     try:
         current = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return PlannedFile(path, content, what, "new")
+    except OSError as exc:
+        raise InstallError(f"cannot read {path}: {exc.strerror}{_ROOT_HINT}") from exc
     return PlannedFile(path, content, what, "unchanged" if current == content else "changed")
 
 
@@ -61,7 +68,7 @@ class Options:
     files_only: bool
 
 
-def _manager(installation: Installation, mode: Mode) -> list[str]:
+def _manager(mode: Mode) -> list[str]:
     return ["systemctl", "--user"] if mode == "user" else ["systemctl"]
 
 
@@ -74,8 +81,14 @@ def _validate(path: Path, say: Say) -> bool:
 def plan_files(
     installation: Installation, target: Target, config: Path | None
 ) -> list[PlannedFile]:
-    """Given where things go and the configuration to ship, return the files to put there."""
+    """Given where things go and the configuration to ship, return the files to put there.
+
+    The unit records the configuration's digest, so a changed configuration changes the unit
+    and the service is restarted with it.
+    """
     files: list[PlannedFile] = []
+    copy_config = config is not None and not target.config_file.exists()
+    config_bytes = (config if copy_config and config else target.config_file).read_bytes()
     if installation.platform == "windows":
         workdir = (
             r"%LOCALAPPDATA%\kioskguard"
@@ -93,23 +106,31 @@ def plan_files(
     else:
         source = shipped.USER_UNIT if target.mode == "user" else shipped.SYSTEM_UNIT
         unit = render_unit(
-            shipped.shipped_text(source), source, installation.executable, target.config_argument
+            shipped.shipped_text(source),
+            source,
+            installation.executable,
+            target.config_argument,
+            hashlib.sha256(config_bytes).hexdigest(),
         )
         files.append(planned_file(target.service_file, unit.encode(), "systemd unit"))
     if target.drop_in is not None:
         text = shipped.shipped_text(shipped.LOGIND_DROP_IN)
         files.append(planned_file(target.drop_in, text.encode(), "logind drop-in"))
-    if config is not None and not target.config_file.exists():
-        files.append(
-            planned_file(target.config_file, config.read_bytes(), f"configuration from {config}")
-        )
+    if copy_config:
+        files.append(planned_file(target.config_file, config_bytes, f"configuration from {config}"))
     return files
 
 
 def write_file(planned: PlannedFile) -> None:
-    """Write one planned file atomically (mode 0644), creating its directory."""
-    planned.path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=planned.path.parent, prefix=".kioskguard-")
+    """Write one planned file atomically (mode 0644), creating its directory.
+
+    Raise InstallError if it cannot be written (for example --system without root).
+    """
+    try:
+        planned.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=planned.path.parent, prefix=".kioskguard-")
+    except OSError as exc:
+        raise InstallError(f"cannot write {planned.path}: {exc.strerror}{_ROOT_HINT}") from exc
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(planned.content)
@@ -118,6 +139,14 @@ def write_file(planned: PlannedFile) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_file(path: Path) -> None:
+    """Remove one installed file. Raise InstallError if it cannot be removed."""
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise InstallError(f"cannot remove {path}: {exc.strerror}{_ROOT_HINT}") from exc
 
 
 def _run(runner: CommandRunner, argv: list[str], report: Report, say: Say) -> None:
@@ -133,7 +162,6 @@ def _run(runner: CommandRunner, argv: list[str], report: Report, say: Say) -> No
 
 
 def _register_linux(
-    installation: Installation,
     target: Target,
     files_changed: list[PlannedFile],
     runner: CommandRunner,
@@ -141,7 +169,7 @@ def _register_linux(
     say: Say,
     dry_run: bool,
 ) -> None:
-    manager = _manager(installation, target.mode)
+    manager = _manager(target.mode)
     unit_changed = any(planned.path == target.service_file for planned in files_changed)
     commands: list[list[str]] = []
     if unit_changed:
@@ -227,7 +255,7 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
     elif installation.platform == "windows":
         _register_windows(target, changed, runner, report, say, options.dry_run)
     else:
-        _register_linux(installation, target, changed, runner, report, say, options.dry_run)
+        _register_linux(target, changed, runner, report, say, options.dry_run)
     if installation.platform == "linux" and options.mode == "user":
         report.notes.append(
             "the logind drop-in (more time to log out at shutdown) needs root:"
@@ -257,7 +285,7 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
         ):
             _run(runner, ["schtasks", "/Delete", "/TN", TASK_NAME, "/F"], report, say)
     elif target.service_file.exists():
-        manager = _manager(installation, options.mode)
+        manager = _manager(options.mode)
         disable = [*manager, "disable", "--now", SERVICE_NAME]
         if options.dry_run:
             say(f"would run: {' '.join(disable)}")
@@ -267,11 +295,11 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
         if options.dry_run:
             say(f"would remove {path}")
         else:
-            path.unlink()
+            remove_file(path)
             say(f"removed {path}")
             report.changes.append(str(path))
     if installation.platform == "linux" and present and not options.files_only:
-        reload = [*_manager(installation, options.mode), "daemon-reload"]
+        reload = [*_manager(options.mode), "daemon-reload"]
         if options.dry_run:
             say(f"would run: {' '.join(reload)}")
         else:

@@ -12,7 +12,10 @@ from xml.sax.saxutils import escape
 
 from agent.install.runner import InstallError
 
-HEADER = "# Written by `kioskguard install` from {source}; rerun it after upgrading.\n"
+HEADER = (
+    "# Written by `kioskguard install` from {source}; rerun it after upgrading or after changing\n"
+    "# the configuration (checked at install: sha256 {digest}).\n"
+)
 
 
 def systemd_quote(word: str) -> str:
@@ -26,8 +29,9 @@ def systemd_quote(word: str) -> str:
     return escaped
 
 
-def render_unit(template: str, source: str, executable: Path, config: str) -> str:
-    """Given a unit template, return it running ``executable run --config config``.
+def render_unit(template: str, source: str, executable: Path, config: str, digest: str) -> str:
+    """Given a unit template, return it running ``executable run --config config``, with the
+    configuration's digest in its header.
 
     Raise InstallError if the template does not have exactly one ExecStart= line.
     """
@@ -37,7 +41,7 @@ def render_unit(template: str, source: str, executable: Path, config: str) -> st
         raise InstallError(f"{source}: expected one ExecStart= line, found {len(starts)}")
     command = f"{systemd_quote(str(executable))} run --config {systemd_quote(config)}"
     lines[starts[0]] = f"ExecStart={command}\n"
-    return HEADER.format(source=source) + "".join(lines)
+    return HEADER.format(source=source, digest=digest) + "".join(lines)
 
 
 def _replace_element(xml: str, source: str, tag: str, text: str) -> str:

@@ -49,6 +49,11 @@ class Target:
 def current_installation() -> Installation:
     """Return the running interpreter's kioskguard. Raise InstallError if it has none."""
     scripts = Path(sysconfig.get_path("scripts"))
+    if sys.platform not in ("linux", "win32"):
+        raise InstallError(
+            f"kioskguard install knows Linux (systemd) and Windows (Task Scheduler), not"
+            f" {sys.platform}: install the service by hand (see docs/)"
+        )
     if sys.platform == "win32":
         pythonw = Path(sys.executable).with_name("pythonw.exe")
         if not pythonw.exists():

@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ def test_sample_playbook_passes_syntax_check(tmp_path: Path) -> None:
 
 
 def run_role(
-    tmp_path: Path, variables: dict[str, object]
+    tmp_path: Path, variables: dict[str, object], path: str | None = None
 ) -> tuple[subprocess.CompletedProcess[str], tuple[int, ...]]:
     playbook = tmp_path / "local.yml"
     playbook.write_text(PLAYBOOK)
@@ -80,7 +81,7 @@ def run_role(
         capture_output=True,
         text=True,
         timeout=900,
-        env=ansible_environment(tmp_path),
+        env={**ansible_environment(tmp_path), **({"PATH": path} if path else {})},
     )
     recap = [RECAP.match(line) for line in completed.stdout.splitlines()]
     found = [match for match in recap if match]
@@ -88,10 +89,18 @@ def run_role(
     return completed, tuple(int(value) for value in found[-1].groups())
 
 
-def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
-    dist: Dist, tmp_path: Path
-) -> None:
-    prefix = tmp_path / "prefix"
+@dataclass(frozen=True)
+class Scratch:
+    base: Path  # playbook, variables, Ansible's own files
+    prefix: Path  # everything the role installs
+    variables: dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def scratch(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Scratch:
+    """A scratch prefix and the role's variables for it (user mode, no become)."""
+    base = tmp_path_factory.mktemp("ansible")
+    prefix = base / "prefix"
     variables: dict[str, object] = {
         "kioskguard_wheel": str(dist.wheel),
         "kioskguard_constraints": str(ROOT / "constraints.txt"),
@@ -110,6 +119,13 @@ def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
         ],
         "kioskguard_profiles": [{"name": "front-desk", "user_data_dir": str(prefix / "chromium")}],
     }
+    return Scratch(base, prefix, variables)
+
+
+def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
+    scratch: Scratch,
+) -> None:
+    tmp_path, prefix, variables = scratch.base, scratch.prefix, scratch.variables
     first, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
     assert (unreachable, failed) == (0, 0) and changed >= 4, first.stdout[-3000:]
 
@@ -139,6 +155,38 @@ def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
 
     second, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
     assert (changed, unreachable, failed) == (0, 0, 0), second.stdout[-3000:]
+
+
+# A stand-in for systemctl on PATH (this container has no running systemd): it logs its
+# arguments and the runtime directory it was given, and says the unit is not enabled yet.
+FAKE_SYSTEMCTL = """#!/bin/sh
+echo "$* XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" >> "{log}"
+case "$2" in is-enabled|is-active) exit 1;; esac
+exit 0
+"""
+
+
+def test_role_with_service_management_enables_the_user_unit_in_the_users_manager(
+    scratch: Scratch,
+) -> None:
+    bin_dir = scratch.base / "bin"
+    bin_dir.mkdir()
+    log = scratch.base / "systemctl.log"
+    (bin_dir / "systemctl").write_text(FAKE_SYSTEMCTL.format(log=log))
+    (bin_dir / "systemctl").chmod(0o755)
+    variables = {**scratch.variables, "kioskguard_manage_service": True}
+    path = f"{bin_dir}:{os.environ['PATH']}"
+    completed, (_ok, changed, _unreachable, failed) = run_role(scratch.base, variables, path)
+    assert failed == 0 and changed >= 1, completed.stdout[-3000:]
+    runtime = f"XDG_RUNTIME_DIR=/run/user/{os.getuid()}"
+    calls = log.read_text().splitlines()
+    # daemon-reload comes first only when the unit was new (this test run alone).
+    assert calls[-3:] == [
+        f"--user is-enabled --quiet kioskguard.service {runtime}",
+        f"--user is-active --quiet kioskguard.service {runtime}",
+        f"--user enable --now kioskguard.service {runtime}",
+    ]
+    assert calls[:-3] in ([], [f"--user daemon-reload {runtime}"])
 
 
 FLEET_PLAYBOOK = """\

@@ -211,3 +211,32 @@ def test_uninstall_disables_removes_unit_and_drop_in_but_keeps_config(
 )
 def test_unit_words_are_quoted_and_specifiers_escaped(word: str, quoted: str) -> None:
     assert systemd_quote(word) == quoted
+
+
+def test_changed_configuration_changes_the_unit_and_restarts_the_service(
+    linux_installation: Installation,
+) -> None:
+    manager = FakeServiceManager()
+    install(linux_installation, options(), manager, print)
+    config = linux_installation.home / ".config" / "kioskguard" / "kioskguard.toml"
+    config.write_text(config.read_text().replace("timeout_s = 300", "timeout_s = 240"))
+    before = user_unit(linux_installation).read_text()
+    install(linux_installation, options(config=None), manager, print)
+    assert user_unit(linux_installation).read_text() != before
+    assert (manager.reloads, manager.restarts) == (2, 1)
+
+
+def test_unwritable_system_path_is_an_install_error_naming_the_file(
+    linux_installation: Installation,
+) -> None:
+    linux_installation.root.mkdir()
+    (linux_installation.root / "etc").write_text("a file where a directory belongs")
+    with pytest.raises(
+        InstallError, match=r"cannot write .*/etc/systemd/system/kioskguard\.service"
+    ):
+        install(
+            linux_installation,
+            options("system", CONFIG / "hotel.toml"),
+            FakeServiceManager(),
+            print,
+        )
