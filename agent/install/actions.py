@@ -105,6 +105,28 @@ def _run(runner: CommandRunner, argv: list[str], report: Report, say: Say) -> No
     report.changes.append(" ".join(argv))
 
 
+def service_user(unit: str) -> str | None:
+    """Given a unit's text, return the account its User= names (None: root or DynamicUser)."""
+    users = [
+        line.partition("=")[2].strip() for line in unit.splitlines() if line.startswith("User=")
+    ]
+    return users[-1] if users else None
+
+
+def _ensure_service_user(
+    user: str, runner: CommandRunner, report: Report, say: Say, dry_run: bool
+) -> None:
+    """Create the system account the system unit runs as, unless it exists."""
+    create = [
+        "useradd", "--system", "--user-group", "--no-create-home",
+        "--home-dir", "/var/lib/kioskguard", "--shell", "/usr/sbin/nologin", user,
+    ]  # fmt: skip
+    if dry_run:
+        say(f"would run: {' '.join(create)} (if the account {user} does not exist)")
+    elif runner(["getent", "passwd", user]).returncode != 0:
+        _run(runner, create, report, say)
+
+
 def _register_linux(
     target: Target,
     files_changed: list[PlannedFile],
@@ -199,6 +221,9 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
     elif installation.platform == "windows":
         _register_windows(target, changed, runner, report, say, options.dry_run)
     else:
+        user = service_user(files[0].content.decode()) if options.mode == "system" else None
+        if user is not None:
+            _ensure_service_user(user, runner, report, say, options.dry_run)
         _register_linux(target, changed, runner, report, say, options.dry_run)
     if installation.platform == "linux" and options.mode == "user":
         report.notes.append(

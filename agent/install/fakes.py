@@ -14,13 +14,14 @@ from agent.install.runner import Completed
 
 
 class FakeServiceManager:
-    """A CommandRunner that plays systemctl (system and --user) and schtasks."""
+    """A CommandRunner that plays systemctl (system and --user), schtasks, getent and useradd."""
 
     def __init__(self, *, fail: Sequence[str] = ()) -> None:
         self.calls: list[tuple[str, ...]] = []
         self.enabled: set[str] = set()
         self.active: set[str] = set()
         self.tasks: dict[str, bytes] = {}
+        self.users: set[str] = {"root"}
         self.reloads = 0
         self.restarts = 0
         self.fail = tuple(fail)
@@ -35,6 +36,11 @@ class FakeServiceManager:
             return self._systemctl([word for word in call[1:] if word != "--user"])
         if call[0] == "schtasks":
             return self._schtasks(list(call[1:]))
+        if call[:2] == ("getent", "passwd"):
+            return Completed(0 if call[2] in self.users else 2)
+        if call[0] == "useradd":
+            self.users.add(call[-1])
+            return Completed(0)
         return Completed(127, "", f"{call[0]}: command not found")
 
     def _systemctl(self, words: list[str]) -> Completed:

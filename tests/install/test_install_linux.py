@@ -104,7 +104,12 @@ def test_system_install_writes_unit_and_logind_drop_in_that_systemd_accepts(
         CONFIG / "systemd/logind-kioskguard.conf"
     ).read_text()
     assert exec_start(unit).startswith(f"{linux_installation.executable} run --config {root}/etc/")
-    assert manager.calls[0] == ("systemctl", "daemon-reload")
+    assert manager.calls[:3] == [
+        ("getent", "passwd", "kioskguard"),
+        ("useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
+         "/var/lib/kioskguard", "--shell", "/usr/sbin/nologin", "kioskguard"),
+        ("systemctl", "daemon-reload"),
+    ]  # fmt: skip
     verified = verify_unit(unit, user=False, tmp_path=tmp_path)
     assert (verified.returncode, verified.stdout + verified.stderr) == (0, "")
 
@@ -240,3 +245,11 @@ def test_unwritable_system_path_is_an_install_error_naming_the_file(
             FakeServiceManager(),
             print,
         )
+
+
+def test_system_install_keeps_an_existing_service_account(linux_installation: Installation) -> None:
+    manager = FakeServiceManager()
+    manager.users.add("kioskguard")
+    install(linux_installation, options("system", CONFIG / "hotel.toml"), manager, print)
+    assert ("getent", "passwd", "kioskguard") in manager.calls
+    assert not any(call[0] == "useradd" for call in manager.calls)

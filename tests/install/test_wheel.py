@@ -161,7 +161,8 @@ def test_installed_dry_run_system_install_names_this_venv_and_the_drop_in(fresh_
     assert (
         f"    ExecStart={fresh_venv.kioskguard} run --config /etc/kioskguard/kioskguard.toml" in out
     )
-    assert "    DynamicUser=yes" in out
+    assert "    User=kioskguard" in out
+    assert "would run: useradd --system --user-group" in out
     assert "would run: systemctl enable --now kioskguard.service" in out
 
 
