@@ -273,8 +273,9 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
             say(f"would run: {' '.join(reload)}")
         else:
             _run(runner, reload, report, say)
+    account = " and the kioskguard account" if options.mode == "system" else ""
     report.notes.append(
-        f"kept the configuration ({target.config_file}) and the state (audit trail)"
+        f"kept the configuration ({target.config_file}), the state with the audit trail{account}"
     )
     return _finish("uninstall", options.dry_run, report, say)
 
