@@ -67,6 +67,12 @@ def venv_with_simulator(fresh_venv: Venv, dist: Dist) -> Venv:
     return fresh_venv
 
 
+def dist_info(dist: Dist) -> str:
+    """Return the wheel's .dist-info directory name (kioskguard-VERSION.dist-info)."""
+    version = dist.wheel.name.split("-")[1]
+    return f"kioskguard-{version}.dist-info"
+
+
 def shipped_in_venv(venv: Venv) -> Path:
     (shipped,) = venv.path.glob("lib/python3*/site-packages/agent/shipped")
     return shipped
@@ -80,7 +86,7 @@ def test_wheel_holds_every_agent_module_the_shipped_files_and_the_license(dist: 
         f"agent/shipped/{path.relative_to(CONFIG)}" for path in CONFIG.rglob("*") if path.is_file()
     }
     assert shipped - names == set()
-    assert "kioskguard-0.1.0.dist-info/licenses/LICENSE" in names
+    assert f"{dist_info(dist)}/licenses/LICENSE" in names
     assert not any(name.startswith(("tests/", "bench/", "config/", "tools/")) for name in names)
 
 
@@ -98,7 +104,7 @@ def test_sdist_holds_the_license_and_the_config_directory(dist: Dist) -> None:
 
 
 def test_wheel_declares_pydantic_and_keeps_segno_in_the_simulator_extra(dist: Dist) -> None:
-    metadata = zipfile.ZipFile(dist.wheel).read("kioskguard-0.1.0.dist-info/METADATA").decode()
+    metadata = zipfile.ZipFile(dist.wheel).read(f"{dist_info(dist)}/METADATA").decode()
     requires = [
         line.split(": ", 1)[1]
         for line in metadata.splitlines()
