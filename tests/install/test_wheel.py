@@ -81,7 +81,7 @@ def shipped_in_venv(venv: Venv) -> Path:
 def test_wheel_holds_every_agent_module_the_shipped_files_and_the_license(dist: Dist) -> None:
     names = set(zipfile.ZipFile(dist.wheel).namelist())
     modules = {str(path.relative_to(ROOT)) for path in (ROOT / "agent").rglob("*.py")}
-    assert modules - names == set(), "packages missing from [tool.setuptools] packages"
+    assert modules - names == set(), "agent modules missing from the wheel (see setup.py)"
     shipped = {
         f"agent/shipped/{path.relative_to(CONFIG)}" for path in CONFIG.rglob("*") if path.is_file()
     }
