@@ -15,7 +15,7 @@ RUN apt-get update \
 
 RUN useradd --create-home --uid 1000 kioskguard
 WORKDIR /opt/kioskguard
-COPY pyproject.toml README.md LICENSE constraints.txt ./
+COPY pyproject.toml setup.py README.md LICENSE constraints.txt ./
 COPY agent ./agent
 COPY config ./config
 # The exact dependency versions of the release (constraints.txt, `make constraints`); no extras:
