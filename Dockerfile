@@ -15,10 +15,12 @@ RUN apt-get update \
 
 RUN useradd --create-home --uid 1000 kioskguard
 WORKDIR /opt/kioskguard
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md LICENSE constraints.txt ./
 COPY agent ./agent
 COPY config ./config
-RUN pip install --no-cache-dir . \
+# The exact dependency versions of the release (constraints.txt, `make constraints`); no extras:
+# the simulator's dependencies are not needed to guard profiles.
+RUN pip install --no-cache-dir --constraint constraints.txt . \
     && kioskguard --version
 
 USER kioskguard

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: bootstrap demo test lint bench clean
+.PHONY: bootstrap demo test lint bench constraints clean
 
 bootstrap:
 	@$(PYTHON) tools/bootstrap.py
@@ -22,6 +22,14 @@ lint: bootstrap
 
 bench: bootstrap
 	$(BIN)/python -m bench
+
+# constraints.txt: the exact versions every install uses (bootstrap, docs, Dockerfile, Ansible).
+# uv resolves once for every platform and Python >= 3.11 (--universal): Windows-only packages
+# (colorama, tzdata) get markers instead of going missing, which pip-compile cannot do.
+# Run after changing a dependency in pyproject.toml; review and commit the diff.
+constraints: bootstrap
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --all-extras \
+		--custom-compile-command "make constraints" --quiet -o constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from agent import __version__
 from agent.errors import ConfigError, KioskguardError
@@ -27,7 +28,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "print-config": ("agent.daemon.print_config", "print the commented example configuration"),
     "simulator": ("agent.simulator.command", "serve the WhatsApp Web simulator and phone"),
     "demo": ("agent.demo", "walk through the problem and the fix against the simulator"),
+    "install": ("agent.install.install_command", "install and start the service (unit or task)"),
+    "uninstall": ("agent.install.uninstall_command", "stop and remove the installed service"),
 }
+# Modules that only an optional extra installs -> the extra (see pyproject.toml).
+OPTIONAL_MODULES = {"segno": "simulator"}
+
+
+def load_command(name: str) -> ModuleType:
+    """Given a command name, import its module. Raise KioskguardError if it needs an extra that
+    this installation lacks."""
+    try:
+        return importlib.import_module(COMMANDS[name][0])
+    except ModuleNotFoundError as exc:
+        extra = OPTIONAL_MODULES.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        raise KioskguardError(
+            f"needs the optional package {exc.name}, which this installation lacks:"
+            f" pip install 'kioskguard[{extra}]'"
+        ) from exc
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -39,22 +59,27 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kioskguard {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((word for word in argv if word in COMMANDS), None)
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (_module, help_text) in COMMANDS.items():
         subparser = subparsers.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
-            importlib.import_module(module_name).configure(subparser)
+            load_command(name).configure(subparser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the command, and return its exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(arguments)
+    chosen = next((word for word in arguments if word in COMMANDS), None)
+    try:
+        parser = build_parser(arguments)
+    except KioskguardError as exc:
+        print(f"kioskguard {chosen}: {exc}", file=sys.stderr)
+        return 1
     namespace = parser.parse_args(arguments)
     if namespace.command is None:
         parser.print_help()
         return 2
-    module = importlib.import_module(COMMANDS[namespace.command][0])
+    module = load_command(namespace.command)
     try:
         return int(module.run(namespace))
     except ConfigError as exc:

@@ -101,14 +101,18 @@ def ensure_venv() -> None:
 
 
 def ensure_project() -> None:
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # The versions come from constraints.txt (`make constraints`), as on every kiosk.
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()
+    ).hexdigest()
     state = read_state()
     if state.get("pyproject") == digest and (VENV / "bin/kioskguard").exists():
-        say("project already installed (pyproject.toml unchanged)")
+        say("project already installed (pyproject.toml and constraints.txt unchanged)")
         return
-    say("installing kioskguard and its dependencies into .venv")
+    say("installing kioskguard and its dependencies into .venv (constraints.txt)")
     pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    completed = subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=False)
+    constraints = ["--constraint", str(ROOT / "constraints.txt")]
+    completed = subprocess.run([*pip, *constraints, "-e", f"{ROOT}[dev,simulator]"], check=False)
     if completed.returncode != 0:
         fail("pip could not install the project (see the messages above)")
     write_state(pyproject=digest)

@@ -1,0 +1,293 @@
+"""Install and uninstall the service: plan the files, write what differs, tell the manager.
+
+A plan is computed first (every file with its new content, compared with what is on disk);
+``--dry-run`` prints it, otherwise the files that differ are written and systemctl or schtasks
+is asked only for what is missing, so a second run reports nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.daemon import check_config
+from agent.errors import ConfigError
+from agent.install import shipped
+from agent.install.files import PlannedFile, planned_file, remove_file, write_file
+from agent.install.render import render_task, render_unit
+from agent.install.runner import CommandRunner, InstallError
+from agent.install.targets import SERVICE_NAME, TASK_NAME, Installation, Mode, Target, locate
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Report:
+    """What a run did (or, dry, would do)."""
+
+    changes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Options:
+    mode: Mode
+    config: Path | None
+    dry_run: bool
+    files_only: bool
+
+
+def _manager(mode: Mode) -> list[str]:
+    return ["systemctl", "--user"] if mode == "user" else ["systemctl"]
+
+
+def _validate(path: Path, say: Say) -> bool:
+    """Given a configuration file, run check-config's checks on it; return True when valid."""
+    say(f"checking {path}")
+    return check_config.run(argparse.Namespace(file=path)) == 0
+
+
+def plan_files(
+    installation: Installation, target: Target, config: Path | None
+) -> list[PlannedFile]:
+    """Given where things go and the configuration to ship, return the files to put there.
+
+    The unit records the configuration's digest, so a changed configuration changes the unit
+    and the service is restarted with it.
+    """
+    files: list[PlannedFile] = []
+    copy_config = config is not None and not target.config_file.exists()
+    config_bytes = (config if copy_config and config else target.config_file).read_bytes()
+    if installation.platform == "windows":
+        workdir = (
+            r"%LOCALAPPDATA%\kioskguard"
+            if target.mode == "user"
+            else str(target.service_file.parent)
+        )
+        content = render_task(
+            shipped.shipped_text(shipped.WINDOWS_TASK),
+            shipped.WINDOWS_TASK,
+            installation.executable,
+            target.config_argument,
+            workdir,
+        )
+        files.append(planned_file(target.service_file, content, "scheduled task definition"))
+    else:
+        source = shipped.USER_UNIT if target.mode == "user" else shipped.SYSTEM_UNIT
+        unit = render_unit(
+            shipped.shipped_text(source),
+            source,
+            installation.executable,
+            target.config_argument,
+            hashlib.sha256(config_bytes).hexdigest(),
+        )
+        files.append(planned_file(target.service_file, unit.encode(), "systemd unit"))
+    if target.drop_in is not None:
+        text = shipped.shipped_text(shipped.LOGIND_DROP_IN)
+        files.append(planned_file(target.drop_in, text.encode(), "logind drop-in"))
+    if copy_config:
+        files.append(planned_file(target.config_file, config_bytes, f"configuration from {config}"))
+    return files
+
+
+def _run(runner: CommandRunner, argv: list[str], report: Report, say: Say) -> None:
+    completed = runner(argv)
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip() or f"exit {completed.returncode}"
+        raise InstallError(
+            f"{' '.join(argv)} failed: {detail} (--files-only writes the files without"
+            " registering the service)"
+        )
+    say(f"ran: {' '.join(argv)}")
+    report.changes.append(" ".join(argv))
+
+
+def service_user(unit: str) -> str | None:
+    """Given a unit's text, return the account its User= names (None: root or DynamicUser)."""
+    users = [
+        line.partition("=")[2].strip() for line in unit.splitlines() if line.startswith("User=")
+    ]
+    return users[-1] if users else None
+
+
+def _ensure_service_user(
+    user: str, runner: CommandRunner, report: Report, say: Say, dry_run: bool
+) -> None:
+    """Create the system account the system unit runs as, unless it exists."""
+    create = [
+        "useradd", "--system", "--user-group", "--no-create-home",
+        "--home-dir", "/var/lib/kioskguard", "--shell", "/usr/sbin/nologin", user,
+    ]  # fmt: skip
+    if dry_run:
+        say(f"would run: {' '.join(create)} (if the account {user} does not exist)")
+    elif runner(["getent", "passwd", user]).returncode != 0:
+        _run(runner, create, report, say)
+
+
+def _register_linux(
+    target: Target,
+    files_changed: list[PlannedFile],
+    runner: CommandRunner,
+    report: Report,
+    say: Say,
+    dry_run: bool,
+) -> None:
+    manager = _manager(target.mode)
+    unit_changed = any(planned.path == target.service_file for planned in files_changed)
+    commands: list[list[str]] = []
+    if unit_changed:
+        commands.append([*manager, "daemon-reload"])
+    if dry_run:
+        for command in commands:
+            say(f"would run: {' '.join(command)}")
+        enable = f"{' '.join(manager)} enable --now {SERVICE_NAME}"
+        say(f"would run: {enable} (unless it is enabled and running; then restart if changed)")
+        return
+    for command in commands:
+        _run(runner, command, report, say)
+    enabled = runner([*manager, "is-enabled", "--quiet", SERVICE_NAME]).returncode == 0
+    active = runner([*manager, "is-active", "--quiet", SERVICE_NAME]).returncode == 0
+    if not (enabled and active):
+        _run(runner, [*manager, "enable", "--now", SERVICE_NAME], report, say)
+    elif files_changed:
+        _run(runner, [*manager, "restart", SERVICE_NAME], report, say)
+
+
+def _register_windows(
+    target: Target,
+    files_changed: list[PlannedFile],
+    runner: CommandRunner,
+    report: Report,
+    say: Say,
+    dry_run: bool,
+) -> None:
+    create = ["schtasks", "/Create", "/TN", TASK_NAME, "/XML", str(target.service_file), "/F"]
+    if dry_run:
+        say(f"would run: {' '.join(create)} (if the task is missing or its definition changed)")
+        return
+    exists = runner(["schtasks", "/Query", "/TN", TASK_NAME]).returncode == 0
+    if not exists or any(planned.path == target.service_file for planned in files_changed):
+        _run(runner, create, report, say)
+    report.notes.append(f"the task starts at the next logon (now: schtasks /Run /TN {TASK_NAME})")
+
+
+def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
+    """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
+
+    Raise ConfigError if there is no configuration, InstallError if a file cannot be written or
+    the service manager refuses.
+    """
+    target = locate(installation, options.mode)
+    if options.config is not None and not _validate(options.config, say):
+        return 2
+    if target.config_file.exists():
+        same = (
+            options.config is not None
+            and target.config_file.read_bytes() == options.config.read_bytes()
+        )
+        if not same and not _validate(target.config_file, say):
+            return 2
+        if options.config is not None and not same:
+            say(
+                f"kept {target.config_file}: it exists and differs from {options.config}"
+                " (not overwritten)"
+            )
+    elif options.config is None:
+        raise ConfigError(
+            f"no configuration: give --config FILE, or write {target.config_file} first"
+            " (kioskguard print-config prints a commented example)"
+        )
+    files = plan_files(installation, target, options.config)
+    report = Report()
+    changed = [planned for planned in files if planned.state != "unchanged"]
+    for planned in files:
+        if options.dry_run:
+            say(f"would write {planned.path} ({planned.what}, {planned.state}):")
+            text = planned.content.decode(
+                "utf-16" if planned.content[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+            )
+            say("".join(f"    {line}\n" for line in text.splitlines()).rstrip("\n"))
+        elif planned.state == "unchanged":
+            say(f"unchanged: {planned.path}")
+        else:
+            write_file(planned)
+            say(f"wrote {planned.path} ({planned.what}, {planned.state})")
+            report.changes.append(str(planned.path))
+    if options.files_only:
+        report.notes.append("--files-only: the service manager was not told; register it later")
+    elif installation.platform == "windows":
+        _register_windows(target, changed, runner, report, say, options.dry_run)
+    else:
+        user = service_user(files[0].content.decode()) if options.mode == "system" else None
+        if user is not None:
+            _ensure_service_user(user, runner, report, say, options.dry_run)
+        _register_linux(target, changed, runner, report, say, options.dry_run)
+    if installation.platform == "linux" and options.mode == "user":
+        report.notes.append(
+            "the logind drop-in (more time to log out at shutdown) needs root:"
+            " kioskguard install --system writes it, or see docs/install-linux.md"
+        )
+    if target.drop_in is not None and any(planned.path == target.drop_in for planned in changed):
+        report.notes.append(
+            "logind reads the drop-in at the next boot (or systemctl reload systemd-logind)"
+        )
+    return _finish("install", options.dry_run, report, say)
+
+
+def uninstall(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
+    """Remove the service for ``options.mode`` (never the configuration or the audit trail).
+
+    Return 0. Raise InstallError if the service manager refuses.
+    """
+    target = locate(installation, options.mode)
+    present = [path for path in (target.service_file, target.drop_in) if path and path.exists()]
+    report = Report()
+    if installation.platform == "windows":
+        if options.dry_run:
+            say(f"would run: schtasks /Delete /TN {TASK_NAME} /F (if the task exists)")
+        elif (
+            not options.files_only
+            and runner(["schtasks", "/Query", "/TN", TASK_NAME]).returncode == 0
+        ):
+            _run(runner, ["schtasks", "/Delete", "/TN", TASK_NAME, "/F"], report, say)
+    elif target.service_file.exists():
+        manager = _manager(options.mode)
+        disable = [*manager, "disable", "--now", SERVICE_NAME]
+        if options.dry_run:
+            say(f"would run: {' '.join(disable)}")
+        elif not options.files_only:
+            _run(runner, disable, report, say)
+    for path in present:
+        if options.dry_run:
+            say(f"would remove {path}")
+        else:
+            remove_file(path)
+            say(f"removed {path}")
+            report.changes.append(str(path))
+    if installation.platform == "linux" and present and not options.files_only:
+        reload = [*_manager(options.mode), "daemon-reload"]
+        if options.dry_run:
+            say(f"would run: {' '.join(reload)}")
+        else:
+            _run(runner, reload, report, say)
+    account = " and the kioskguard account" if options.mode == "system" else ""
+    report.notes.append(
+        f"kept the configuration ({target.config_file}), the state with the audit trail{account}"
+    )
+    return _finish("uninstall", options.dry_run, report, say)
+
+
+def _finish(command: str, dry_run: bool, report: Report, say: Say) -> int:
+    for note in report.notes:
+        say(f"note: {note}")
+    if dry_run:
+        say(f"kioskguard {command} --dry-run: nothing was written or run")
+    elif report.changes:
+        count = len(report.changes)
+        say(f"kioskguard {command}: {count} change{'s' if count > 1 else ''}")
+    else:
+        say(f"kioskguard {command}: nothing changed")
+    return 0

@@ -1,0 +1,48 @@
+"""Arguments and dispatch shared by `kioskguard install` and `kioskguard uninstall`."""
+
+from __future__ import annotations
+
+import argparse
+
+from agent.install.actions import Options
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --user/--system, --dry-run and --files-only."""
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--user",
+        dest="mode",
+        action="store_const",
+        const="user",
+        help="for the desktop user running this command (default): a systemd user unit, or a"
+        " task reading the configuration from each user's %%APPDATA%%",
+    )
+    mode.add_argument(
+        "--system",
+        dest="mode",
+        action="store_const",
+        const="system",
+        help="machine-wide, as root or administrator: a system unit plus the logind drop-in, or"
+        " a task reading %%ProgramData%%\\kioskguard\\kioskguard.toml",
+    )
+    parser.set_defaults(mode="user")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the files and commands; change nothing"
+    )
+    parser.add_argument(
+        "--files-only",
+        action="store_true",
+        help="write or remove the files but run no systemctl/schtasks (images, chroots, or a"
+        " machine whose service manager is not running)",
+    )
+
+
+def options_from(arguments: argparse.Namespace) -> Options:
+    """Given parsed arguments, return the installer's options."""
+    return Options(
+        mode=arguments.mode,
+        config=getattr(arguments, "config", None),
+        dry_run=arguments.dry_run,
+        files_only=arguments.files_only,
+    )

@@ -1,0 +1,64 @@
+"""The shipped service templates, filled in with one installation's paths.
+
+Each template names its program in exactly one place (a unit's single ``ExecStart=`` line, the
+task's ``<Command>``/``<Arguments>``/``<WorkingDirectory>``); everything else is kept verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from agent.install.runner import InstallError
+
+HEADER = (
+    "# Written by `kioskguard install` from {source}; rerun it after upgrading or after changing\n"
+    "# the configuration (checked at install: sha256 {digest}).\n"
+)
+
+
+def systemd_quote(word: str) -> str:
+    """Given one command-line word, return it quoted for a unit's ExecStart= line.
+
+    ``%`` is a specifier in unit files and is doubled; words with spaces or quotes are quoted.
+    """
+    escaped = word.replace("%", "%%")
+    if re.search(r"[\s\"'\\]", escaped):
+        return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return escaped
+
+
+def render_unit(template: str, source: str, executable: Path, config: str, digest: str) -> str:
+    """Given a unit template, return it running ``executable run --config config``, with the
+    configuration's digest in its header.
+
+    Raise InstallError if the template does not have exactly one ExecStart= line.
+    """
+    lines = template.splitlines(keepends=True)
+    starts = [index for index, line in enumerate(lines) if line.startswith("ExecStart=")]
+    if len(starts) != 1:
+        raise InstallError(f"{source}: expected one ExecStart= line, found {len(starts)}")
+    command = f"{systemd_quote(str(executable))} run --config {systemd_quote(config)}"
+    lines[starts[0]] = f"ExecStart={command}\n"
+    return HEADER.format(source=source, digest=digest) + "".join(lines)
+
+
+def _replace_element(xml: str, source: str, tag: str, text: str) -> str:
+    pattern = re.compile(rf"<{tag}>[^<]*</{tag}>")
+    if len(pattern.findall(xml)) != 1:
+        raise InstallError(f"{source}: expected one <{tag}> element")
+    return pattern.sub(lambda _match: f"<{tag}>{escape(text)}</{tag}>", xml)
+
+
+def render_task(template: str, source: str, pythonw: Path, config: str, workdir: str) -> bytes:
+    """Given the task XML template, return it running this installation, encoded as UTF-16.
+
+    schtasks /Create /XML reads UTF-16 with a byte-order mark reliably (UTF-8 files without one
+    are rejected on some Windows versions). Raise InstallError if an element is missing.
+    """
+    xml = _replace_element(template, source, "Command", str(pythonw))
+    xml = _replace_element(xml, source, "Arguments", f'-m agent run --config "{config}"')
+    xml = _replace_element(xml, source, "WorkingDirectory", workdir)
+    xml = xml.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+    return xml.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-16")
