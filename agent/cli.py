@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "print-config": ("agent.daemon.print_config", "print the commented example configuration"),
     "simulator": ("agent.simulator.command", "serve the WhatsApp Web simulator and phone"),
     "demo": ("agent.demo", "walk through the problem and the fix against the simulator"),
+    "fleet": ("agent.fleet.command", "the fleet console: status, batch logout, audit report"),
 }
 
 

@@ -39,6 +39,8 @@ DEBIAN_BROWSER_PACKAGES = ["chromium"]
 DEBIAN_SHELL_PACKAGES = ["chromium-headless-shell"]
 # Headed browsers and X11 idle (Xvfb, xdotool, libXss), logind/GNOME tests (dbus-daemon).
 DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool", "libxss1", "dbus"]
+# The fleet: the MQTT broker and its tools (mosquitto_passwd), promtool for the alert rules.
+DEBIAN_FLEET_PACKAGES = ["mosquitto", "mosquitto-clients", "prometheus"]
 
 
 def say(message: str) -> None:
@@ -237,6 +239,24 @@ def ensure_display_tools() -> None:
     say(f"WARNING: {', '.join(missing)} missing; headed-browser, idle and D-Bus tests will fail")
 
 
+def ensure_fleet_tools() -> None:
+    if sys.platform != "linux":
+        return
+    wanted = ("mosquitto", "mosquitto_passwd", "mosquitto_pub", "promtool")
+    missing = [
+        name
+        for name in wanted
+        if shutil.which(name) is None and not Path(f"/usr/sbin/{name}").exists()
+    ]
+    if not missing:
+        say("mosquitto, mosquitto_passwd and promtool present (fleet tests)")
+        return
+    if is_root() and has_apt() and apt_install(DEBIAN_FLEET_PACKAGES):
+        say(f"installed {' '.join(DEBIAN_FLEET_PACKAGES)}")
+        return
+    say(f"WARNING: {', '.join(missing)} missing; the fleet tests will fail")
+
+
 def read_state() -> dict[str, object]:
     try:
         return dict(json.loads(STATE.read_text()))
@@ -258,6 +278,7 @@ def main() -> int:
     ensure_browser()
     ensure_headless_shell()
     ensure_display_tools()
+    ensure_fleet_tools()
     say("ready")
     return 0
 

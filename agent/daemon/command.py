@@ -14,6 +14,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
@@ -25,6 +26,9 @@ from agent.daemon.metrics import Metrics
 from agent.daemon.ports import IdleSource, Notifier, SessionAgent, TriggerSource
 from agent.errors import ConfigError, PlatformUnavailable
 from agent.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from agent.fleet.kiosk import FleetLink
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +53,7 @@ async def serve(settings: Settings) -> int:
     from agent.session.service import SessionService
 
     service = SessionService(settings)
+    fleet = _fleet(settings)
     async with _idle_source(settings, service) as idle_source:
         daemon = Daemon(
             settings,
@@ -58,14 +63,19 @@ async def serve(settings: Settings) -> int:
             trigger_sources=await _trigger_sources(settings),
             notifier=_notifier(),
             metrics=_metrics(settings),
-            hooks=[audit],
+            hooks=[audit, *([fleet.record_outcome] if fleet else [])],
         )
         remove_signal_handlers = install_signal_handlers(daemon)
         service_manager = asyncio.create_task(_tell_service_manager(daemon))
+        fleet_link = asyncio.create_task(fleet.run(daemon)) if fleet else None
         try:
             return await daemon.run()
         finally:
             service_manager.cancel()
+            if fleet is not None and fleet_link is not None:
+                fleet_link.cancel()
+                await asyncio.gather(fleet_link, return_exceptions=True)
+                await fleet.close()
             remove_signal_handlers()
             await service.close()
 
@@ -111,6 +121,16 @@ def _notifier() -> Notifier:
     from agent.platform.notify import DesktopNotifier
 
     return DesktopNotifier()
+
+
+def _fleet(settings: Settings) -> FleetLink | None:
+    """Return the fleet link when [fleet] is enabled (it runs beside the daemon, never in a
+    logout's path). Raise ConfigError if its password, TLS or outbox files are unusable."""
+    if not settings.fleet.enabled:
+        return None
+    from agent.fleet.kiosk import FleetLink
+
+    return FleetLink(settings)
 
 
 def _metrics(settings: Settings) -> Metrics | None:
