@@ -7,7 +7,6 @@ read from its file, MQTT 3.1.1. Foreign errors become FleetError / ConfigError h
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiomqtt
@@ -107,12 +106,26 @@ def make_client(
     )
 
 
-async def messages(client: aiomqtt.Client) -> AsyncIterator[Incoming]:
-    """Yield every message the client receives, as Incoming."""
-    async for message in client.messages:
+class Messages:
+    """The client's received messages as Incoming; waiting on one may be cancelled safely
+    (wait_for(anext(...)) with a timeout), unlike an async generator's."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self._inner = client.messages
+
+    def __aiter__(self) -> Messages:
+        return self
+
+    async def __anext__(self) -> Incoming:
+        message = await anext(self._inner)
         payload = message.payload
         data = payload if isinstance(payload, bytes) else str(payload or "").encode()
-        yield Incoming(str(message.topic), data, bool(message.retain))
+        return Incoming(str(message.topic), data, bool(message.retain))
+
+
+def messages(client: aiomqtt.Client) -> Messages:
+    """Return the iterator of every message the client receives."""
+    return Messages(client)
 
 
 def describe(exc: BaseException) -> str:
