@@ -193,10 +193,13 @@ class FleetLink:
         """Publish the outbox, oldest first; delete each event once the broker has it."""
         while True:
             self._wake.clear()
-            for event_id, topic, payload in self.outbox.pending():
+            pending = self.outbox.pending()
+            for event_id, topic, payload in pending:
                 await client.publish(topic, payload, qos=1, timeout=30)
                 self.outbox.sent(event_id)
             if self.outbox.count() == 0:
+                if pending:
+                    self._status_due.set()  # the status shows the outbox emptied
                 await self._wake.wait()
 
     async def _status_loop(self, client: Any) -> None:
@@ -208,14 +211,19 @@ class FleetLink:
             await self._publish_status(client)
 
     async def refresh_linked(self) -> None:
-        """Read whether each profile holds a session (skipping profiles being logged out)."""
+        """Read whether each profile holds a session (skipping profiles being logged out).
+
+        The offline probe, as the daemon's own check uses: it never attaches to the visitor's
+        browser (the disk may lag a fresh link by a few seconds; the next refresh catches up).
+        """
         if self.daemon is None:
             return
         for profile in self.daemon.profiles:
             if self.daemon.coordinator.busy(profile.name):
                 continue  # its outcome tells soon; do not read a page being logged out
             try:
-                state = await asyncio.wait_for(self.daemon.agent.linked_now(profile), 10.0)
+                probe = await asyncio.wait_for(self.daemon.agent.probe(profile), 10.0)
+                state = probe.linked
             except (KioskguardError, TimeoutError):
                 state = Linked.UNKNOWN
             self.linked[profile.name] = state.value

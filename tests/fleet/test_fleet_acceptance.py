@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from tests.session.helpers import link_managed
 
 pytestmark = pytest.mark.browser
 WAIT_S = 90.0
+SAME = ("profile", "trigger", "result", "verified", "duration_ms", "attempts")
 
 
 async def eventually(
@@ -251,3 +253,84 @@ async def test_offline_kiosk_refuses_the_expired_command_and_runs_the_live_one_o
     assert answered[live_command["id"]] == "verified"
     assert simulator.devices() == []
     await until_linked(admin, ["hotel-b-01"], linked=False)
+
+
+async def test_broker_outage_loses_no_audit_event_and_duplicates_none(
+    kiosks: dict[str, Kiosk],
+    simulator: SimulatorHandle,
+    broker: LocalBroker,
+    admin: FleetSettings,
+    collector: Collector,
+) -> None:
+    lib_a = [kiosks["lib-a-01"], kiosks["lib-a-02"]]
+    await link(lib_a, simulator)
+    await until_linked(admin, [kiosk.host for kiosk in lib_a])
+    broker.stop()
+    for kiosk in lib_a:  # the visitor closes the browser: a local logout, broker down
+        kiosk.browser.terminate()
+    for kiosk in lib_a:
+        record = kiosk.daemon.wait_for_audit("browser_closed")
+        assert (record["result"], record["verified"]) == ("logged_out", True)
+        kiosk.daemon.wait_for_log("event(s) wait on disk")
+    assert simulator.devices() == []
+    broker.start()
+
+    def delivered() -> bool:
+        events = collector.events()
+        return all(
+            sum(e["kind"] == "logout" and e["host"] == kiosk.host for e in events)
+            == len(kiosk.daemon.audit())
+            for kiosk in kiosks.values()
+        )
+
+    await eventually(_async(delivered), "every audit line collected")
+    events = collector.events()
+    for kiosk in kiosks.values():
+        collected = sorted(
+            tuple(e["outcome"][key] for key in SAME)
+            for e in events
+            if e["kind"] == "logout" and e["host"] == kiosk.host
+        )
+        local = sorted(tuple(line[key] for key in SAME) for line in kiosk.daemon.audit())
+        assert collected == local  # same events, each once
+    assert len({e["id"] for e in events}) == len(events)
+
+    async def outboxes_empty() -> bool:
+        seen = await views(admin)
+        return all(seen[kiosk.host].status.get("pending_events") == 0 for kiosk in lib_a)
+
+    await eventually(outboxes_empty, "the kiosks' statuses showing empty outboxes")
+
+
+def _async(check: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+    async def wrapped() -> Any:
+        return check()
+
+    return wrapped
+
+
+async def test_report_counts_each_kiosks_sessions_and_writes_an_html_chart(
+    kiosks: dict[str, Kiosk], admin_config: Any, collector: Collector, tmp_path: Any
+) -> None:
+    html = tmp_path / "report.html"
+    completed = kioskguard(
+        "fleet", "--config", str(admin_config), "report", "--since", "1d", "--format", "json",
+        "--db", str(collector.database), "--html", str(html),
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    lines = [line for kiosk in kiosks.values() for line in kiosk.daemon.audit()]
+    for kiosk in kiosks.values():
+        ended = [a for a in kiosk.daemon.audit() if a["result"] in ("logged_out", "local_only")]
+        rows = [row for row in report["days"] if row["host"] == kiosk.host]
+        assert sum(row["ended"] for row in rows) == len(ended)
+    found = Counter(line["trigger"] for line in lines if line["result"] != "nothing_to_do")
+    assert report["by_trigger"] == dict(found) and sum(found.values()) > 0
+    assert report["median_logout_s"] > 0
+    page = html.read_text()
+    assert "<svg" in page and all(f"{row['site']} {row['day']}" in page for row in report["days"])
+    table = kioskguard(
+        "fleet", "--config", str(admin_config), "report", "--db", str(collector.database),
+        "--site", "library-a",
+    )  # fmt: skip
+    assert "lib-a-01" in table.stdout and "hotel-b-01" not in table.stdout
