@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -245,8 +246,15 @@ class EventSettings(Section):
 
 class MetricsSettings(Section):
     enabled: bool = setting(False, "Export Prometheus metrics.", False)
+    allow_remote: bool = setting(
+        False,
+        "Let listen be a non-loopback address, for a fleet Prometheus to scrape (firewall it).",
+        False,
+    )
     listen: str = setting(
-        "127.0.0.1:9108", "Loopback HOST:PORT of the metrics endpoint.", "127.0.0.1:9108"
+        "127.0.0.1:9108",
+        "HOST:PORT of the metrics endpoint (loopback unless allow_remote).",
+        "127.0.0.1:9108",
     )
     textfile: Path | None = setting(
         None,
@@ -256,7 +264,7 @@ class MetricsSettings(Section):
 
     @field_validator("listen")
     @classmethod
-    def _loopback_address(cls, value: str) -> str:
+    def _loopback_address(cls, value: str, info: ValidationInfo) -> str:
         host, separator, port = value.rpartition(":")
         host = host.strip("[]")
         if not separator or not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -266,8 +274,10 @@ class MetricsSettings(Section):
                 loopback = ipaddress.ip_address(host).is_loopback
             except ValueError:
                 loopback = False
-            if not loopback:
-                raise ValueError("must be a loopback address such as 127.0.0.1")
+            if not loopback and not info.data.get("allow_remote"):
+                raise ValueError(
+                    "must be a loopback address such as 127.0.0.1 (or set allow_remote = true)"
+                )
         return value
 
     @property

@@ -136,7 +136,8 @@ def _fleet(settings: Settings) -> FleetLink | None:
 def _metrics(settings: Settings) -> Metrics | None:
     if not settings.metrics.enabled:
         return None
-    metrics = Metrics(settings.metrics.textfile)
+    names = [profile.name for profile in settings.effective_profiles()]
+    metrics = Metrics(settings.metrics.textfile, names)
     if settings.metrics.textfile is None:
         metrics.serve(settings.metrics)
     return metrics
