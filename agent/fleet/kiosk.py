@@ -194,13 +194,17 @@ class FleetLink:
         while True:
             self._wake.clear()
             pending = self.outbox.pending()
-            for event_id, topic, payload in pending:
-                await client.publish(topic, payload, qos=1, timeout=30)
-                self.outbox.sent(event_id)
+            # In flight together (the broker keeps one client's order); each row is deleted
+            # once its own PUBACK came, so a broken connection leaves only unacknowledged rows.
+            await asyncio.gather(*(self._send(client, *row) for row in pending))
             if self.outbox.count() == 0:
                 if pending:
                     self._status_due.set()  # the status shows the outbox emptied
                 await self._wake.wait()
+
+    async def _send(self, client: Any, event_id: str, topic: str, payload: bytes) -> None:
+        await client.publish(topic, payload, qos=1, timeout=30)
+        self.outbox.sent(event_id)
 
     async def _status_loop(self, client: Any) -> None:
         while True:
