@@ -26,7 +26,7 @@ from agent.fleet.collector import EventStore
 from agent.fleet.testing import BrokerUnavailable, LocalBroker
 from agent.settings import FleetSettings
 from agent.simulator.testing import SimulatorHandle
-from tests.daemon_integration.conftest import REPOSITORY, DaemonProcess, write_config
+from tests.daemon_integration.conftest import REPOSITORY, DaemonProcess, wait_until, write_config
 from tests.session.helpers import managed_browser
 
 KIOSKS = (("library-a", "lib-a-01"), ("library-a", "lib-a-02"), ("hotel-b", "hotel-b-01"))
@@ -162,11 +162,19 @@ class Kiosk:
 @pytest.fixture(scope="module")
 def kiosks(
     broker: LocalBroker,
+    collector: Collector,
     simulator: SimulatorHandle,
     browser_executable: Browser,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, Kiosk]]:
-    """Three kiosks, each a headless managed browser on the simulator and a real daemon."""
+    """Three kiosks, each a headless managed browser on the simulator and a real daemon.
+
+    The collector subscribes first, so it holds every event the kiosks ever publish.
+    """
+    wait_until(
+        lambda: collector.log.exists() and "collector: connected" in collector.log.read_text(),
+        "the collector to subscribe",
+    )
     simulator.reset()
     started: dict[str, Kiosk] = {}
     with contextlib.ExitStack() as stack:

@@ -80,6 +80,7 @@ async def test_status_shows_all_three_kiosks_online_with_their_linked_profile(
     await until_linked(admin, list(kiosks))
     table = kioskguard("fleet", "--config", str(admin_config), "status")
     assert table.returncode == 0, table.stderr
+    print(table.stdout)  # shown with -rP: the README's picture comes from here
     for kiosk in kiosks.values():
         line = next(line for line in table.stdout.splitlines() if kiosk.host in line)
         assert kiosk.site in line and "online" in line and "managed" in line
