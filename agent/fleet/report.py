@@ -182,7 +182,7 @@ def _chart(report: Report) -> str:
     top = max(max(counter.values()) for counter in per_day.values()) or 1
     bar, gap, height, left, bottom = 18, 14, 160, 40, 30
     group = bar * len(sites) + gap
-    width = left + group * len(days) + 20
+    width = max(left + group * len(days) + 20, left + 120 * len(sites))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + bottom + 30}"'
         ' role="img" aria-label="Sessions ended per day per site">',
