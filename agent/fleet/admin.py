@@ -171,6 +171,8 @@ async def send_command(
             _absorb(prefix, kiosks, message)
         for kiosk in kiosks.values():
             kiosk.reply = None  # replies seen so far answer other commands
+        # While the replies come in, every kiosk also republishes its status: not needed here.
+        await client.unsubscribe(kiosk_filter(prefix, "status", site))
         targets = {kiosk.key: kiosk for kiosk in _targets(list(kiosks.values()), host, site)}
         started = time.monotonic()
         await client.publish(command_topic(prefix, host=host, site=site), encode(command), qos=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -190,17 +191,41 @@ class FleetLink:
         task.add_done_callback(self._tasks.discard)
 
     async def _drain(self, client: Any) -> None:
-        """Publish the outbox, oldest first; delete each event once the broker has it."""
-        while True:
-            self._wake.clear()
-            pending = self.outbox.pending()
-            # In flight together (the broker keeps one client's order); each row is deleted
-            # once its own PUBACK came, so a broken connection leaves only unacknowledged rows.
-            await asyncio.gather(*(self._send(client, *row) for row in pending))
-            if self.outbox.count() == 0:
-                if pending:
-                    self._status_due.set()  # the status shows the outbox emptied
+        """Publish the outbox, oldest first; delete each event once the broker has it.
+
+        Rows go out as soon as they are queued, without waiting for earlier rows' PUBACKs (the
+        broker keeps one client's order), so a command's reply never queues behind the logout
+        event published a moment before it. A broken connection leaves only unacknowledged rows.
+        """
+        in_flight: dict[str, asyncio.Task[None]] = {}
+        try:
+            while True:
+                self._wake.clear()
+                for event_id, topic, payload in self.outbox.pending(limit=500):
+                    if event_id not in in_flight:
+                        task = asyncio.create_task(self._send(client, event_id, topic, payload))
+                        in_flight[event_id] = task
+                        task.add_done_callback(
+                            functools.partial(self._settled, in_flight, event_id)
+                        )
                 await self._wake.wait()
+        finally:
+            for task in in_flight.values():
+                task.cancel()
+
+    def _settled(
+        self, in_flight: dict[str, asyncio.Task[None]], event_id: str, task: asyncio.Task[None]
+    ) -> None:
+        in_flight.pop(event_id, None)
+        if task.cancelled():
+            return
+        if task.exception() is not None:  # the session ends and reconnects; the row stays
+            logger.debug("fleet: event {} not acknowledged: {}", event_id, task.exception())
+            return
+        if not in_flight and self.outbox.count() == 0:
+            self._status_due.set()  # the status shows the outbox emptied
+        elif self.outbox.count() > len(in_flight):
+            self._wake.set()  # rows queued past the batch limit
 
     async def _send(self, client: Any, event_id: str, topic: str, payload: bytes) -> None:
         await client.publish(topic, payload, qos=1, timeout=30)
