@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("agent.demo", "walk through the problem and the fix against the simulator"),
     "install": ("agent.install.install_command", "install and start the service (unit or task)"),
     "uninstall": ("agent.install.uninstall_command", "stop and remove the installed service"),
+    "fleet": ("agent.fleet.command", "the fleet console: status, batch logout, audit report"),
 }
 # Modules that only an optional extra installs -> the extra (see pyproject.toml).
 OPTIONAL_MODULES = {"segno": "simulator"}

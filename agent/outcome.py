@@ -20,6 +20,7 @@ class Trigger(StrEnum):
     LOGOFF = "logoff"
     SIGNAL = "signal"
     RECOVERY = "recovery"
+    FLEET = "fleet"  # a command from the fleet admin (agent/fleet)
     SCHEDULE = "schedule"
 
 

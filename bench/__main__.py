@@ -20,6 +20,8 @@ from agent.browser.managed import running_endpoint, start_managed
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, simulator_process
+from bench.fleet import bench_fleet
+from bench.fleet import targets as fleet_targets
 from bench.footprint import bench_footprint
 from bench.logout import bench_cold, bench_cold_only, bench_warm
 from bench.probe import bench_probe
@@ -180,6 +182,10 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
         Target("daemon idle RSS p95", rss.p95, 60, "MB"),
         Target("daemon idle CPU over the window", overall, 0.5, "%"),
     ]
+    step("fleet: logout --all to 200 virtual kiosks, and a bare broadcast floor")
+    fleet, fleet_floor = bench_fleet(work / "fleet", 200, args.runs)
+    results.figures += [fleet, fleet_floor]
+    results.targets += fleet_targets(fleet, fleet_floor)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,8 @@ DEBIAN_SHELL_PACKAGES = ["chromium-headless-shell"]
 DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool", "libxss1", "dbus"]
 # systemd-analyze verifies the shipped unit files (tests/platform/test_unit_verify.py).
 DEBIAN_SYSTEMD_PACKAGES = ["systemd"]
+# The fleet: the MQTT broker and its tools (mosquitto_passwd), promtool for the alert rules.
+DEBIAN_FLEET_PACKAGES = ["mosquitto", "mosquitto-clients", "prometheus"]
 
 
 def say(message: str) -> None:
@@ -252,6 +254,24 @@ def ensure_systemd_analyze() -> None:
     say("WARNING: systemd-analyze missing; the unit-file verification test will fail")
 
 
+def ensure_fleet_tools() -> None:
+    if sys.platform != "linux":
+        return
+    wanted = ("mosquitto", "mosquitto_passwd", "mosquitto_pub", "promtool")
+    missing = [
+        name
+        for name in wanted
+        if shutil.which(name) is None and not Path(f"/usr/sbin/{name}").exists()
+    ]
+    if not missing:
+        say("mosquitto, mosquitto_passwd and promtool present (fleet tests)")
+        return
+    if is_root() and has_apt() and apt_install(DEBIAN_FLEET_PACKAGES):
+        say(f"installed {' '.join(DEBIAN_FLEET_PACKAGES)}")
+        return
+    say(f"WARNING: {', '.join(missing)} missing; the fleet tests will fail")
+
+
 def read_state() -> dict[str, object]:
     try:
         return dict(json.loads(STATE.read_text()))
@@ -274,6 +294,7 @@ def main() -> int:
     ensure_headless_shell()
     ensure_display_tools()
     ensure_systemd_analyze()
+    ensure_fleet_tools()
     say("ready")
     return 0
 

@@ -20,6 +20,7 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
@@ -36,6 +37,9 @@ from agent.platform.base import close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
 from agent.platform.signals import install_handlers
 from agent.settings import Settings, default_config_file, load_settings
+
+if TYPE_CHECKING:
+    from agent.fleet.kiosk import FleetLink
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -176,6 +180,7 @@ async def _serve_once(
     from agent.session.service import SessionService
 
     service = SessionService(settings)
+    fleet = _fleet(settings)
     async with _idle_source(settings, service) as idle_source:
         daemon = Daemon(
             settings,
@@ -185,18 +190,23 @@ async def _serve_once(
             trigger_sources=await _trigger_sources(settings),
             notifier=_notifier(),
             metrics=metrics,
-            hooks=[recorder],
+            hooks=[recorder, *([fleet.record_outcome] if fleet else [])],
             state=state_file,
             service_manager=_service_manager(),
             reloader=reloader,
         )
         router.attach(daemon)
         session_end = _watch_session_end(daemon)
+        fleet_link = asyncio.create_task(fleet.run(daemon)) if fleet else None
         try:
             await daemon.run()
         finally:
             router.attach(None)
             session_end()
+            if fleet is not None and fleet_link is not None:
+                fleet_link.cancel()
+                await asyncio.gather(fleet_link, return_exceptions=True)
+                await fleet.close()
             for source in daemon.trigger_sources:
                 close_idle_source(source)  # releases what the source holds (any .close())
             await service.close()
@@ -247,9 +257,20 @@ def _notifier() -> Notifier:
     return DesktopNotifier()
 
 
+def _fleet(settings: Settings) -> FleetLink | None:
+    """Return the fleet link when [fleet] is enabled (it runs beside the daemon, never in a
+    logout's path). Raise ConfigError if its password, TLS or outbox files are unusable."""
+    if not settings.fleet.enabled:
+        return None
+    from agent.fleet.kiosk import FleetLink
+
+    return FleetLink(settings)
+
+
 def _metrics(settings: Settings) -> Metrics | None:
     """Return the metrics; always kept (counting), exported only if metrics.enabled."""
-    metrics = Metrics(settings.metrics.textfile if settings.metrics.enabled else None)
+    names = [profile.name for profile in settings.effective_profiles()]
+    metrics = Metrics(settings.metrics.textfile if settings.metrics.enabled else None, names)
     if settings.metrics.enabled and settings.metrics.textfile is None:
         metrics.serve(settings.metrics)
     return metrics

@@ -221,6 +221,7 @@ class Daemon:
         linked = sum(result.linked is Linked.LINKED for result in results)
         if self.metrics is not None:
             self.metrics.record_check(linked, self.clock.now().timestamp())
+            self.metrics.record_profiles(results, [profile.name for profile in self.profiles])
         logger.debug("check: {} of {} profiles linked", linked, len(results))
         return results
 
@@ -245,6 +246,8 @@ class Daemon:
 
     async def closing_time(self) -> list[Outcome]:
         """Log out every linked profile: it is closing time."""
+        if self.metrics is not None:
+            self.metrics.record_closing_time(self.clock.now().timestamp())
         return await self.logout_linked(Trigger.CLOSING_TIME)
 
     async def closing_warning(self) -> None:

@@ -6,24 +6,60 @@ in one process never collide.
 
 from __future__ import annotations
 
+import platform
+from collections.abc import Sequence
 from pathlib import Path
 
 from loguru import logger
-from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client import (
+    PLATFORM_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    ProcessCollector,
+    start_http_server,
+)
 from prometheus_client import write_to_textfile as _write_to_textfile
 
+from agent import __version__
 from agent.errors import ConfigError
-from agent.outcome import Outcome
+from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.settings import MetricsSettings
 
 
 class Metrics:
     """Counters and gauges the daemon updates as it works."""
 
-    def __init__(self, textfile: Path | None = None) -> None:
-        """Build the metrics; with a textfile, rewrite it after every update."""
+    def __init__(self, textfile: Path | None = None, profiles: Sequence[str] = ()) -> None:
+        """Build the metrics; with a textfile, rewrite it after every update.
+
+        Every series exists from start-up (logouts at 0 for each result and trigger, each
+        profile's linked gauge at -1 = not checked yet), so rate() and alerts see them.
+        """
         self.textfile = textfile
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)  # CPU, memory, open files, start time
+        self.registry.register(PLATFORM_COLLECTOR)  # python_info
+        self.build_info = Gauge(
+            "kioskguard_build_info",
+            "Always 1; the labels tell the kioskguard and Python versions.",
+            ["version", "python"],
+            registry=self.registry,
+        )
+        self.build_info.labels(version=__version__, python=platform.python_version()).set(1)
+        self.profile_linked = Gauge(
+            "kioskguard_profile_linked",
+            "1 if the profile holds a linked session, 0 if not, -1 unknown or not checked yet.",
+            ["profile"],
+            registry=self.registry,
+        )
+        for name in profiles:
+            self.profile_linked.labels(profile=name).set(-1)
+        self.last_closing_time = Gauge(
+            "kioskguard_last_closing_time_timestamp_seconds",
+            "Unix time of the last closing-time logout run (0: none since start-up).",
+            registry=self.registry,
+        )
         self.logouts = Counter(
             "kioskguard_logouts",
             "Logouts, by result and trigger.",
@@ -52,10 +88,17 @@ class Metrics:
             "Unix time of the last linked check.",
             registry=self.registry,
         )
+        for result in Result:
+            for trigger in Trigger:
+                self.logouts.labels(result=result.value, trigger=trigger.value)
+        self.last_check.set(0)
+        self.last_closing_time.set(0)
 
     def record_outcome(self, outcome: Outcome) -> None:
         """Count one logout outcome."""
         self.logouts.labels(result=outcome.result.value, trigger=outcome.trigger.value).inc()
+        if outcome.result is not Result.FAILED:
+            self.profile_linked.labels(profile=outcome.profile).set(0)
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)
         self._publish()
 
@@ -79,6 +122,18 @@ class Metrics:
         """Record a finished linked check."""
         self.linked_profiles.set(linked_count)
         self.last_check.set(timestamp)
+        self._publish()
+
+    def record_profiles(self, results: Sequence[ProbeResult], names: Sequence[str]) -> None:
+        """Set each profile's linked gauge from its check (names: the configured profiles)."""
+        value = {Linked.LINKED: 1, Linked.NOT_LINKED: 0, Linked.UNKNOWN: -1}
+        for name, result in zip(names, results, strict=True):
+            self.profile_linked.labels(profile=name).set(value[result.linked])
+        self._publish()
+
+    def record_closing_time(self, timestamp: float) -> None:
+        """Record that the closing-time logout ran."""
+        self.last_closing_time.set(timestamp)
         self._publish()
 
     def _publish(self) -> None:

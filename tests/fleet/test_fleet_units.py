@@ -1,0 +1,227 @@
+"""The fleet's logic without a broker: commands, outbox, collector store, report, settings,
+metrics, the kiosk's refusals (with the shipped fake session layer), and CLI input errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import generate_latest
+
+from agent.cli import main
+from agent.daemon.clock import SystemClock
+from agent.daemon.daemon import Daemon
+from agent.daemon.fakes import FakeSessionAgent
+from agent.daemon.metrics import Metrics
+from agent.errors import ConfigError
+from agent.fleet.collector import EventStore
+from agent.fleet.connection import Incoming
+from agent.fleet.kiosk import FleetLink, summarize
+from agent.fleet.outbox import Outbox
+from agent.fleet.report import LOCAL_ONLY_NOTE, as_csv, build_report, parse_since
+from agent.fleet.topics import BadCommand, encode, make_command, parse_command
+from agent.outcome import Outcome, Result, Trigger
+from agent.settings import InvalidSettings, Settings, load_settings
+
+
+def test_command_that_is_not_json_or_not_an_object_is_malformed() -> None:
+    with pytest.raises(BadCommand, match="not JSON"):
+        parse_command(b"\xff{")
+    with pytest.raises(BadCommand, match="not a JSON object"):
+        parse_command(b"[]")
+
+
+def test_command_of_unknown_kind_is_refused_with_its_id() -> None:
+    message = make_command("logout", "all", 60) | {"kind": "reboot"}
+    with pytest.raises(BadCommand, match="kind") as caught:
+        parse_command(encode(message))
+    assert caught.value.command_id == message["id"]
+
+
+def test_command_addressing_and_expiry() -> None:
+    command = parse_command(encode(make_command("ping", "site:library-a", 60)))
+    assert command.addressed_to("library-a", "x") and not command.addressed_to("hotel-b", "x")
+    assert not command.expired(datetime.now(UTC))
+    assert command.expired(datetime.now(UTC) + timedelta(seconds=61))
+
+
+def test_summary_of_a_logout_command() -> None:
+    def outcome(result: Result) -> Outcome:
+        return Outcome("p", Trigger.FLEET, result=result)
+
+    assert summarize([]) == "nothing_to_do"
+    assert summarize([outcome(Result.LOGGED_OUT)]) == "verified"
+    assert summarize([outcome(Result.LOGGED_OUT), outcome(Result.LOCAL_ONLY)]) == "local_only"
+    assert summarize([outcome(Result.LOCAL_ONLY), outcome(Result.FAILED)]) == "failed"
+
+
+def test_outbox_keeps_order_ignores_a_second_put_and_forgets_acknowledged(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.put("a", "t/1", {"n": 1})
+    outbox.put("b", "t/2", {"n": 2})
+    outbox.put("a", "t/1", {"n": 1})
+    assert [row[0] for row in outbox.pending()] == ["a", "b"]
+    outbox.sent("a")
+    assert Outbox(tmp_path / "outbox.sqlite3").count() == 1  # on disk, seen by a new process
+
+
+def test_collector_stores_each_event_id_once(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "events.sqlite3")
+    event = {"id": "h-1", "kind": "logout", "at": "2026-11-20T10:00:00+00:00"}
+    assert store.add_event("s", "h", event) is True
+    assert store.add_event("s", "h", event) is False
+    assert store.add_event("s", "h", {"kind": "logout"}) is False  # no id: unusable
+    assert len(store.events()) == 1
+
+
+def logout_event(host: str, at: str, result: str, trigger: str, ms: int) -> dict[str, Any]:
+    outcome = {"profile": "managed", "result": result, "trigger": trigger, "duration_ms": ms}
+    return {"id": f"{host}-{at}", "kind": "logout", "site": "lib", "host": host, "at": at,
+            "outcome": outcome}  # fmt: skip
+
+
+def test_report_counts_found_and_ended_sessions_and_lists_local_only() -> None:
+    events = [
+        logout_event("k1", "2026-11-20T10:00:00+00:00", "logged_out", "idle", 1000),
+        logout_event("k1", "2026-11-20T11:00:00+00:00", "local_only", "closing_time", 3000),
+        logout_event("k1", "2026-11-20T12:00:00+00:00", "nothing_to_do", "fleet", 10),
+        logout_event("k2", "2026-11-21T09:00:00+00:00", "failed", "idle", 30000),
+        {"id": "x", "kind": "command_refused", "at": "2026-11-21T09:00:00+00:00"},
+    ]
+    report = build_report(events, datetime(2026, 11, 1, tzinfo=UTC), None)
+    k1 = next(row for row in report.days if row.host == "k1")
+    assert (k1.found, k1.ended, k1.verified, k1.local_only, k1.median_logout_s) == (2, 2, 1, 1, 2.0)
+    k2 = next(row for row in report.days if row.host == "k2")
+    assert (k2.found, k2.ended, k2.failed) == (1, 0, 1)
+    assert report.by_trigger == {"closing_time": 1, "idle": 2}
+    assert [item["note"] for item in report.local_only] == [LOCAL_ONLY_NOTE]
+    assert report.refused_commands == 1
+    assert as_csv(report).splitlines()[0].startswith("day,site,host,found,ended")
+
+
+def test_since_accepts_durations_and_dates_and_names_what_is_allowed() -> None:
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    assert parse_since("7d", now) == now - timedelta(days=7)
+    assert parse_since("2026-11-01", now) == datetime(2026, 11, 1, tzinfo=UTC)
+    with pytest.raises(ConfigError, match="--since 'last week': use a duration"):
+        parse_since("last week", now)
+
+
+def test_invalid_fleet_settings_name_each_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[fleet]\nbroker = "mqtt.example.org"\nhost = "Front/Desk"\nkeepalive_s = 1\n')
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(path, use_environment=False)
+    text = str(caught.value)
+    for field in ("fleet.broker", "fleet.host", "fleet.keepalive_s"):
+        assert field in text
+    path.write_text('[fleet]\ncert_file = "/c.pem"\n')
+    with pytest.raises(InvalidSettings, match=r"fleet: .*cert_file and key_file go together"):
+        load_settings(path, use_environment=False)
+
+
+def test_metrics_series_exist_from_start_up() -> None:
+    text = generate_latest(Metrics(profiles=["front-desk"]).registry).decode()
+    assert 'kioskguard_profile_linked{profile="front-desk"} -1.0' in text
+    assert 'kioskguard_logouts_total{result="local_only",trigger="idle"} 0.0' in text
+    assert "kioskguard_build_info{" in text and "process_resident_memory_bytes" in text
+
+
+def test_metrics_listen_off_loopback_needs_allow_remote() -> None:
+    with pytest.raises(ValueError, match="allow_remote"):
+        Settings.model_validate({"metrics": {"listen": "0.0.0.0:9108"}})
+    settings = Settings.model_validate(
+        {"metrics": {"listen": "0.0.0.0:9108", "allow_remote": True}}
+    )
+    assert settings.metrics.host == "0.0.0.0"
+
+
+@pytest.fixture
+def link(tmp_path: Path) -> tuple[FleetLink, FakeSessionAgent]:
+    settings = Settings.model_validate(
+        {
+            "general": {"state_dir": str(tmp_path)},
+            "idle": {"enabled": False},
+            "fleet": {"enabled": True, "site": "lib", "host": "k1", "tls": False},
+        }
+    )
+    fleet = FleetLink(settings)
+    agent = FakeSessionAgent()
+    fleet.daemon = Daemon(settings, agent, SystemClock(UTC), hooks=[fleet.record_outcome])
+    return fleet, agent
+
+
+async def carry_out(fleet: FleetLink, topic: str, message: dict[str, Any]) -> dict[str, Any]:
+    reply = await fleet._carry_out(Incoming(topic, encode(message), False))
+    assert reply is not None
+    return reply
+
+
+async def test_kiosk_refuses_expired_misaddressed_and_unknown_profile_commands(
+    link: tuple[FleetLink, FakeSessionAgent],
+) -> None:
+    fleet, agent = link
+    expired = make_command("logout", "all", 60) | {"expires_at": "2020-01-01T00:00:00+00:00"}
+    other = make_command("logout", "host:k2", 60)
+    unknown = make_command("logout", "all", 60, profile="nobody")
+    replies = [
+        await carry_out(fleet, "kioskguard/v1/cmd/all", expired),
+        await carry_out(fleet, "kioskguard/v1/cmd/host/k1", other),
+        await carry_out(fleet, "kioskguard/v1/cmd/all", unknown),
+        await carry_out(fleet, "kioskguard/v1/cmd/host/k2", make_command("logout", "all", 60)),
+    ]
+    assert [reply["result"] for reply in replies] == ["refused"] * 4
+    assert agent.logouts == []
+    kinds = [json.loads(row[2])["kind"] for row in fleet.outbox.pending()]
+    assert kinds.count("command_refused") == 4
+
+
+async def test_kiosk_carries_out_a_command_once_even_when_delivered_twice(
+    link: tuple[FleetLink, FakeSessionAgent],
+) -> None:
+    fleet, agent = link
+    command = make_command("logout", "site:lib", 60)
+    first = await carry_out(fleet, "kioskguard/v1/cmd/site/lib", command)
+    again = await carry_out(fleet, "kioskguard/v1/cmd/site/lib", command)
+    assert first["result"] == again["result"] == "verified" and again["repeated"] is True
+    assert len(agent.logouts) == 1
+    await asyncio.sleep(0)
+
+
+def test_fleet_cli_rejects_a_bad_site_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fleet", "logout", "--site", "Main/Branch"]) == 2
+    assert "--site 'Main/Branch'" in capsys.readouterr().err
+
+
+def test_fleet_report_without_a_database_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.sqlite3"
+    assert main(["fleet", "report", "--db", str(missing)]) == 2
+    assert "run `kioskguard fleet collect` first" in capsys.readouterr().err
+
+
+def test_fleet_status_with_no_broker_exits_1_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "admin.toml"
+    config.write_text('[fleet]\nbroker = "127.0.0.1:1"\nusername = "admin"\ntls = false\n')
+    assert main(["fleet", "--config", str(config), "status"]) == 1
+    assert "broker 127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_daemon_with_a_missing_password_file_is_a_configuration_error(tmp_path: Path) -> None:
+    settings = Settings.model_validate(
+        {
+            "general": {"state_dir": str(tmp_path)},
+            "fleet": {"enabled": True, "password_file": str(tmp_path / "absent")},
+        }
+    )
+    with pytest.raises(ConfigError, match=r"fleet.password_file .*absent: no such file"):
+        FleetLink(settings)
