@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from agent.browser.network import NetworkLog, same_origin
-from agent.errors import BrowserClosed, DriverError
+from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
 from agent.probe.origin import origin_of
 
 if TYPE_CHECKING:
@@ -201,6 +201,8 @@ class CdpTab:
         self._answered: set[str] = set()
         self._sockets: dict[str, str] = {}
         self._gone: str | None = None
+        self.dialogs: list[str] = []  # JavaScript dialogs answered: kind and answer, never text
+        self._answering: set[asyncio.Task[None]] = set()
         connection.on("Target.detachedFromTarget", None, self._on_detached)
         for method, handler in (
             ("Network.requestWillBeSent", self._on_request),
@@ -209,6 +211,7 @@ class CdpTab:
             ("Network.webSocketCreated", self._on_websocket),
             ("Network.webSocketFrameReceived", self._on_frame),
             ("Page.frameNavigated", self._on_navigated),
+            ("Page.javascriptDialogOpening", self._on_dialog),
         ):
             connection.on(method, session_id, handler)
 
@@ -233,6 +236,22 @@ class CdpTab:
     def _on_detached(self, params: dict[str, Any]) -> None:
         if params.get("sessionId") == self._session:
             self._gone = "the client's tab was closed"
+
+    def _on_dialog(self, params: dict[str, Any]) -> None:
+        """A dialog blocks the page's scripts until answered: dismiss it (leave the page for
+        beforeunload, which the client's own logout reload may raise) and record it."""
+        kind = str(params.get("type", "dialog"))
+        accept = kind == "beforeunload"
+        self.dialogs.append(
+            f"{kind} dialog in the client tab {'accepted' if accept else 'dismissed'}"
+        )
+        task = asyncio.get_running_loop().create_task(self._answer_dialog(accept))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _answer_dialog(self, accept: bool) -> None:
+        with contextlib.suppress(DriverError):
+            await self._send("Page.handleJavaScriptDialog", {"accept": accept}, timeout_s=5.0)
 
     # -- network, as the logout's verification reads it -------------------------------------
 
@@ -373,10 +392,18 @@ async def attach_tab(
     or the tab cannot be attached.
     """
     origin = origin_of(client_url)
+    deadline = time.monotonic() + timeout_s
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded(f"attaching to {endpoint} did not finish in {timeout_s:g} s")
+        return left
+
     connection = await CdpConnection.open(endpoint, timeout_s)
     opened: str | None = None
     try:
-        targets = (await connection.send("Target.getTargets", timeout_s=timeout_s))["targetInfos"]
+        targets = (await connection.send("Target.getTargets", timeout_s=remaining()))["targetInfos"]
         pages = [t for t in targets if t.get("type") == "page" and same_origin(t["url"], origin)]
         if pages:
             target_id, url = str(pages[0]["targetId"]), str(pages[0]["url"])
@@ -384,19 +411,31 @@ async def attach_tab(
             raise DriverError(f"no tab on {origin} is open")
         else:
             created = await connection.send(
-                "Target.createTarget", {"url": client_url}, timeout_s=timeout_s
+                "Target.createTarget", {"url": client_url}, timeout_s=remaining()
             )
             target_id = opened = str(created["targetId"])
             url = client_url
         attached = await connection.send(
-            "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout_s=timeout_s
+            "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout_s=remaining()
         )
         tab = CdpTab(connection, str(attached["sessionId"]), origin, url)
-        await tab.enable()
+        await asyncio.wait_for(tab.enable(), remaining())
+    except TimeoutError as exc:
+        await _abandon(connection, opened)
+        raise DeadlineExceeded(
+            f"attaching to {endpoint} did not finish in {timeout_s:g} s"
+        ) from exc
     except (DriverError, KeyError, TypeError) as exc:
-        if opened is not None:
-            with contextlib.suppress(DriverError):
-                await connection.send("Target.closeTarget", {"targetId": opened}, timeout_s=2.0)
-        await connection.close()
+        await _abandon(connection, opened)
+        if isinstance(exc, DeadlineExceeded):
+            raise
         raise DriverError(f"attached to {endpoint} but cannot use it: {exc}") from exc
     return connection, tab, opened
+
+
+async def _abandon(connection: CdpConnection, opened: str | None) -> None:
+    """Close the tab we opened (if any) and the connection, after a failed attach."""
+    if opened is not None:
+        with contextlib.suppress(DriverError):
+            await connection.send("Target.closeTarget", {"targetId": opened}, timeout_s=2.0)
+    await connection.close()
