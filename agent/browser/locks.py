@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -168,6 +169,13 @@ def remove_stale_lock(user_data_dir: Path, platform: str = sys.platform) -> Prof
     if lock.state != LockState.STALE:
         message = f"refusing to remove the lock of {user_data_dir}: {lock.state}, {lock.detail}"
         raise ProfileBusy(message)
+    with contextlib.suppress(OSError):
+        # The socket directory of a kioskguard hold whose process died (agent.browser.singleton).
+        socket_dir = Path(os.readlink(user_data_dir / SINGLETON_NAMES[1])).parent
+        if lock.pid is not None and (socket_dir / AGENT_MARKER).read_text().strip() == str(
+            lock.pid
+        ):
+            shutil.rmtree(socket_dir, ignore_errors=True)
     for name in SINGLETON_NAMES:
         with contextlib.suppress(FileNotFoundError):
             (user_data_dir / name).unlink()

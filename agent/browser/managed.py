@@ -17,7 +17,9 @@ from pathlib import Path
 
 from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.browser.driver import PROFILE_COMPATIBLE_ARGS
-from agent.browser.endpoint import DEFAULT_PORT, find_endpoint
+from agent.browser.endpoint import DEFAULT_PORT, devtools_port, find_endpoint
+
+__all__ = ["devtools_port", "managed_command", "port_in_use", "running_endpoint", "start_managed"]
 
 
 def managed_command(
