@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 # the session layer at start, and an idle daemon that never attaches stays ~8 MB smaller.
 
 EventHandler = Callable[[dict[str, Any]], None]
+UNBLOCK_AFTER_S = 1.0  # a tab that does not answer Page.enable this long is taken as blocked
+UNBLOCK_NOTE = (
+    "the client tab did not answer (a JavaScript dialog left open, or a hung script):"
+    " reloaded it, which dismissed the dialog"
+)
 
 # Clicking a control that the last reading could not give a point for: bring it into view, then
 # click its centre once it is on top there and not moving (what Playwright's click waits for).
@@ -381,11 +386,35 @@ class CdpTab:
         path.write_bytes(base64.b64decode(reply["data"]))
 
 
+async def _enable_or_unblock(
+    tab: CdpTab, url: str, remaining: Callable[[], float], noted: Callable[[str], None]
+) -> None:
+    """Enable the tab's events; if it does not answer soon, reload it and enable again.
+
+    A JavaScript dialog that opened before we attached blocks the page, and no DevTools client
+    can answer it (Chromium tells only the clients attached when it opened); a navigation, which
+    the browser runs without the page, closes it. Only for a logout: the client reloads anyway.
+    """
+    try:
+        await asyncio.wait_for(tab.enable(), min(UNBLOCK_AFTER_S, remaining() / 3))
+        return
+    except TimeoutError:
+        pass
+    noted(UNBLOCK_NOTE)
+    await tab._send("Page.navigate", {"url": url}, timeout_s=remaining())
+    await asyncio.wait_for(tab.enable(), remaining())
+
+
 async def attach_tab(
-    endpoint: str, client_url: str, timeout_s: float, open_if_missing: bool = True
+    endpoint: str,
+    client_url: str,
+    timeout_s: float,
+    open_if_missing: bool = True,
+    unblock: Callable[[str], None] | None = None,
 ) -> tuple[CdpConnection, CdpTab, str | None]:
     """Attach to the client's tab of the browser at endpoint; open one if there is none and
-    open_if_missing.
+    open_if_missing. With unblock (a callback taking a note), a tab that does not answer (an
+    open JavaScript dialog) is reloaded, which closes the dialog, and unblock gets told.
 
     Return the connection, the tab and the id of the tab we opened (None if it was there).
     Raise DriverError if the browser does not answer, has no client tab (and may not open one),
@@ -397,7 +426,9 @@ async def attach_tab(
     def remaining() -> float:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise DeadlineExceeded(f"attaching to {endpoint} did not finish in {timeout_s:g} s")
+            raise DeadlineExceeded(
+                f"attaching to {endpoint} did not finish before the deadline ({timeout_s:.1f} s)"
+            )
         return left
 
     connection = await CdpConnection.open(endpoint, timeout_s)
@@ -419,11 +450,14 @@ async def attach_tab(
             "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout_s=remaining()
         )
         tab = CdpTab(connection, str(attached["sessionId"]), origin, url)
-        await asyncio.wait_for(tab.enable(), remaining())
+        if unblock is not None and opened is None:
+            await _enable_or_unblock(tab, url, remaining, unblock)
+        else:
+            await asyncio.wait_for(tab.enable(), remaining())
     except TimeoutError as exc:
         await _abandon(connection, opened)
         raise DeadlineExceeded(
-            f"attaching to {endpoint} did not finish in {timeout_s:g} s"
+            f"attaching to {endpoint} did not finish before the deadline ({timeout_s:.1f} s)"
         ) from exc
     except (DriverError, KeyError, TypeError) as exc:
         await _abandon(connection, opened)

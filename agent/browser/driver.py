@@ -253,18 +253,22 @@ class Driver:
         timeout_s: float,
         allow_remote: bool = False,
         open_if_missing: bool = True,
+        unblock: Callable[[str], None] | None = None,
     ) -> Session:
         """Attach to a running browser over CDP and return a warm session on the client's tab.
 
         Uses agent.browser.cdp, not Playwright, so nothing stays registered in the visitor's
-        browser after detaching. Raise DriverError if the endpoint is not loopback (unless
-        allowed) or does not answer.
+        browser after detaching. With unblock (logouts only: a callback taking a note), a
+        client tab blocked by a JavaScript dialog is reloaded. Raise DriverError if the endpoint
+        is not loopback (unless allowed) or does not answer.
         """
         if not allow_remote and not is_loopback_endpoint(endpoint):
             raise DriverError(
                 f"refusing CDP endpoint {endpoint}: not loopback (set browser.allow_remote_cdp)"
             )
-        connection, tab, opened = await attach_tab(endpoint, client_url, timeout_s, open_if_missing)
+        connection, tab, opened = await attach_tab(
+            endpoint, client_url, timeout_s, open_if_missing, unblock
+        )
 
         async def release(timeout_s: float) -> None:
             await _bounded("detach", _detach(connection, opened), timeout_s)

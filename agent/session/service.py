@@ -163,7 +163,9 @@ class SessionService:
     async def _start_driver(self, deadline: float) -> None:
         await before(deadline, "starting Playwright", self.driver.start(), self.clock)
 
-    async def _open_warm(self, profile: ProfileSettings, deadline: float) -> Session:
+    async def _open_warm(
+        self, profile: ProfileSettings, deadline: float, notes: list[str]
+    ) -> Session:
         """Attach to the visitor's browser. Raise ProfileBusy if its endpoint is not proven."""
         check = self.endpoint(profile, timeout_s=max(min(1.0, deadline - self.clock()), 0.05))
         if check.endpoint is None:
@@ -171,15 +173,17 @@ class SessionService:
                 f"profile {profile.user_data_dir} is open in a browser without a debugging port"
                 f" proven to be its own ({check.reason})"
             )
-        await self._start_driver(deadline)
-        return await self.driver.attach(
+        return await self.driver.attach(  # plain CDP: Playwright need not be started
             check.endpoint,
             self.client_url(profile),
             max(deadline - self.clock(), 0.0),
             allow_remote=self.settings.browser.allow_remote_cdp,
+            unblock=notes.append,
         )
 
-    async def _open_cold(self, profile: ProfileSettings, deadline: float) -> Session:
+    async def _open_cold(
+        self, profile: ProfileSettings, deadline: float, notes: list[str]
+    ) -> Session:
         await self._start_driver(deadline)
         remaining = deadline - self.clock()
         if remaining <= 0:
@@ -266,7 +270,7 @@ class SessionService:
         # Keep a slice of the deadline for the fallback and for closing the browser.
         reserve = min(1.5, (deadline - self.clock()) * 0.25)
         opening = self._open_warm if warm else self._open_cold
-        session = await opening(profile, deadline - reserve)
+        session = await opening(profile, deadline - reserve, outcome.notes)
         outcome.path = session.path
         if session.path == "cold":
             relaunched_with = self.cold_executable()
