@@ -71,7 +71,7 @@ async def test_visitors_browser_cannot_open_the_profile_during_a_cold_logout(
     await link_closed_profile(launch_persistent, user_data_dir, sim)
     sim.configure(startup_delay_ms=4000)  # the client loads slowly: the logout takes a while
     logout = asyncio.create_task(service.logout(profile, Trigger.BROWSER_CLOSED, 60.0))
-    await wait_for_lock(user_data_dir, LockState.AGENT, logout)  # type: ignore[arg-type]
+    await wait_for_lock(user_data_dir, LockState.AGENT, logout)
     sandbox = ["--no-sandbox"] if os.geteuid() == 0 else []
     visitor = subprocess.Popen(
         [str(browser_executable.path), f"--user-data-dir={user_data_dir}", *QUIET_ARGS,
