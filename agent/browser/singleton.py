@@ -32,6 +32,15 @@ from agent.browser.locks import AGENT_MARKER, SINGLETON_NAMES
 from agent.errors import ProfileBusy
 
 ACK = b"ACK"  # Chromium's kACKToken: "the running browser took your command line"
+SOCKET_PATH_MAX = 100  # sockaddr_un holds 104 (macOS) to 108 (Linux) bytes
+
+
+def _socket_parent() -> str:
+    """Return the temporary directory for the hold's socket: TMPDIR, as Chromium uses, unless
+    a socket path there would be too long for a Unix socket; then /tmp."""
+    parent = tempfile.gettempdir()
+    too_long = len(parent) + len("/kioskguard-hold-12345678/SingletonSocket") > SOCKET_PATH_MAX
+    return "/tmp" if too_long else parent
 
 
 class ProfileHold:
@@ -42,7 +51,7 @@ class ProfileHold:
         self.refused = 0  # browsers that tried to open the profile during the hold
         self._lock_target = f"{socket.gethostname()}-{os.getpid()}"
         self._cookie = str(secrets.randbits(63))
-        self._directory = Path(tempfile.mkdtemp(prefix="kioskguard-hold-"))
+        self._directory = Path(tempfile.mkdtemp(prefix="kioskguard-hold-", dir=_socket_parent()))
         self._socket_path = self._directory / SINGLETON_NAMES[1]
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._stop = threading.Event()
