@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psutil
 import pytest
 import pytest_asyncio
 
@@ -115,6 +114,12 @@ def test_default_port_browser_status_and_logout_work_with_the_defaults(
         assert sim.devices() == []
     finally:
         pid = pid or (read_lock(profile).pid if profile.exists() else None)
-        if pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+        if pid:  # detached from this test: stop it and wait, so port 9222 is free again
+            with contextlib.suppress(psutil.NoSuchProcess):
+                browser_process = psutil.Process(pid)
+                browser_process.terminate()
+                try:
+                    browser_process.wait(timeout=30)
+                except psutil.TimeoutExpired:
+                    browser_process.kill()
+                    browser_process.wait(timeout=30)
