@@ -3,8 +3,8 @@
 A port is only a number: the profile's DevToolsActivePort may be left over from an earlier run,
 and the configured port may be served by some other browser. An endpoint is used only when the
 process that holds the profile (the SingletonLock's PID on Linux and macOS; on Windows the
-browser whose command line names this --user-data-dir) or one of its child processes owns the
-socket listening on that port, and that process's command line names no other user data dir.
+browser whose command line names this --user-data-dir) owns the socket listening on that port,
+and its command line names no other user data dir.
 Anything else is "not proven", and the caller answers "profile busy".
 
 psutil reads sockets and command lines the same way on Linux, macOS and Windows.
@@ -101,7 +101,41 @@ def _holders(user_data_dir: Path, platform: str) -> Iterator[psutil.Process]:
             yield process
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """Linux: return the inodes of the TCP sockets listening on port (from /proc/net/tcp*)."""
+    inodes: set[str] = set()
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            # local_address is HEXIP:HEXPORT, state 0A is LISTEN, the inode is field 9
+            if len(fields) > 9 and fields[1].endswith(wanted) and fields[3] == "0A":
+                inodes.add(fields[9])
+    return inodes
+
+
 def _listens_on(process: psutil.Process, port: int) -> bool:
+    if sys.platform.startswith("linux"):
+        # The same as psutil's net_connections, for one port: a browser has hundreds of open
+        # files and psutil parses every socket of the machine; this costs about a millisecond.
+        inodes = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+        if not inodes:
+            return False
+        try:
+            descriptors = os.listdir(f"/proc/{process.pid}/fd")
+        except OSError:
+            return False
+        for descriptor in descriptors:
+            try:
+                if os.readlink(f"/proc/{process.pid}/fd/{descriptor}") in inodes:
+                    return True
+            except OSError:
+                continue
+        return False
     try:
         connections = process.net_connections(kind="tcp")
     except psutil.Error:
@@ -120,12 +154,11 @@ def owner_proof(process: psutil.Process, user_data_dir: Path, port: int) -> str 
         named = named_user_data_dir(process.cmdline())
         if named is not None and not _same_dir(named, user_data_dir):
             return None  # the PID was reused by a browser of another profile
-        tree = [process, *process.children(recursive=True)]
     except psutil.Error:
         return None
-    for member in tree:
-        if _listens_on(member, port):
-            return f"port {port} is served by pid {member.pid}, which holds {user_data_dir}"
+    # The lock's PID is the browser process itself, and it is the one that binds DevTools.
+    if _listens_on(process, port):
+        return f"port {port} is served by pid {process.pid}, which holds {user_data_dir}"
     return None
 
 
