@@ -5,6 +5,9 @@
 3. kioskguard logs the profile out with the browser closed (cold path) and verifies it;
    the phone's linked-device list is empty.
 4. The same with the browser still open (warm path: the agent attaches to it).
+
+The kiosk browser's DevTools listen on the configured default port, 9222 (--port 0: any free
+port, found through DevToolsActivePort).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,8 +25,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.browser.driver import Driver
-from agent.browser.managed import running_endpoint, start_managed
-from agent.errors import KioskguardError
+from agent.browser.endpoint import DEFAULT_PORT
+from agent.browser.managed import port_in_use, start_managed
+from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Outcome, PageState, Result, Trigger
 from agent.probe.probe import probe_profile
 from agent.session.pagestate import PageLike, inspect
@@ -35,6 +40,31 @@ VISIT_S = 6.0
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the demo's temporary files")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"the kiosk browser's DevTools port (default {DEFAULT_PORT}, as configured; 0: any)",
+    )
+
+
+@contextmanager
+def port_reserved(port: int) -> Iterator[None]:
+    """Hold /tmp/kioskguard-port-PORT.lock while the demo uses a fixed port, so test runs on the
+    same machine that use it too wait instead of colliding. Raise KioskguardError if another
+    program listens on the port."""
+    if port == 0 or sys.platform == "win32":
+        yield
+        return
+    import fcntl
+
+    with open(f"/tmp/kioskguard-port-{port}.lock", "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        if port_in_use(port):
+            raise KioskguardError(
+                f"port {port} on 127.0.0.1 is in use by another program; use --port 0"
+            )
+        yield
 
 
 class Timeline:
@@ -121,20 +151,26 @@ def expect_unlinked(outcome: Outcome, sim: SimulatorHandle) -> None:
         )
 
 
-async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
+async def story(sim: SimulatorHandle, work: Path, headed: bool, port: int) -> None:
     timeline = Timeline()
     timeline.step(f"simulator serving {sim.url} (phone: {sim.phone_url})")
-    settings = Settings.model_validate({"general": {"state_dir": str(work), "client_url": sim.url}})
+    general = {"state_dir": str(work), "client_url": sim.url}
+    browser = {"debugging_port": port} if port else {}
+    settings = Settings.model_validate({"general": general, "browser": browser})
     profile = ProfileSettings(name="kiosk", user_data_dir=work / "kiosk-profile", url=sim.url)
     service = SessionService(settings)
     executable = service.executable()
     driver = await Driver().start()
-    timeline.step(f"browser: {executable.kind} {executable.path}")
+    timeline.step(
+        f"browser: {executable.kind} {executable.path}, DevTools port {port or 'any (0)'}"
+    )
 
     def open_browser() -> tuple[subprocess.Popen[bytes], str]:
-        process = start_managed(executable, profile.user_data_dir, sim.url, headless=not headed)
+        process = start_managed(
+            executable, profile.user_data_dir, sim.url, port, headless=not headed
+        )
         deadline = time.monotonic() + 30
-        while (endpoint := running_endpoint(profile.user_data_dir)) is None:
+        while (endpoint := service.endpoint(profile).endpoint) is None:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise KioskguardError("the managed browser did not start")
             time.sleep(0.1)
@@ -191,10 +227,16 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.port != 0 and not 1024 <= args.port <= 65535:
+        raise ConfigError(f"--port {args.port}: must be 0 (any free port) or 1024-65535")
     work = Path(tempfile.mkdtemp(prefix="kioskguard-demo-"))
     try:
-        with display() as headed, running_simulator(db_path=work / "phone.sqlite3") as sim:
-            asyncio.run(story(sim, work, headed))
+        with (
+            port_reserved(args.port),
+            display() as headed,
+            running_simulator(db_path=work / "phone.sqlite3") as sim,
+        ):
+            asyncio.run(story(sim, work, headed, args.port))
     finally:
         if args.keep:
             print(f"demo files kept in {work}")

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from loguru import logger
 from playwright.async_api import async_playwright
 
-from agent.browser.managed import running_endpoint, start_managed
+from agent.browser.managed import port_in_use, start_managed
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, simulator_process
@@ -59,18 +61,32 @@ def step(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-def start_warm_browser(
+@contextmanager
+def warm_browser(
     service: SessionService, profile: ProfileSettings, url: str
-) -> subprocess.Popen[bytes]:
-    """Start the managed browser headless on profile and wait for its endpoint."""
-    process = start_managed(service.executable(), profile.user_data_dir, url, headless=True)
-    deadline = time.monotonic() + 30
-    while running_endpoint(profile.user_data_dir, timeout_s=0.2) is None:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the managed browser did not start")
-        time.sleep(0.1)
-    return process
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run the managed browser headless on profile on the configured (fixed, default 9222)
+    DevTools port, as shipped, until the block ends; found through that port, not
+    DevToolsActivePort. Holds /tmp/kioskguard-port-PORT.lock meanwhile (tests on the same
+    machine use the port too)."""
+    port = service.settings.browser.debugging_port
+    with open(f"/tmp/kioskguard-port-{port}.lock", "a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        if port_in_use(port):
+            raise RuntimeError(f"port {port} is in use by another program")
+        process = start_managed(
+            service.executable(), profile.user_data_dir, url, port=port, headless=True
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while service.endpoint(profile, timeout_s=0.2).endpoint is None:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the managed browser did not start")
+                time.sleep(0.1)
+            yield process
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
 
 
 async def browser_phases(
@@ -130,14 +146,14 @@ async def browser_phases(
             ]
             step(f"warm: {args.runs} verified logouts beside the attach floor")
             warm_profile = ProfileSettings(name="warm", user_data_dir=work / "warm", url=sim.url)
-            process = start_warm_browser(service, warm_profile, sim.url)
-            try:
+            with warm_browser(service, warm_profile, sim.url):
                 warm, warm_floor, bare_warm = await bench_warm(
                     service, warm_profile, sim, args.runs
                 )
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
+            results.facts["warm: managed browser's DevTools port"] = (
+                f"{settings.browser.debugging_port} (fixed, the default; found by the configured"
+                " port and proven to be the profile's browser)"
+            )
             results.figures += [warm, warm_floor, bare_warm]
             results.targets.append(Target("warm median", warm.median, 300, "ms"))
             sweeps = 3 if args.quick else args.runs

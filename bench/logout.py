@@ -19,7 +19,6 @@ from playwright.async_api import Playwright
 
 from agent.browser.cdp import CdpTab, attach_tab
 from agent.browser.discovery import Browser
-from agent.browser.managed import running_endpoint
 from agent.demo import link_browser
 from agent.errors import DriverError
 from agent.outcome import Result, Trigger
@@ -150,7 +149,7 @@ async def bench_warm(
 
     Return the warm figure, its attach floor and the bare warm logout (context).
     """
-    endpoint = running_endpoint(profile.user_data_dir)
+    endpoint = service.endpoint(profile).endpoint
     if endpoint is None:
         raise RuntimeError(f"no managed browser answers for {profile.user_data_dir}")
     warm = Figure("warm verified logout", "ms")

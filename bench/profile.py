@@ -16,13 +16,12 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 from pyinstrument import Profiler
 
-from agent.browser.managed import running_endpoint
 from agent.demo import link_browser
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, simulator_process
-from bench.__main__ import quiet_logs, start_warm_browser
+from bench.__main__ import quiet_logs, warm_browser
 from bench.linking import prepare_profile
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "profile"
@@ -61,9 +60,8 @@ async def profile_paths(work: Path, sim: SimulatorHandle, runs: int) -> dict[str
                     raise RuntimeError(f"cold logout failed: {outcome}")
             trees["cold"] = profiler.output_text(show_all=False)
             warm = ProfileSettings(name="warm", user_data_dir=work / "warm", url=url)
-            process = start_warm_browser(service, warm, url)
-            try:
-                endpoint = running_endpoint(warm.user_data_dir)
+            with warm_browser(service, warm, url):
+                endpoint = service.endpoint(warm).endpoint
                 assert endpoint is not None
                 profiler = Profiler(interval=0.0005, async_mode="enabled")
                 for _ in range(runs):
@@ -74,9 +72,6 @@ async def profile_paths(work: Path, sim: SimulatorHandle, runs: int) -> dict[str
                     if outcome.result is not Result.LOGGED_OUT:
                         raise RuntimeError(f"warm logout failed: {outcome}")
                 trees["warm"] = profiler.output_text(show_all=False)
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
     finally:
         await service.close()
     return trees

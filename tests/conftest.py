@@ -8,8 +8,10 @@ open and close all of it at teardown.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -139,3 +141,41 @@ def sim(simulator: SimulatorHandle) -> SimulatorHandle:
     """Return the shared simulator, reset: default config, clock at now, no linked devices."""
     simulator.reset()
     return simulator
+
+
+DEFAULT_PORT = 9222
+PORT_LOCK = Path(f"/tmp/kioskguard-port-{DEFAULT_PORT}.lock")
+
+
+@contextlib.contextmanager
+def default_port_held() -> Iterator[int]:
+    """Hold the machine-wide flock that serialises every use of port 9222 (tests of several
+    worktrees share the machine); yield the port once it is free. Fail if something else
+    listens on it while we hold the lock."""
+    with open(PORT_LOCK, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", DEFAULT_PORT)) == 0:
+                    pytest.fail(f"port {DEFAULT_PORT} is in use by a process outside the lock")
+            yield DEFAULT_PORT
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def default_port() -> Iterator[int]:
+    """Port 9222 (the configured default), held for the test under its flock."""
+    with default_port_held() as port:
+        yield port
+
+
+@pytest.fixture(params=[DEFAULT_PORT, 0], ids=["port-9222", "port-0"])
+def managed_port(request: pytest.FixtureRequest) -> Iterator[int]:
+    """The managed browser's DevTools port: the fixed default (held under its flock), then 0
+    (Chromium picks one and writes DevToolsActivePort)."""
+    if request.param == 0:
+        yield 0
+        return
+    with default_port_held() as port:
+        yield port

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from agent.browser.network import NetworkLog, same_origin
-from agent.errors import BrowserClosed, DriverError
+from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
 from agent.probe.origin import origin_of
 
 if TYPE_CHECKING:
@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 # the session layer at start, and an idle daemon that never attaches stays ~8 MB smaller.
 
 EventHandler = Callable[[dict[str, Any]], None]
+UNBLOCK_AFTER_S = 1.0  # a tab that does not answer Page.enable this long is taken as blocked
+UNBLOCK_NOTE = (
+    "the client tab did not answer (a JavaScript dialog left open, or a hung script):"
+    " reloaded it, which dismissed the dialog"
+)
 
 # Clicking a control that the last reading could not give a point for: bring it into view, then
 # click its centre once it is on top there and not moving (what Playwright's click waits for).
@@ -201,6 +206,8 @@ class CdpTab:
         self._answered: set[str] = set()
         self._sockets: dict[str, str] = {}
         self._gone: str | None = None
+        self.dialogs: list[str] = []  # JavaScript dialogs answered: kind and answer, never text
+        self._answering: set[asyncio.Task[None]] = set()
         connection.on("Target.detachedFromTarget", None, self._on_detached)
         for method, handler in (
             ("Network.requestWillBeSent", self._on_request),
@@ -209,6 +216,7 @@ class CdpTab:
             ("Network.webSocketCreated", self._on_websocket),
             ("Network.webSocketFrameReceived", self._on_frame),
             ("Page.frameNavigated", self._on_navigated),
+            ("Page.javascriptDialogOpening", self._on_dialog),
         ):
             connection.on(method, session_id, handler)
 
@@ -233,6 +241,22 @@ class CdpTab:
     def _on_detached(self, params: dict[str, Any]) -> None:
         if params.get("sessionId") == self._session:
             self._gone = "the client's tab was closed"
+
+    def _on_dialog(self, params: dict[str, Any]) -> None:
+        """A dialog blocks the page's scripts until answered: dismiss it (leave the page for
+        beforeunload, which the client's own logout reload may raise) and record it."""
+        kind = str(params.get("type", "dialog"))
+        accept = kind == "beforeunload"
+        self.dialogs.append(
+            f"{kind} dialog in the client tab {'accepted' if accept else 'dismissed'}"
+        )
+        task = asyncio.get_running_loop().create_task(self._answer_dialog(accept))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _answer_dialog(self, accept: bool) -> None:
+        with contextlib.suppress(DriverError):
+            await self._send("Page.handleJavaScriptDialog", {"accept": accept}, timeout_s=5.0)
 
     # -- network, as the logout's verification reads it -------------------------------------
 
@@ -362,21 +386,55 @@ class CdpTab:
         path.write_bytes(base64.b64decode(reply["data"]))
 
 
+async def _enable_or_unblock(
+    tab: CdpTab, url: str, remaining: Callable[[], float], noted: Callable[[str], None]
+) -> None:
+    """Enable the tab's events; if it does not answer soon, reload it and enable again.
+
+    A JavaScript dialog that opened before we attached blocks the page, and no DevTools client
+    can answer it (Chromium tells only the clients attached when it opened); a navigation, which
+    the browser runs without the page, closes it. Only for a logout: the client reloads anyway.
+    """
+    try:
+        await asyncio.wait_for(tab.enable(), min(UNBLOCK_AFTER_S, remaining() / 3))
+        return
+    except TimeoutError:
+        pass
+    noted(UNBLOCK_NOTE)
+    await tab._send("Page.navigate", {"url": url}, timeout_s=remaining())
+    await asyncio.wait_for(tab.enable(), remaining())
+
+
 async def attach_tab(
-    endpoint: str, client_url: str, timeout_s: float, open_if_missing: bool = True
+    endpoint: str,
+    client_url: str,
+    timeout_s: float,
+    open_if_missing: bool = True,
+    unblock: Callable[[str], None] | None = None,
 ) -> tuple[CdpConnection, CdpTab, str | None]:
     """Attach to the client's tab of the browser at endpoint; open one if there is none and
-    open_if_missing.
+    open_if_missing. With unblock (a callback taking a note), a tab that does not answer (an
+    open JavaScript dialog) is reloaded, which closes the dialog, and unblock gets told.
 
     Return the connection, the tab and the id of the tab we opened (None if it was there).
     Raise DriverError if the browser does not answer, has no client tab (and may not open one),
     or the tab cannot be attached.
     """
     origin = origin_of(client_url)
+    deadline = time.monotonic() + timeout_s
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded(
+                f"attaching to {endpoint} did not finish before the deadline ({timeout_s:.1f} s)"
+            )
+        return left
+
     connection = await CdpConnection.open(endpoint, timeout_s)
     opened: str | None = None
     try:
-        targets = (await connection.send("Target.getTargets", timeout_s=timeout_s))["targetInfos"]
+        targets = (await connection.send("Target.getTargets", timeout_s=remaining()))["targetInfos"]
         pages = [t for t in targets if t.get("type") == "page" and same_origin(t["url"], origin)]
         if pages:
             target_id, url = str(pages[0]["targetId"]), str(pages[0]["url"])
@@ -384,19 +442,34 @@ async def attach_tab(
             raise DriverError(f"no tab on {origin} is open")
         else:
             created = await connection.send(
-                "Target.createTarget", {"url": client_url}, timeout_s=timeout_s
+                "Target.createTarget", {"url": client_url}, timeout_s=remaining()
             )
             target_id = opened = str(created["targetId"])
             url = client_url
         attached = await connection.send(
-            "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout_s=timeout_s
+            "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout_s=remaining()
         )
         tab = CdpTab(connection, str(attached["sessionId"]), origin, url)
-        await tab.enable()
+        if unblock is not None and opened is None:
+            await _enable_or_unblock(tab, url, remaining, unblock)
+        else:
+            await asyncio.wait_for(tab.enable(), remaining())
+    except TimeoutError as exc:
+        await _abandon(connection, opened)
+        raise DeadlineExceeded(
+            f"attaching to {endpoint} did not finish before the deadline ({timeout_s:.1f} s)"
+        ) from exc
     except (DriverError, KeyError, TypeError) as exc:
-        if opened is not None:
-            with contextlib.suppress(DriverError):
-                await connection.send("Target.closeTarget", {"targetId": opened}, timeout_s=2.0)
-        await connection.close()
+        await _abandon(connection, opened)
+        if isinstance(exc, DeadlineExceeded):
+            raise
         raise DriverError(f"attached to {endpoint} but cannot use it: {exc}") from exc
     return connection, tab, opened
+
+
+async def _abandon(connection: CdpConnection, opened: str | None) -> None:
+    """Close the tab we opened (if any) and the connection, after a failed attach."""
+    if opened is not None:
+        with contextlib.suppress(DriverError):
+            await connection.send("Target.closeTarget", {"targetId": opened}, timeout_s=2.0)
+    await connection.close()

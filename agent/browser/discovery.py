@@ -142,7 +142,11 @@ def probe_version(path: Path, timeout: float = 15.0) -> str:
         raise OSError(f"{path} --version did not answer in {timeout:.0f} s") from exc
     output = (completed.stdout or completed.stderr).strip()
     if completed.returncode != 0 or not output:
-        raise OSError(f"{path} --version exited {completed.returncode}: {output[:200]}")
+        shown = output.splitlines()[0][:200] if output else "printed nothing"
+        raise OSError(
+            f"{path} --version exited {completed.returncode} ({shown}):"
+            " not a Chromium-family browser"
+        )
     return output.splitlines()[0]
 
 

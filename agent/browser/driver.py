@@ -14,6 +14,7 @@ Every Playwright error is converted here into agent.errors.DriverError.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -55,6 +56,20 @@ def _error(exc: PlaywrightError, message: str) -> DriverError:
     return DriverError(message)
 
 
+def launch_failure(message: str) -> str:
+    """Given Playwright's launch error (a dump of the browser's output and a call log), return
+    the one line that says what went wrong."""
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    first = first.removeprefix("BrowserType.launch_persistent_context: ").strip()
+    if "Timeout" in first and "exceeded" in first:
+        return f"the browser did not start in time ({first})"
+    if "has been closed" in first or "exited" in message or "ENOENT" in message:
+        return "the program exited before it answered as a browser (is it Chromium-family?)"
+    if "EACCES" in message or "permission denied" in message.lower():
+        return "permission denied: the file is not an executable program"
+    return first[:200]
+
+
 class Tab:
     """The client's tab, with the few operations the session layer needs."""
 
@@ -63,6 +78,8 @@ class Tab:
         self.origin = origin
         self.network = NetworkLog(origin)
         self._answered_requests: set[int] = set()
+        self.dialogs: list[str] = []  # JavaScript dialogs answered: kind and answer, never text
+        page.on("dialog", self._on_dialog)
         page.on("response", self._on_response)
         page.on("requestfailed", self._on_failed)
         page.on("framenavigated", self._on_navigated)
@@ -70,6 +87,15 @@ class Tab:
 
     def _mine(self, url: str) -> bool:
         return same_origin(url, self.origin)
+
+    async def _on_dialog(self, dialog: Any) -> None:
+        """Dismiss a dialog (leave the page for beforeunload) and record it (never its text)."""
+        accept = dialog.type == "beforeunload"
+        self.dialogs.append(
+            f"{dialog.type} dialog in the client tab {'accepted' if accept else 'dismissed'}"
+        )
+        with contextlib.suppress(PlaywrightError):
+            await (dialog.accept() if accept else dialog.dismiss())
 
     def _on_response(self, response: Any) -> None:
         if self._mine(response.url) and not response.request.is_navigation_request():
@@ -161,18 +187,21 @@ class Session:
     only a tab we opened).
     """
 
-    def __init__(self, path: str, tab: Tab | CdpTab, release: Callable[[], Awaitable[None]]):
+    def __init__(
+        self, path: str, tab: Tab | CdpTab, release: Callable[[float], Awaitable[None]]
+    ) -> None:
         self.path = path
         self.tab = tab
         self._release = release
 
-    async def close(self) -> None:
-        await self._release()
+    async def close(self, timeout_s: float = CLEANUP_TIMEOUT_S) -> None:
+        """Let go of the tab (warm: detach; cold: close the browser) within timeout_s."""
+        await self._release(timeout_s)
 
 
-async def _bounded(what: str, awaitable: Any) -> None:
+async def _bounded(what: str, awaitable: Any, timeout_s: float = CLEANUP_TIMEOUT_S) -> None:
     try:
-        await asyncio.wait_for(awaitable, CLEANUP_TIMEOUT_S)
+        await asyncio.wait_for(awaitable, timeout_s)
     except (TimeoutError, PlaywrightError, DriverError) as exc:
         logger.warning("cleanup step {} did not finish cleanly: {}", what, exc)
 
@@ -195,8 +224,9 @@ class Driver:
 
     async def start(self) -> Driver:
         if self._playwright is None:
-            self._manager = async_playwright()
-            self._playwright = await self._manager.start()
+            manager = async_playwright()
+            self._playwright = await manager.start()
+            self._manager = manager  # only once started: a cancelled start leaves nothing half-set
         return self
 
     async def stop(self) -> None:
@@ -223,21 +253,25 @@ class Driver:
         timeout_s: float,
         allow_remote: bool = False,
         open_if_missing: bool = True,
+        unblock: Callable[[str], None] | None = None,
     ) -> Session:
         """Attach to a running browser over CDP and return a warm session on the client's tab.
 
         Uses agent.browser.cdp, not Playwright, so nothing stays registered in the visitor's
-        browser after detaching. Raise DriverError if the endpoint is not loopback (unless
-        allowed) or does not answer.
+        browser after detaching. With unblock (logouts only: a callback taking a note), a
+        client tab blocked by a JavaScript dialog is reloaded. Raise DriverError if the endpoint
+        is not loopback (unless allowed) or does not answer.
         """
         if not allow_remote and not is_loopback_endpoint(endpoint):
             raise DriverError(
                 f"refusing CDP endpoint {endpoint}: not loopback (set browser.allow_remote_cdp)"
             )
-        connection, tab, opened = await attach_tab(endpoint, client_url, timeout_s, open_if_missing)
+        connection, tab, opened = await attach_tab(
+            endpoint, client_url, timeout_s, open_if_missing, unblock
+        )
 
-        async def release() -> None:
-            await _bounded("detach", _detach(connection, opened))
+        async def release(timeout_s: float) -> None:
+            await _bounded("detach", _detach(connection, opened), timeout_s)
 
         return Session("warm", tab, release)
 
@@ -249,8 +283,13 @@ class Driver:
         timeout_s: float,
         headless: bool = True,
     ) -> Session:
-        """Launch the profile as a persistent context and return a cold session on the client."""
+        """Launch the profile as a persistent context and return a cold session on the client.
+
+        timeout_s bounds the launch and the first navigation together. Raise DriverError (a one
+        line message naming the executable) if the browser does not start or cannot open it.
+        """
         origin = origin_of(client_url)
+        deadline = time.monotonic() + timeout_s
         try:
             context = await self.playwright.chromium.launch_persistent_context(
                 str(user_data_dir),
@@ -260,18 +299,21 @@ class Driver:
                 timeout=max(timeout_s, 0.1) * 1000,
             )
         except PlaywrightError as exc:
-            raise DriverError(f"cannot launch profile {user_data_dir}: {exc.message}") from exc
+            raise DriverError(
+                f"cannot launch profile {user_data_dir} with {executable.path}:"
+                f" {launch_failure(exc.message)}"
+            ) from exc
         try:
             page = context.pages[0] if context.pages else await context.new_page()
             tab = Tab(page, origin)
-            await tab.goto(client_url, timeout_s)
+            await tab.goto(client_url, deadline - time.monotonic())
         except (PlaywrightError, DriverError) as exc:
             await _bounded("context.close", context.close())
             raise DriverError(
                 f"launched {user_data_dir} but cannot open the client: {exc}"
             ) from exc
 
-        async def release() -> None:
-            await _bounded("context.close", context.close())
+        async def release(timeout_s: float) -> None:
+            await _bounded("context.close", context.close(), timeout_s)
 
         return Session("cold", tab, release)

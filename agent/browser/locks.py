@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -44,10 +45,12 @@ BROWSER_NAMES = frozenset(
 
 
 class LockState(StrEnum):
-    """Who holds a profile: nobody, a live browser here, a dead one here, or another computer."""
+    """Who holds a profile: nobody, a live browser here, kioskguard's own hold for a cold logout
+    (agent.browser.singleton), a dead holder here, or another computer."""
 
     NONE = "none"
     LIVE = "live"
+    AGENT = "agent"
     STALE = "stale"
     FOREIGN = "foreign"
 
@@ -105,6 +108,18 @@ def _windows_lock(user_data_dir: Path) -> ProfileLock:
     return ProfileLock(LockState.NONE, detail="lockfile left behind but not held")
 
 
+AGENT_MARKER = "kioskguard-holder"
+
+
+def held_by_agent(user_data_dir: Path, pid: int) -> bool:
+    """True if the profile's SingletonSocket is kioskguard's hold made by live process pid."""
+    try:
+        socket_dir = Path(os.readlink(user_data_dir / SINGLETON_NAMES[1])).parent
+        return (socket_dir / AGENT_MARKER).read_text().strip() == str(pid)
+    except (OSError, ValueError):
+        return False
+
+
 def read_lock(user_data_dir: Path, platform: str = sys.platform) -> ProfileLock:
     """Given a user data dir, return who holds its lock (see LockState).
 
@@ -137,6 +152,10 @@ def read_lock(user_data_dir: Path, platform: str = sys.platform) -> ProfileLock:
     if name is None:
         return ProfileLock(LockState.STALE, hostname, pid, f"process {pid} is gone")
     if not is_browser_name(name):
+        if held_by_agent(user_data_dir, pid):
+            return ProfileLock(
+                LockState.AGENT, hostname, pid, f"kioskguard (pid {pid}) holds it for a logout"
+            )
         return ProfileLock(LockState.STALE, hostname, pid, f"process {pid} is {name!r}, no browser")
     return ProfileLock(LockState.LIVE, hostname, pid, f"browser {name} (pid {pid}) is running")
 
@@ -150,6 +169,13 @@ def remove_stale_lock(user_data_dir: Path, platform: str = sys.platform) -> Prof
     if lock.state != LockState.STALE:
         message = f"refusing to remove the lock of {user_data_dir}: {lock.state}, {lock.detail}"
         raise ProfileBusy(message)
+    with contextlib.suppress(OSError):
+        # The socket directory of a kioskguard hold whose process died (agent.browser.singleton).
+        socket_dir = Path(os.readlink(user_data_dir / SINGLETON_NAMES[1])).parent
+        if lock.pid is not None and (socket_dir / AGENT_MARKER).read_text().strip() == str(
+            lock.pid
+        ):
+            shutil.rmtree(socket_dir, ignore_errors=True)
     for name in SINGLETON_NAMES:
         with contextlib.suppress(FileNotFoundError):
             (user_data_dir / name).unlink()

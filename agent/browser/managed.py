@@ -3,21 +3,23 @@
 It is an ordinary headed browser process started with a non-default --user-data-dir (so even
 branded Chrome 136+ accepts a debugging port) and a DevTools port on 127.0.0.1, which lets the
 agent attach while it runs. It is started detached: it outlives the command that opened it.
-Chromium records the port it bound in <user-data-dir>/DevToolsActivePort.
+Chromium records the port in <user-data-dir>/DevToolsActivePort only when started with port 0;
+with a fixed port (the default, 9222) the agent finds it through the configuration.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.browser.driver import PROFILE_COMPATIBLE_ARGS
+from agent.browser.endpoint import DEFAULT_PORT, devtools_port, find_endpoint
+
+__all__ = ["devtools_port", "managed_command", "port_in_use", "running_endpoint", "start_managed"]
 
 
 def managed_command(
@@ -72,32 +74,22 @@ def start_managed(
     )
 
 
-def devtools_port(user_data_dir: Path) -> int | None:
-    """Return the DevTools port the browser on this profile wrote, or None."""
-    try:
-        first_line = (user_data_dir / "DevToolsActivePort").read_text().splitlines()[0]
-        return int(first_line)
-    except (OSError, IndexError, ValueError):
-        return None
+def port_in_use(port: int) -> bool:
+    """Return True if something already listens on 127.0.0.1:port (port 0: never)."""
+    if port == 0:
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def browser_websocket(port: int, timeout_s: float = 1.0) -> str | None:
-    """Return the browser-level DevTools WebSocket URL on 127.0.0.1:port, None if none answers."""
-    try:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/json/version", timeout=timeout_s
-        ) as response:
-            url = json.loads(response.read()).get("webSocketDebuggerUrl")
-    except (OSError, ValueError, AttributeError, urllib.error.URLError):
-        return None
-    return url if isinstance(url, str) and url.startswith("ws://") else None
+def running_endpoint(
+    user_data_dir: Path, timeout_s: float = 1.0, port: int | None = DEFAULT_PORT
+) -> str | None:
+    """Return the CDP endpoint of the browser running on this profile, or None.
 
-
-def running_endpoint(user_data_dir: Path, timeout_s: float = 1.0) -> str | None:
-    """Return the CDP endpoint of the browser running on this profile, or None if none answers.
-
-    The endpoint is the browser's WebSocket URL, which the check has just read: attaching then
-    needs no second HTTP round trip.
+    Found through DevToolsActivePort (port 0 launches) or the configured port, and used only
+    when proven to belong to this profile's browser (agent.browser.endpoint). The endpoint is
+    the browser's WebSocket URL: attaching then needs no second HTTP round trip.
     """
-    port = devtools_port(user_data_dir)
-    return browser_websocket(port, timeout_s) if port else None
+    return find_endpoint(user_data_dir, port, timeout_s).endpoint

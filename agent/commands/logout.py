@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 
 from agent.audit import audit
 from agent.commands.common import add_profile_options, emit, resolve
 from agent.errors import ConfigError
 from agent.outcome import Outcome, Result, Trigger
 from agent.session.service import LOCAL_ONLY_NOTE, SessionService
+
+MAX_DEADLINE_S = 600.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -54,8 +57,11 @@ async def _logout(service: SessionService, *args: object) -> Outcome:
 def run(args: argparse.Namespace) -> int:
     settings, profile = resolve(args)
     deadline = args.deadline if args.deadline is not None else settings.logout.deadline_s
-    if deadline <= 0:
-        raise ConfigError(f"--deadline {deadline}: must be a positive number of seconds")
+    if not (math.isfinite(deadline) and 0 < deadline <= MAX_DEADLINE_S):
+        raise ConfigError(
+            f"--deadline {args.deadline}: must be a number of seconds above 0 and at most"
+            f" {MAX_DEADLINE_S:g} (as logout.deadline_s)"
+        )
     service = SessionService(settings)
     outcome = asyncio.run(_logout(service, profile, Trigger.MANUAL, deadline))
     audit(outcome)

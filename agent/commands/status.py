@@ -6,8 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from agent.browser.locks import read_lock
-from agent.browser.managed import running_endpoint
+from agent.browser.locks import LockState, read_lock
 from agent.commands.common import add_profile_options, emit, resolve
 from agent.errors import KioskguardError
 from agent.probe.probe import probe_user_data_dir
@@ -21,13 +20,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def live_state(service: SessionService, profile: ProfileSettings) -> dict[str, Any]:
-    """Return the page state of the running managed browser, or why there is none."""
-    endpoint = running_endpoint(profile.user_data_dir)
-    if endpoint is None:
+    """Return the page state of the profile's running browser, or why there is none.
+
+    A browser is shown as this profile's only when its endpoint is proven to be (a leftover
+    DevToolsActivePort or the configured port may be another browser's).
+    """
+    lock = read_lock(profile.user_data_dir)
+    if lock.state is not LockState.LIVE:
         return {"running": False}
+    check = service.endpoint(profile)
+    if check.endpoint is None:
+        return {"running": True, "endpoint": None, "error": f"no proven endpoint: {check.reason}"}
+    endpoint = check.endpoint
     try:
         await service.driver.start()
-        session = await service.driver.attach(endpoint, service.client_url(profile), 5.0)
+        session = await service.driver.attach(
+            endpoint, service.client_url(profile), 5.0, open_if_missing=False
+        )
     except KioskguardError as exc:
         await service.close()
         return {"running": True, "endpoint": endpoint, "error": str(exc)}
@@ -57,8 +66,11 @@ def run(args: argparse.Namespace) -> int:
         account = f", account {result.account}" if result.account else ""
         detail = f" ({result.detail})" if result.detail else ""
         lines.append(f"  {result.profile}: {result.linked.value}{account}{detail}")
-    if live.get("running"):
-        lines.append(f"browser: running at {live['endpoint']}, page {live.get('page', '?')}")
+    if live.get("running") and live.get("endpoint") is None:
+        lines.append(f"browser: running, not attached ({live['error']})")
+    elif live.get("running"):
+        page = live.get("page") or live.get("error", "?")
+        lines.append(f"browser: running at {live['endpoint']}, page {page}")
     else:
         lines.append("browser: not running")
     emit(data, args.json, "\n".join(lines))

@@ -1,29 +1,39 @@
 """The session layer as the daemon and the CLI use it: probe, log out (warm or cold), verify.
 
-Choosing the way in, per profile:
-- a live lock and a DevTools port that answers -> warm: attach to the visitor's browser;
-- a live lock without a usable port, or a foreign lock -> "profile busy", never launched;
+Choosing the way in, per profile (one logout per profile at a time, across processes: the
+logout lock in STATE_DIR/locks; a second run waits for it until its deadline):
+- a live lock and a DevTools endpoint proven to be that browser's (DevToolsActivePort's port or
+  the configured one; agent.browser.endpoint) -> warm: attach to the visitor's browser;
+- a live lock without a proven endpoint, another kioskguard's hold, or a foreign lock ->
+  "profile busy": never launched, never another browser's logout;
 - a stale lock -> removed, then cold; no lock -> cold (launch headless, act, close after
-  verification), skipped entirely when the offline probe says nothing is stored.
-When the in-page path cannot finish, the fallback clears the client's origin only.
+  verification), skipped entirely when the offline probe says nothing is stored. While a headless
+  shell (which takes no lock of its own) has the profile, kioskguard holds it as a browser would
+  (agent.browser.singleton), so a visitor's browser cannot open it.
+Every browser call ends by the logout's deadline; JavaScript dialogs in the client tab are
+dismissed and noted. When the in-page path cannot finish after reading the page at least once,
+the fallback clears the client's origin only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from loguru import logger
 
+from agent.browser.bounded import BoundedTab, before
 from agent.browser.discovery import Browser, find_browser, find_headless_shell
 from agent.browser.driver import Driver, Session
+from agent.browser.endpoint import EndpointCheck, find_endpoint
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
-from agent.browser.managed import running_endpoint
+from agent.browser.logout_lock import logout_turn
+from agent.browser.singleton import ProfileHold, hold_profile
 from agent.daemon.ports import WarningResult
-from agent.errors import DriverError, KioskguardError, ProbeError, ProfileBusy
+from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
@@ -32,6 +42,7 @@ from agent.settings import ProfileSettings, Settings
 
 FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
 LOCAL_ONLY_NOTE = "local only: the device may still be listed on the phone; log it out there"
+CLOSE_FLOOR_S = 1.0  # closing the relaunched browser always gets this long: never left running
 
 
 def combine(results: list[ProbeResult], profile: str, origin: str) -> ProbeResult:
@@ -103,6 +114,11 @@ class SessionService:
         finally:
             slots.release()
 
+    def endpoint(self, profile: ProfileSettings, timeout_s: float = 1.0) -> EndpointCheck:
+        """Return the proven DevTools endpoint of the browser holding the profile, or why none."""
+        port = self.settings.browser.debugging_port
+        return find_endpoint(profile.user_data_dir, port, timeout_s)
+
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
         """Return the offline verdict for the profile's user data dir (no browser involved)."""
         url = self.client_url(profile)
@@ -123,7 +139,7 @@ class SessionService:
         fresh link by ~5 s); otherwise, or if that fails, the offline probe.
         """
         if read_lock(profile.user_data_dir).state is LockState.LIVE:
-            endpoint = running_endpoint(profile.user_data_dir, timeout_s=0.5)
+            endpoint = self.endpoint(profile, timeout_s=0.5).endpoint
             if endpoint is not None:
                 try:
                     await self.driver.start()
@@ -144,36 +160,56 @@ class SessionService:
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE
 
-    async def open_session(self, profile: ProfileSettings, timeout_s: float) -> Session:
-        """Return a warm or cold session on the client. Raise ProfileBusy or DriverError."""
+    async def _start_driver(self, deadline: float) -> None:
+        await before(deadline, "starting Playwright", self.driver.start(), self.clock)
+
+    async def _open_warm(
+        self, profile: ProfileSettings, deadline: float, notes: list[str]
+    ) -> Session:
+        """Attach to the visitor's browser. Raise ProfileBusy if its endpoint is not proven."""
+        check = self.endpoint(profile, timeout_s=max(min(1.0, deadline - self.clock()), 0.05))
+        if check.endpoint is None:
+            raise ProfileBusy(
+                f"profile {profile.user_data_dir} is open in a browser without a debugging port"
+                f" proven to be its own ({check.reason})"
+            )
+        return await self.driver.attach(  # plain CDP: Playwright need not be started
+            check.endpoint,
+            self.client_url(profile),
+            max(deadline - self.clock(), 0.0),
+            allow_remote=self.settings.browser.allow_remote_cdp,
+            unblock=notes.append,
+        )
+
+    async def _open_cold(
+        self, profile: ProfileSettings, deadline: float, notes: list[str]
+    ) -> Session:
+        await self._start_driver(deadline)
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            raise DeadlineExceeded("the deadline came before the profile could be relaunched")
+        return await self.driver.launch(
+            profile.user_data_dir,
+            self.client_url(profile),
+            self.cold_executable(),
+            remaining,
+            headless=self.settings.browser.headless_cold,
+        )
+
+    @contextmanager
+    def _cold_hold(self, profile: ProfileSettings) -> Iterator[ProfileHold | None]:
+        """Clear a stale lock, then hold the profile as a browser would while a headless shell
+        (which takes no lock) has it; the full browser takes its own lock."""
         user_data_dir = profile.user_data_dir
         lock = read_lock(user_data_dir)
-        url = self.client_url(profile)
-        if lock.state is LockState.FOREIGN:
-            raise ProfileBusy(
-                f"profile {user_data_dir} is locked by another computer: {lock.detail}"
-            )
-        if lock.state is LockState.LIVE:
-            endpoint = running_endpoint(user_data_dir)
-            if endpoint is None:
-                raise ProfileBusy(
-                    f"profile {user_data_dir} is open in a browser without a debugging port"
-                )
-            await self.driver.start()
-            return await self.driver.attach(
-                endpoint, url, timeout_s, allow_remote=self.settings.browser.allow_remote_cdp
-            )
         if lock.state is LockState.STALE:
             logger.info("removing stale lock of {} ({})", user_data_dir, lock.detail)
             remove_stale_lock(user_data_dir)
-        await self.driver.start()
-        return await self.driver.launch(
-            user_data_dir,
-            url,
-            self.cold_executable(),
-            timeout_s,
-            headless=self.settings.browser.headless_cold,
-        )
+        if self.cold_executable().kind != "headless-shell":
+            yield None
+            return
+        with hold_profile(user_data_dir) as hold:
+            yield hold
 
     async def logout(
         self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
@@ -192,8 +228,22 @@ class SessionService:
         return outcome
 
     async def _logout(self, profile: ProfileSettings, outcome: Outcome, deadline: float) -> None:
-        lock = read_lock(profile.user_data_dir)
-        if lock.state in (LockState.NONE, LockState.STALE):
+        state_dir = self.settings.general.state_dir
+        async with logout_turn(state_dir, profile.user_data_dir, deadline, self.clock) as waited:
+            if waited >= 0.05:
+                outcome.notes.append(
+                    f"waited {waited:.1f} s for another logout of this profile to finish"
+                )
+            lock = read_lock(profile.user_data_dir)
+            if lock.state is LockState.FOREIGN:
+                raise ProfileBusy(
+                    f"profile {profile.user_data_dir} is locked by another computer: {lock.detail}"
+                )
+            if lock.state is LockState.AGENT:
+                raise ProfileBusy(f"profile {profile.user_data_dir} is busy: {lock.detail}")
+            if lock.state is LockState.LIVE:
+                await self._in_session(profile, outcome, deadline, warm=True)
+                return
             probe = await self.probe(profile)
             outcome.state_before = probe.linked
             if probe.linked is Linked.NOT_LINKED:
@@ -203,34 +253,47 @@ class SessionService:
                     True,
                 )
                 return
-        if lock.state in (LockState.NONE, LockState.STALE):
             async with self._launch_slot(deadline):
-                await self._in_session(profile, outcome, deadline)
-        else:
-            await self._in_session(profile, outcome, deadline)
+                with self._cold_hold(profile) as hold:
+                    try:
+                        await self._in_session(profile, outcome, deadline, warm=False)
+                    finally:
+                        if hold is not None and hold.refused:
+                            outcome.notes.append(
+                                f"a browser tried to open the profile during the logout and was"
+                                f" refused ({hold.refused} time(s))"
+                            )
 
     async def _in_session(
-        self, profile: ProfileSettings, outcome: Outcome, deadline: float
+        self, profile: ProfileSettings, outcome: Outcome, deadline: float, warm: bool
     ) -> None:
         # Keep a slice of the deadline for the fallback and for closing the browser.
         reserve = min(1.5, (deadline - self.clock()) * 0.25)
-        session = await self.open_session(profile, timeout_s=max(deadline - self.clock(), 0.5))
+        opening = self._open_warm if warm else self._open_cold
+        session = await opening(profile, deadline - reserve, outcome.notes)
         outcome.path = session.path
         if session.path == "cold":
             relaunched_with = self.cold_executable()
             outcome.notes.append(f"relaunched with {relaunched_with.kind} {relaunched_with.path}")
+        tab = BoundedTab(session.tab, deadline, self.clock)
         try:
-            report = await log_out_in_page(
-                session.tab, self.client_url(profile), deadline - reserve
-            )
+            report = await log_out_in_page(tab, self.client_url(profile), deadline - reserve)
             self._record(outcome, report)
             if (
                 outcome.result is not Result.LOGGED_OUT
                 and outcome.result is not Result.NOTHING_TO_DO
             ):
-                await self._fallback(session, outcome)
+                if tab.answered:
+                    await self._fallback(tab, outcome)
+                else:
+                    outcome.result = Result.FAILED
+                    outcome.error = (
+                        "the client page never answered before the deadline"
+                        f" ({outcome.error or 'no reading'}); nothing was cleared"
+                    )
         finally:
-            await session.close()
+            outcome.notes.extend(tab.dialogs)
+            await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
 
     def _record(self, outcome: Outcome, report: LogoutReport) -> None:
         if report.state_before.value != "unknown" or outcome.state_before == "unknown":
@@ -251,13 +314,13 @@ class SessionService:
         elif report.keys_left:
             outcome.error = f"QR shown but session keys remain: {', '.join(report.keys_left)}"
 
-    async def _fallback(self, session: Session, outcome: Outcome) -> None:
+    async def _fallback(self, tab: BoundedTab, outcome: Outcome) -> None:
         if not self.settings.logout.fallback_clear:
             outcome.result = Result.FAILED
             return
         try:
-            await session.tab.clear_origin_data(FALLBACK_STORAGE)
-            left = await stored_keys(session.tab)
+            await tab.clear_origin_data(FALLBACK_STORAGE)
+            left = await stored_keys(tab)
         except DriverError as exc:
             outcome.result = Result.FAILED
             outcome.error = f"{outcome.error or 'logout failed'}; fallback failed too: {exc}"
@@ -274,7 +337,7 @@ class SessionService:
 
     async def show_warning(self, profile: ProfileSettings, seconds: int) -> WarningResult:
         """Show the countdown in the visitor's browser; return completed/cancelled/unavailable."""
-        endpoint = running_endpoint(profile.user_data_dir)
+        endpoint = self.endpoint(profile).endpoint
         if endpoint is None:
             return WarningResult.UNAVAILABLE
         await self.driver.start()
@@ -291,7 +354,7 @@ class SessionService:
 
     async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
         """Return seconds since the last input in the client's tab, None if it cannot be read."""
-        endpoint = running_endpoint(profile.user_data_dir, timeout_s=0.5)
+        endpoint = self.endpoint(profile, timeout_s=0.5).endpoint
         if endpoint is None:
             return None
         await self.driver.start()

@@ -163,8 +163,12 @@ def start_daemon(tmp_path: Path, state_dir: Path) -> Iterator[DaemonFactory]:
 
 @pytest.fixture
 def managed(
-    profile_dir: Path, browser_executable: Browser, sim: SimulatorHandle
+    profile_dir: Path, browser_executable: Browser, sim: SimulatorHandle, managed_port: int
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start the managed browser headless on the profile; yield its process."""
-    with managed_browser(browser_executable, profile_dir, sim.url) as process:
+    """Start the managed browser headless on the profile; yield its process.
+
+    Every test using it runs twice: on the fixed default port 9222 (the daemon's configured
+    browser.debugging_port, no DevToolsActivePort written) and on port 0 (DevToolsActivePort).
+    """
+    with managed_browser(browser_executable, profile_dir, sim.url, port=managed_port) as process:
         yield process

@@ -46,13 +46,15 @@ def deadline(seconds: float = 30.0) -> float:
 
 @contextmanager
 def managed_browser(
-    executable: Browser, profile_dir: Path, url: str
+    executable: Browser, profile_dir: Path, url: str, port: int = 0
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run the managed browser headless on profile_dir until its DevTools answer; yield it."""
-    process = start_managed(executable, profile_dir, url, headless=True)
+    """Run the managed browser headless on profile_dir (DevTools on port; 0: any free one)
+    until its proven endpoint answers; yield it."""
+    process = start_managed(executable, profile_dir, url, port=port, headless=True)
+    port_option = {"port": port} if port else {}  # port 0: DevToolsActivePort names it
     try:
         for _ in range(300):
-            if running_endpoint(profile_dir, timeout_s=0.2):
+            if running_endpoint(profile_dir, timeout_s=0.2, **port_option):
                 break
             if process.poll() is not None:
                 pytest.fail(f"managed browser exited with {process.returncode}")

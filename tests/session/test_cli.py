@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,23 @@ async def test_logout_command_verifies_and_prints_json(
     assert outcome["result"] == "logged_out" and outcome["verified"] is True
     assert "4915112345678" not in result.stdout + result.stderr
     assert sim.devices() == []
+
+
+def test_browser_on_a_port_another_program_uses_exits_1_naming_the_port(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = kioskguard(
+            "browser", "--headless", "--profile", str(tmp_path / "p"), "--port", str(port),
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 1, result
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_browser_with_a_port_out_of_range_exits_2(tmp_path: Path) -> None:
+    result = kioskguard(
+        "browser", "--profile", str(tmp_path / "p"), "--port", "70000", cwd=tmp_path
+    )
+    assert result.returncode == 2 and "--port 70000" in result.stderr

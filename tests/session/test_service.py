@@ -141,9 +141,9 @@ async def test_closed_profiles_log_out_in_parallel_within_the_launch_limit(
         session = await launch(*args, **kwargs)  # type: ignore[arg-type]
         close = session.close
 
-        async def counted_close() -> None:
+        async def counted_close(*timeout_s: float) -> None:
             nonlocal running
-            await close()
+            await close(*timeout_s)
             running -= 1
 
         session.close = counted_close  # type: ignore[method-assign]
