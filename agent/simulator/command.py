@@ -13,7 +13,13 @@ from aiohttp import web
 
 from agent.errors import ConfigError, KioskguardError
 from agent.simulator.common import DEFAULT_PHONE
-from agent.simulator.config import LAYOUTS, LOCALES, SimConfig
+from agent.simulator.config import (
+    ALL_LOCALES,
+    GENERATIONS,
+    LAYOUT_GENERATIONS,
+    LAYOUTS,
+    SimConfig,
+)
 from agent.simulator.server import create_app
 
 
@@ -39,8 +45,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="registry file (SQLite); default: $XDG_STATE_HOME/kioskguard/simulator.sqlite3, "
         "or a throwaway file when XDG_STATE_HOME is unset",
     )
-    parser.add_argument("--layout", choices=LAYOUTS, default="rail", help="default layout")
-    parser.add_argument("--locale", choices=LOCALES, default="en", help="default language")
+    looks = parser.add_mutually_exclusive_group()
+    looks.add_argument(
+        "--generation", choices=GENERATIONS, help="default markup generation (rail-2024)"
+    )
+    looks.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        help="alias: classic = --generation classic-2023, rail = --generation rail-2024",
+    )
+    parser.add_argument("--locale", choices=ALL_LOCALES, default="en", help="default language")
     parser.add_argument("--phone", type=_phone, default=DEFAULT_PHONE, help="account number")
 
 
@@ -54,7 +68,8 @@ def default_db_path() -> Path:
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until SIGINT or SIGTERM; print the address line once listening."""
-    config = SimConfig(layout=args.layout, locale=args.locale)
+    generation = args.generation or LAYOUT_GENERATIONS[args.layout or "rail"]
+    config = SimConfig.model_validate({"generation": generation, "locale": args.locale})
     app = create_app(config, args.db or default_db_path(), args.phone)
     runner = web.AppRunner(app, shutdown_timeout=2)
     await runner.setup()

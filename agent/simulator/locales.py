@@ -1,10 +1,15 @@
 """Every string the simulated client shows or puts in an aria-label, one table per locale.
 
+Two pseudo-locales (en-XA, x-words) are generated from EN: no agent's table holds them.
+
 The "log_out" labels are the real client's; the rest are natural translations. Ids, data-icon
 names, data-ref, roles and URLs are never localised.
 """
 
 from __future__ import annotations
+
+import hashlib
+import re
 
 EN: dict[str, str] = {
     "app_name": "WhatsApp",
@@ -62,6 +67,16 @@ EN: dict[str, str] = {
     "send": "Send",
     "select_chat": "Select a chat to start messaging",
     "app_locked": "App lock is not set up on this computer.",
+    "qr_label_old": "Scan me!",
+    "delete_chat": "Delete chat",
+    "clear_chat": "Clear chat",
+    "delete_account": "Delete account",
+    "block": "Block",
+    "report": "Report",
+    "account_sub": "Security notifications, change number",
+    "privacy_sub": "Blocked contacts, disappearing messages",
+    "chats_sub": "Theme, wallpapers, chat settings",
+    "notifications_sub": "Message notifications",
 }
 
 ES: dict[str, str] = {
@@ -120,6 +135,16 @@ ES: dict[str, str] = {
     "send": "Enviar",
     "select_chat": "Selecciona un chat para empezar a enviar mensajes",
     "app_locked": "El bloqueo de la aplicación no está configurado en esta computadora.",
+    "qr_label_old": "¡Escanéame!",
+    "delete_chat": "Eliminar chat",
+    "clear_chat": "Vaciar chat",
+    "delete_account": "Eliminar cuenta",
+    "block": "Bloquear",
+    "report": "Reportar",
+    "account_sub": "Notificaciones de seguridad, cambiar número",
+    "privacy_sub": "Contactos bloqueados, mensajes temporales",
+    "chats_sub": "Tema, fondos de pantalla, ajustes de chats",
+    "notifications_sub": "Notificaciones de mensajes",
 }
 
 PT_BR: dict[str, str] = {
@@ -178,6 +203,16 @@ PT_BR: dict[str, str] = {
     "send": "Enviar",
     "select_chat": "Selecione uma conversa para começar a enviar mensagens",
     "app_locked": "O bloqueio do app não está configurado neste computador.",
+    "qr_label_old": "Escaneie-me!",
+    "delete_chat": "Apagar conversa",
+    "clear_chat": "Limpar conversa",
+    "delete_account": "Apagar conta",
+    "block": "Bloquear",
+    "report": "Denunciar",
+    "account_sub": "Notificações de segurança, mudar número",
+    "privacy_sub": "Contatos bloqueados, mensagens temporárias",
+    "chats_sub": "Tema, papéis de parede, configurações das conversas",
+    "notifications_sub": "Notificações de mensagens",
 }
 
 ID: dict[str, str] = {
@@ -236,6 +271,16 @@ ID: dict[str, str] = {
     "send": "Kirim",
     "select_chat": "Pilih chat untuk mulai berkirim pesan",
     "app_locked": "Kunci aplikasi belum diatur di komputer ini.",
+    "qr_label_old": "Pindai saya!",
+    "delete_chat": "Hapus chat",
+    "clear_chat": "Bersihkan chat",
+    "delete_account": "Hapus akun",
+    "block": "Blokir",
+    "report": "Laporkan",
+    "account_sub": "Notifikasi keamanan, ganti nomor",
+    "privacy_sub": "Kontak yang diblokir, pesan sementara",
+    "chats_sub": "Tema, wallpaper, setelan chat",
+    "notifications_sub": "Notifikasi pesan",
 }
 
 DE: dict[str, str] = {
@@ -294,6 +339,16 @@ DE: dict[str, str] = {
     "send": "Senden",
     "select_chat": "Wähle einen Chat aus, um Nachrichten zu senden",
     "app_locked": "Die App-Sperre ist auf diesem Computer nicht eingerichtet.",
+    "qr_label_old": "Scanne mich!",
+    "delete_chat": "Chat löschen",
+    "clear_chat": "Chat leeren",
+    "delete_account": "Konto löschen",
+    "block": "Blockieren",
+    "report": "Melden",
+    "account_sub": "Sicherheitsbenachrichtigungen, Nummer ändern",
+    "privacy_sub": "Blockierte Kontakte, selbstlöschende Nachrichten",
+    "chats_sub": "Design, Hintergründe, Chat-Einstellungen",
+    "notifications_sub": "Nachrichtenbenachrichtigungen",
 }
 
 FR: dict[str, str] = {
@@ -352,7 +407,68 @@ FR: dict[str, str] = {
     "send": "Envoyer",
     "select_chat": "Sélectionnez une discussion pour commencer à envoyer des messages",
     "app_locked": "Le verrouillage de l'application n'est pas configuré sur cet ordinateur.",
+    "qr_label_old": "Scannez-moi !",
+    "delete_chat": "Supprimer la discussion",
+    "clear_chat": "Effacer la discussion",
+    "delete_account": "Supprimer le compte",
+    "block": "Bloquer",
+    "report": "Signaler",
+    "account_sub": "Notifications de sécurité, changer de numéro",
+    "privacy_sub": "Contacts bloqués, messages éphémères",
+    "chats_sub": "Thème, fonds d'écran, paramètres des discussions",
+    "notifications_sub": "Notifications de messages",
 }
+
+# Pseudo-locales: built from EN so that no table in any agent holds them.
+# en-XA: every letter accented, the text lengthened by about a third, in brackets, the way
+# pseudo-localisation tests expose hard-coded strings ("Log out" -> "[Ļöĝ öûţ one]").
+_ACCENTED = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "åƀçðéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ",
+)
+_PADDING = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def accented(text: str) -> str:
+    """Given English text, return its en-XA form: accented letters, about 30% longer, bracketed."""
+    extra = max(1, round(len(text) * 0.3 / 5))
+    return f"[{text.translate(_ACCENTED)} {' '.join(_PADDING[:extra])}]"
+
+
+_CONSONANTS = "bdfgklmnprstvz"
+_VOWELS = "aeiou"
+
+
+def invented(word: str) -> str:
+    """Given a word, return a pronounceable invented word for it, the same every time.
+
+    The same English word always becomes the same invented word (like a real language, the menu
+    item and the confirm button then say the same thing); capitals and punctuation are kept.
+    """
+    core = "".join(char for char in word if char.isalnum())
+    if not core:
+        return word
+    digest = hashlib.sha256(core.lower().encode()).digest()
+    syllables = 1 + digest[0] % 3
+    made = "".join(
+        _CONSONANTS[digest[1 + 2 * i] % len(_CONSONANTS)] + _VOWELS[digest[2 + 2 * i] % 5]
+        for i in range(syllables)
+    )
+    made += _CONSONANTS[digest[9] % len(_CONSONANTS)] if digest[10] % 2 else ""
+    if core[0].isupper():
+        made = made.capitalize()
+    start = word.index(core[0])
+    end = word.rindex(core[-1]) + 1
+    return word[:start] + made + word[end:]
+
+
+def invented_words(text: str) -> str:
+    """Given English text, return its x-words form: every word replaced by an invented one."""
+    return re.sub(r"[A-Za-z][A-Za-z'-]*", lambda match: invented(match.group(0)), text)
+
+
+EN_XA: dict[str, str] = {key: accented(value) for key, value in EN.items()}
+X_WORDS: dict[str, str] = {key: invented_words(value) for key, value in EN.items()}
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": EN,
@@ -361,6 +477,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "id": ID,
     "de": DE,
     "fr": FR,
+    "en-XA": EN_XA,
+    "x-words": X_WORDS,
 }
 
 

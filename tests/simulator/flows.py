@@ -43,6 +43,29 @@ async def click_logout(page: Page, layout: str, locale: str) -> None:
     await confirm(page, strings["log_out"])
 
 
+async def open_linked_generation(
+    sim: SimulatorHandle, page: Page, generation: str, locale: str = "en", extra: str = ""
+) -> dict[str, Any]:
+    """Open the client in ``generation``, link it, wait for its chat list (found by its label)."""
+    device = sim.link(
+        await open_qr(page, f"{sim.url}?generation={generation}&locale={locale}{extra}")
+    )
+    await page.locator(f'[aria-label="{STRINGS[locale]["chat_list"]}"]').wait_for()
+    return device
+
+
+async def click_logout_as_a_human(page: Page, generation: str, locale: str) -> None:
+    """Click the generation's logout path by what a person sees: names, then the red item."""
+    strings = STRINGS[locale]
+    if generation.startswith("classic"):
+        await page.locator(".side-header").get_by_role("button", name=strings["menu"]).click()
+        await page.locator(".dropdown").get_by_text(strings["log_out"], exact=True).click()
+    else:
+        await page.locator("header.rail").get_by_label(strings["settings"], exact=True).click()
+        await page.locator(".drawer").get_by_text(strings["log_out"], exact=True).click()
+    await confirm(page, strings["log_out"])
+
+
 async def confirm(page: Page, label: str) -> None:
     await page.get_by_role("dialog").get_by_role("button", name=label, exact=True).click()
 

@@ -120,3 +120,27 @@ def test_describe_reads_browser_os_and_loopback_location() -> None:
 
 def test_describe_tells_edge_from_chrome() -> None:
     assert describe(CHROME_UA + " Edg/156.0", "192.168.1.5")["browser"] == "Edge"
+
+
+@pytest.mark.parametrize(
+    ("layout", "generation"), [("classic", "classic-2023"), ("rail", "rail-2024")]
+)
+def test_layout_is_an_alias_of_its_generation(layout: str, generation: str) -> None:
+    assert SimConfig(layout=layout).generation == generation  # type: ignore[call-arg]
+    assert updated(SimConfig(generation="wds-2026"), {"layout": layout}).generation == generation
+    assert with_overrides(SimConfig(), {"layout": layout}).generation == generation
+
+
+def test_layout_reads_back_as_the_generations_family() -> None:
+    assert SimConfig(generation="classic-2021").layout == "classic"
+    assert SimConfig(generation="wds-2026").model_dump()["layout"] == "rail"
+
+
+def test_layout_that_disagrees_with_the_generation_is_refused() -> None:
+    with pytest.raises(ConfigInputError, match=r"'layout' .* and 'generation' .* disagree"):
+        updated(SimConfig(), {"layout": "classic", "generation": "wds-2026"})
+
+
+def test_mutate_seed_from_the_query_string_and_null_turns_it_off() -> None:
+    assert with_overrides(SimConfig(), {"mutate": "17"}).mutate == 17
+    assert with_overrides(SimConfig(mutate=3), {"mutate": "null"}).mutate is None

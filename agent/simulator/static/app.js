@@ -1,6 +1,8 @@
 "use strict";
 // The simulated WhatsApp Web client. Screens: startup, qr, chats, another_session, conflict,
 // logout. Every visible string and aria-label comes from the server's table for the locale.
+// The markup follows state.config.generation (chats.js); every screen goes through present()
+// (mutate.js) before it is shown; the client's own modules are in client.js.
 const OVERRIDES_KEY = "kioskguard-simulator-overrides";
 const QR_SIZE = 264;
 const QR_BORDER = 2;
@@ -13,14 +15,24 @@ const state = {
 };
 
 const t = (key) => state.strings[key];
-const testid = (value) => (state.config.testids ? value : null);
+const generation = () => state.config.generation;
+const isWds = () => generation() === "wds-2026";
+const isClassic = () => generation().startsWith("classic");
+// classic-2021 renders its test ids; the later builds strip them (testids=true puts them back).
+const testid = (value) => (generation() === "classic-2021" || state.config.testids ? value : null);
+// wds-2026 renders no ids at all.
+const idOf = (value) => (isWds() ? null : value);
 const sleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 function h(tag, attributes, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes || {})) {
     if (value === null || value === undefined || value === false) continue;
-    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    if (name.startsWith("on")) {
+      // Kept so that the mutator can move a control's handlers to a new element type.
+      element.addEventListener(name.slice(2), value);
+      (element.simHandlers = element.simHandlers || []).push([name.slice(2), value]);
+    }
     else if (name === "class") element.className = value;
     else element.setAttribute(name, value === true ? "" : value);
   }
@@ -38,7 +50,8 @@ function button(label, iconName, onclick, extra) {
 
 function setApp(...children) {
   const app = document.getElementById("app");
-  app.replaceChildren(...children);
+  const shown = children.filter((child) => child).map((child) => present(child, state.screen));
+  app.replaceChildren(...shown);
 }
 
 // ---- query-string overrides, kept for the tab in sessionStorage ----
@@ -52,6 +65,7 @@ function overridesQuery() {
 // ---- screens ----
 function showStartup() {
   state.screen = "startup";
+  setSocketState("OPENING");
   const progress = h("progress", { value: "0", max: "100" });
   const timer = setInterval(() => {
     if (state.screen !== "startup") return clearInterval(timer);
@@ -65,6 +79,7 @@ function showStartup() {
 
 function showError(message) {
   state.screen = "error";
+  setSocketState("UNLAUNCHED");
   setApp(h("div", { class: "startup" }, h("div", { class: "error-text", role: "alert" }, message)));
 }
 
@@ -84,15 +99,20 @@ function drawQr(canvas, rows) {
 }
 
 function qrBlock() {
+  setSocketState(state.qr ? "UNPAIRED" : "UNPAIRED_IDLE");
   if (!state.qr) return h("div", { class: "qr-wrapper" }, h("div", { class: "spinner" }));
-  const canvas = h("canvas", { "aria-label": t("qr_label"), role: "img", width: QR_SIZE,
+  // Before August 2024 the canvas said "Scan me!".
+  const label = isClassic() ? t("qr_label_old") : t("qr_label");
+  const canvas = h("canvas", { "aria-label": label, role: "img", width: QR_SIZE,
     height: QR_SIZE });
   drawQr(canvas, state.qr.rows);
-  return h("div", { class: "qr-wrapper" }, h("div", { "data-ref": state.qr.ref }, canvas));
+  return h("div", { class: "qr-wrapper" },
+    h("div", { "data-ref": state.qr.ref, "data-testid": testid("qrcode") }, canvas));
 }
 
 function showQr() {
   state.screen = "qr";
+  SimClient.Conn.ref = state.qr ? state.qr.ref : null;
   const steps = ["qr_step_1", "qr_step_2", "qr_step_3", "qr_step_4"];
   setApp(h("div", { class: "landing-wrapper" },
     h("div", { class: "landing-header" }, icon("wa-logo"), h("span", {}, t("app_name"))),
@@ -108,11 +128,12 @@ function showQr() {
 
 function updateQr() {
   const wrapper = document.querySelector(".qr-wrapper");
-  if (wrapper) wrapper.replaceWith(qrBlock());
+  if (wrapper) wrapper.replaceWith(present(qrBlock(), "qr"));
 }
 
 function showLogout() {
   state.screen = "logout";
+  setSocketState("LOGGING_OUT");
   setApp(h("div", { class: "startup" },
     h("div", { class: "startup-logo" }, icon("wa-logo")), h("progress", {}),
     h("div", { class: "startup-title" }, t("logging_out"))));
@@ -120,13 +141,16 @@ function showLogout() {
 
 function showInterstitial(screen) {
   state.screen = screen;
+  // CONFLICT: another computer holds the session; UNLAUNCHED: another window of this browser does.
+  setSocketState(screen === "conflict" ? "CONFLICT" : "UNLAUNCHED");
   const useHere = h("button", { type: "button", class: "btn primary",
-    onclick: () => showChats() }, h("div", {}, t("use_here")));
+    "data-testid": testid("popup-controls-takeover"), onclick: () => showChats() },
+  h("div", {}, t("use_here")));
   const other = screen === "conflict"
-    ? h("button", { type: "button", class: "btn secondary", onclick: () => logout() },
-      h("div", {}, t("log_out")))
-    : h("button", { type: "button", class: "btn secondary", onclick: () => window.close() },
-      h("div", {}, t("close")));
+    ? h("button", { type: "button", class: "btn secondary", "data-testid": testid("popup-controls-logout"),
+      onclick: () => logout() }, h("div", {}, t("log_out")))
+    : h("button", { type: "button", class: "btn secondary", "data-testid": testid("popup-controls-close"),
+      onclick: () => window.close() }, h("div", {}, t("close")));
   setApp(h("div", { class: "interstitial" },
     h("div", { class: "interstitial-popup" },
       h("div", { class: "interstitial-text" }, t(screen)),
@@ -167,9 +191,10 @@ function applyConfig(message) {
   state.config = message.config;
   state.strings = message.strings;
   document.documentElement.lang = state.config.locale;
+  installClientApi(state.config.client_api);
   if (!previous) return;
-  const looks = ["layout", "locale", "testids", "notification_banner", "offline_banner",
-    "whats_new_modal"];
+  const looks = ["generation", "locale", "testids", "notification_banner", "offline_banner",
+    "whats_new_modal", "mutate", "strip_controls"];
   const changed = looks.some((name) => previous[name] !== state.config[name]);
   if (changed && state.screen === "chats") showChats();
   if (changed && state.screen === "qr") showQr();
@@ -189,9 +214,11 @@ async function onMessage(message) {
   if (message.type === "config") applyConfig(message);
   else if (message.type === "qr") {
     state.qr = { ref: message.ref, rows: message.rows };
+    SimClient.Conn.ref = message.ref;
     if (state.screen === "qr") updateQr();
   } else if (message.type === "resumed") {
     if (message.linked) {
+      SimClient.Conn.ref = null;
       registerServiceWorker();
       whenStarted(showSession);
     } else {
@@ -202,6 +229,9 @@ async function onMessage(message) {
     }
   } else if (message.type === "linked") {
     state.hasSession = true;
+    state.qr = null;
+    SimClient.Conn.ref = null;
+    setSocketState("PAIRING");
     await writeSession(message.device, state.config.locale);
     showChats();
   } else if (message.type === "logged_out") {
@@ -209,14 +239,22 @@ async function onMessage(message) {
     state.hasSession = false;
     state.openChatId = null;
     await clearSession(state.config.keys_survive_logout);
+    SimClient.Cmd.trigger("logout");
     state.qr = null;
     showQr();
     if (state.socket) state.socket.send(JSON.stringify({ type: "hello", device_id: null, secret: null }));
   }
 }
 
-// The real logout: LOGOUT screen, unpair bounded at 3 s, wipe, reload to the QR screen.
-async function logout() {
+// The real logout: LOGOUT screen, unpair bounded at 3 s, wipe, Cmd "logout", reload to the QR
+// screen. The confirm button and require("WAWebSocketModel").Socket.logout() both run it.
+let loggingOut = null;
+function logout() {
+  if (!loggingOut) loggingOut = runLogout();
+  return loggingOut;
+}
+
+async function runLogout() {
   showLogout();
   const session = storedSession();
   if (session) {
@@ -235,6 +273,7 @@ async function logout() {
   }
   await clearSession(state.config.keys_survive_logout);
   if (state.socket) state.socket.close();
+  SimClient.Cmd.trigger("logout");
   location.replace("/?post_logout=1");
 }
 

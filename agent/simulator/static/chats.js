@@ -5,58 +5,113 @@ function closeFloating() {
   for (const element of document.querySelectorAll(".dropdown")) element.remove();
 }
 
+// Marks the mutator and strip_controls read (JS properties, never attributes in the DOM).
+function control(element, kind) {
+  element.simControl = kind; // "opener", "logout_item", "confirm"
+  return element;
+}
+
+// One menu item in the generation's markup. item: {key, action, danger, testid}.
+function menuItem(item) {
+  const label = t(item.key);
+  const onclick = (event) => { event.stopPropagation(); closeFloating(); item.action(); };
+  const classes = item.danger ? "menu-item danger" : "menu-item";
+  let element;
+  if (generation() === "classic-2021") {
+    element = h("li", { tabindex: "-1", class: classes, onclick,
+      "data-testid": testid(item.testid || `mi-${item.key.replace(/_/g, "-")} menu-item`) },
+    h("div", { role: "button", "aria-label": label, class: "menu-item-label" }, label));
+  } else if (isWds()) {
+    element = h("button", { type: "button", role: "menuitem", "aria-label": label,
+      class: `${classes} reset-button`, onclick, "data-testid": testid(item.testid) },
+    h("span", {}, label));
+  } else {
+    element = h("li", { role: "button", tabindex: "0", class: classes, onclick,
+      "data-animate-dropdown-item": "true", "data-testid": testid(item.testid) },
+    h("div", { "aria-label": label, class: "menu-item-label" }, label));
+  }
+  element.simDanger = Boolean(item.danger);
+  return item.key === "log_out" ? control(element, "logout_item") : element;
+}
+
 // Open a dropdown of items under ``anchor`` after menu_delay_ms (like the real, slow menus).
-async function openDropdown(anchor, items) {
+async function openDropdown(anchor, items, key) {
   closeFloating();
   await sleep(state.config.menu_delay_ms);
-  const list = h("ul", {}, items.map((item) => h("li", {
-    role: "button", tabindex: "-1", class: item.danger ? "menu-item danger" : "menu-item",
-    "data-testid": item.testid ? testid(item.testid) : null,
-    onclick: (event) => { event.stopPropagation(); closeFloating(); item.action(); },
-  }, h("div", {}, item.label))));
-  const dropdown = h("div", { role: "application", class: "dropdown" }, list);
-  anchor.parentElement.append(dropdown);
+  const list = isWds()
+    ? h("div", { class: "menu-list" }, items.map(menuItem))
+    : h("ul", {}, items.map(menuItem));
+  list.simList = true;
+  const dropdown = isWds()
+    ? h("div", { class: "dropdown" }, list)
+    : h("div", { role: "application", class: "dropdown" }, list);
+  anchor.parentElement.append(present(dropdown, key));
 }
 
 function chatListMenu(event) {
   event.stopPropagation();
   const noop = () => undefined;
-  openDropdown(event.currentTarget, [
-    { label: t("new_group"), action: noop },
-    { label: t("starred"), action: noop },
-    { label: t("select_chats"), action: noop },
-    { label: t("settings"), action: () => openSettings() },
-    { label: t("log_out"), action: () => confirmLogout(), danger: true,
-      testid: "mi-logout menu-item" },
-  ]);
+  const items = [
+    { key: "new_group", action: noop },
+    { key: "starred", action: noop },
+    { key: "select_chats", action: noop },
+  ];
+  if (!isWds()) items.push({ key: "settings", action: () => openSettings() });
+  items.push({ key: "log_out", action: () => confirmLogout(), danger: true,
+    testid: "mi-logout menu-item" });
+  openDropdown(event.currentTarget, items, "menu");
 }
 
 function conversationMenu(event) {
   event.stopPropagation();
   openDropdown(event.currentTarget, [
-    { label: t("select_chat"), action: () => undefined },
-    { label: t("close"), action: () => openChat(null) },
-  ]);
+    { key: "select_chat", action: () => undefined },
+    { key: "close", action: () => openChat(null) },
+  ], "conversation-menu");
 }
 
-function classicHeader() {
-  return h("header", { class: "side-header" },
-    h("div", { class: "avatar", role: "button", tabindex: "0", "aria-label": t("profile"),
-      title: t("profile") }, icon("default-user")),
-    h("div", { class: "header-icons" },
-      h("div", { class: "menu-anchor" }, button(t("new_chat"), "chat")),
-      h("div", { class: "menu-anchor" }, button(t("menu"), "menu", chatListMenu))));
+// The chat-list header's menu opener: [data-icon="menu"], or in wds-2026 a button whose svg
+// title is wds-ic-more.
+function menuOpener() {
+  if (isWds()) {
+    return control(h("button", { type: "button", class: "icon-button reset-button",
+      "aria-label": t("menu"), title: t("menu"), onclick: chatListMenu }, icon("menu")), "opener");
+  }
+  return control(button(t("menu"), "menu", chatListMenu,
+    { "data-testid": testid("menu-bar-menu") }), "opener");
 }
 
-function railHeader() {
+function sideHeader() {
+  if (isClassic()) {
+    return h("header", { class: "side-header" },
+      h("div", { class: "avatar", role: "button", tabindex: "0", "aria-label": t("profile"),
+        title: t("profile") }, icon("default-user")),
+      h("div", { class: "header-icons" },
+        h("div", { class: "menu-anchor" }, button(t("new_chat"), "chat")),
+        h("div", { class: "menu-anchor" }, menuOpener())));
+  }
+  if (isWds()) {
+    return h("header", { class: "side-header" },
+      h("h1", { class: "side-title" }, t("chats")),
+      h("div", { class: "header-icons" },
+        h("button", { type: "button", class: "icon-button reset-button", "aria-label": t("new_chat"),
+          title: t("new_chat") }, icon("new-chat-outline")),
+        h("div", { class: "menu-anchor" }, menuOpener())));
+  }
   return h("header", { class: "side-header" },
     h("h1", { class: "side-title" }, t("chats")),
     h("div", { class: "header-icons" }, button(t("new_chat"), "new-chat-outline")));
 }
 
+// The navigation rail (rail-2024, wds-2026), in a header.
 function rail() {
-  const item = (key, iconName, panel) => button(t(key), iconName, () => selectPanel(panel),
-    { "aria-pressed": String(state.panel === panel), class: "icon-button rail-button" });
+  if (isWds()) return wdsRail();
+  const item = (key, iconName, panel) => {
+    const element = button(t(key), iconName, () => selectPanel(panel),
+      { "aria-pressed": String(state.panel === panel), class: "icon-button rail-button" });
+    element.simPanel = panel;
+    return panel === "settings" ? control(element, "opener") : element;
+  };
   const metaAi = h("div", { role: "button", tabindex: "0", "aria-label": t("meta_ai"),
     title: t("meta_ai"), class: "icon-button rail-button" }, titledIcon("Meta AI"));
   return h("header", { class: "rail" },
@@ -69,32 +124,83 @@ function rail() {
         class: "icon-button rail-button avatar" }, icon("default-user"))));
 }
 
+// wds-2026: <button aria-label=TITLE aria-pressed data-navbar-item="true"> with svg titles only.
+function wdsRail() {
+  let index = 0;
+  const item = (key, iconName, panel) => {
+    const element = h("button", { type: "button", class: "icon-button rail-button reset-button",
+      "aria-label": t(key), "aria-pressed": String(state.panel === panel),
+      "data-navbar-item": "true", "data-navbar-item-index": String(index++),
+      onclick: () => selectPanel(panel) }, iconName ? icon(iconName) : titledIcon("wds-ic-meta-ai"));
+    element.simPanel = panel;
+    return panel === "settings" ? control(element, "opener") : element;
+  };
+  return h("header", { class: "rail" },
+    h("div", { class: "rail-top" }, item("chats", "chats-filled", "chats"),
+      item("status", "status-refreshed", "status"),
+      item("channels", "newsletter-outline", "channels"),
+      item("communities", "community-refreshed", "communities"),
+      item("meta_ai", null, "meta_ai")),
+    h("div", { class: "rail-bottom" }, item("settings", "settings-refreshed", "settings"),
+      h("button", { type: "button", class: "icon-button rail-button avatar reset-button",
+        "aria-label": t("profile"), "data-navbar-item": "true",
+        "data-navbar-item-index": String(index++) }, icon("default-user"))));
+}
+
 async function selectPanel(panel) {
   state.panel = panel;
   for (const railButton of document.querySelectorAll(".rail-button[aria-pressed]")) {
-    railButton.setAttribute("aria-pressed", "false");
+    railButton.setAttribute("aria-pressed", String(railButton.simPanel === panel));
   }
-  const pressed = [...document.querySelectorAll(".rail-button")].find(
-    (element) => element.title === t(panel));
-  if (pressed) pressed.setAttribute("aria-pressed", "true");
   for (const drawer of document.querySelectorAll(".drawer")) drawer.remove();
   if (panel === "settings") await openSettings();
+}
+
+// One settings row. wds-2026: <button aria-label=TITLE> with a title and a subtitle.
+function settingsRow(key, iconName, extra) {
+  const options = extra || {};
+  let element;
+  if (isWds()) {
+    const subtitle = options.subtitle ? h("div", { class: "row-subtitle" }, t(options.subtitle)) : null;
+    element = h("button", { type: "button", class: `settings-row reset-button${options.danger ? " critical" : ""}`,
+      "aria-label": t(key), onclick: options.onclick },
+    icon(iconName), h("div", { class: "row-text" }, h("div", { class: "row-title" }, t(key)), subtitle));
+  } else {
+    element = h("div", { role: "button", tabindex: "0",
+      class: `settings-row${options.danger ? " danger" : ""}`, id: options.id ? idOf(options.id) : null,
+      "data-testid": options.testid ? testid(options.testid) : null, onclick: options.onclick },
+    icon(iconName), h("div", {}, t(key)));
+  }
+  element.simDanger = Boolean(options.danger);
+  return key === "log_out" ? control(element, "logout_item") : element;
 }
 
 async function openSettings() {
   for (const drawer of document.querySelectorAll(".drawer")) drawer.remove();
   await sleep(state.config.menu_delay_ms);
-  const row = (key, iconName, extra) => h("div", { role: "button", tabindex: "0",
-    class: "settings-row", ...(extra || {}) }, icon(iconName), h("div", {}, t(key)));
+  const list = h("div", { class: "settings-list" },
+    settingsRow("account", "key", { subtitle: "account_sub" }),
+    settingsRow("privacy", "lock", { subtitle: "privacy_sub" }),
+    settingsRow("chats", "chats-outline", { subtitle: "chats_sub" }),
+    settingsRow("notifications", "bell", { subtitle: "notifications_sub" }),
+    settingsRow("shortcuts", "keyboard"), settingsRow("help", "help"),
+    settingsRow("log_out", "exit", { id: "logout", danger: true, testid: "li-logout",
+      onclick: () => confirmLogout() }));
+  list.simList = true;
   const drawer = h("div", { class: "drawer", "aria-label": t("settings") },
-    h("header", { class: "side-header" }, h("h1", { class: "side-title" }, t("settings"))),
-    h("div", { class: "settings-list" },
-      row("account", "key"), row("privacy", "lock"), row("chats", "chats-outline"),
-      row("notifications", "bell"), row("shortcuts", "keyboard"), row("help", "help"),
-      row("log_out", "exit", { id: "logout", class: "settings-row danger",
-        "data-testid": testid("li-logout"), onclick: () => confirmLogout() })));
-  const side = document.getElementById("side");
-  if (side) side.parentElement.append(drawer);
+    h("header", { class: "side-header" }, h("h1", { class: "side-title" }, t("settings"))), list);
+  const column = document.querySelector(".side-column");
+  if (column) column.append(present(drawer, "settings"));
+}
+
+// A dialog button in the generation's markup: <button>, or in classic-2021 div[role=button].
+function dialogButton(label, classes, id, onclick) {
+  if (generation() === "classic-2021") {
+    return h("div", { role: "button", tabindex: "0", class: `btn ${classes}`, "data-testid": testid(id),
+      onclick }, h("div", {}, label));
+  }
+  return h("button", { type: "button", class: `btn ${classes}`, "data-testid": testid(id), onclick },
+    h("div", {}, label));
 }
 
 function confirmLogout() {
@@ -102,23 +208,24 @@ function confirmLogout() {
   const body = { plain: "confirm_body", still_sending: "confirm_still_sending",
     app_lock: "confirm_app_lock" }[variant];
   const close = () => overlay.remove();
-  const buttons = [h("button", { type: "button", class: "btn secondary",
-    "data-testid": testid("popup-controls-cancel"), onclick: close }, h("div", {}, t("cancel")))];
+  const buttons = [dialogButton(t("cancel"), "secondary", "popup-controls-cancel", close)];
   if (variant === "app_lock") {
-    buttons.push(h("button", { type: "button", class: "btn secondary",
-      "data-testid": testid("popup-controls-extra"),
-      onclick: () => { close(); toast(t("app_locked")); } }, h("div", {}, t("lock_app"))));
+    buttons.push(dialogButton(t("lock_app"), "secondary", "popup-controls-extra",
+      () => { close(); toast(t("app_locked")); }));
   }
-  buttons.push(h("button", { type: "button", class: "btn danger",
-    "data-testid": testid("popup-controls-ok"), onclick: () => logout() },
-  h("div", {}, t("log_out"))));
-  const overlay = h("div", { class: "overlay" },
-    h("div", { role: "dialog", "aria-modal": "true", class: "popup",
-      "data-testid": testid("confirm-popup"), "data-animate-modal-popup": "true" },
-    h("h1", { class: "popup-title" }, t("confirm_title")),
+  buttons.push(control(dialogButton(t("log_out"), "danger", "popup-controls-ok", () => logout()),
+    "confirm"));
+  const content = [h("h1", { class: "popup-title" }, t("confirm_title")),
     h("div", { class: "popup-body" }, t(body)),
-    h("div", { class: "controls" }, buttons)));
-  document.getElementById("app").append(overlay);
+    h("div", { class: "controls" }, buttons)];
+  // wds-2026: div[role=dialog][aria-modal] > div[data-animate-modal-popup]; before, one element.
+  const overlay = isWds()
+    ? h("div", { class: "overlay", role: "dialog", "aria-modal": "true" },
+      h("div", { class: "popup", "data-animate-modal-popup": "true" }, content))
+    : h("div", { class: "overlay" },
+      h("div", { role: "dialog", "aria-modal": "true", class: "popup",
+        "data-testid": testid("confirm-popup"), "data-animate-modal-popup": "true" }, content));
+  document.getElementById("app").append(present(overlay, "confirm"));
 }
 
 function toast(message) {
@@ -190,7 +297,7 @@ function conversation(chat) {
   composer.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); send(); }
   });
-  return h("div", { id: "main" },
+  return h("div", { id: idOf("main"), class: "main-panel" },
     h("header", { class: "main-header" },
       h("div", { class: "avatar" }, icon("default-user")),
       h("span", { class: "main-title", title: chat.name }, chat.name),
@@ -209,8 +316,8 @@ function bubble(message) {
 function openChat(chatId) {
   state.openChatId = chatId;
   const chat = CHATS.find((item) => item.id === chatId);
-  const current = document.getElementById("main") || document.querySelector(".intro");
-  if (current) current.replaceWith(chat ? conversation(chat) : intro());
+  const current = document.querySelector(".main-panel") || document.querySelector(".intro");
+  if (current) current.replaceWith(present(chat ? conversation(chat) : intro(), "main"));
   for (const row of document.querySelectorAll(".chat-row")) row.setAttribute("aria-selected", "false");
 }
 
@@ -235,11 +342,13 @@ function whatsNewModal() {
 function showChats() {
   if (state.screen !== "chats") claimTab();
   state.screen = "chats";
+  setSocketState("CONNECTED");
+  SimClient.Conn.ref = null;
   const layout = state.config.layout;
   const chat = CHATS.find((item) => item.id === state.openChatId);
-  const side = h("div", { id: "side" }, layout === "rail" ? railHeader() : classicHeader(),
-    searchBox(), h("div", { id: "pane-side" }, banners(), chatList("")));
-  setApp(h("div", { class: `app-wrapper layout-${layout}`, onclick: closeFloating },
+  const side = h("div", { id: idOf("side"), class: "side" }, sideHeader(),
+    searchBox(), h("div", { id: idOf("pane-side"), class: "pane-side" }, banners(), chatList("")));
+  setApp(h("div", { class: `app-wrapper layout-${layout} gen-${generation()}`, onclick: closeFloating },
     layout === "rail" ? rail() : null,
     h("div", { class: "side-column" }, side),
     chat ? conversation(chat) : intro()), whatsNewModal());

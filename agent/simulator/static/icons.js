@@ -43,12 +43,41 @@ function svgWithTitle(title, path) {
   return svg;
 }
 
-// A named icon: <span data-icon="name" aria-hidden="true"><svg>...</svg></span>.
+// The design-system (wds-2026) names of the icons: svg <title> only, no data-icon.
+const WDS_ICONS = {
+  "chat": "wds-ic-new-chat", "new-chat-outline": "wds-ic-new-chat", "chats-filled": "wds-ic-chats",
+  "status-refreshed": "wds-ic-status", "newsletter-outline": "wds-ic-channels",
+  "community-refreshed": "wds-ic-communities", "settings-refreshed": "wds-ic-settings",
+  "menu": "wds-ic-more", "exit": "ic-logout", "x": "wds-ic-close",
+};
+ICON_PATHS["delete"] = "M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6v12zM19 4h-3.5l-1-1h-5l-1 1H5v2h14V4z";
+ICON_PATHS["block"] = "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zM4 12a8 8 0 0 1 12.9-6.3L5.7 16.9A7.9 7.9 0 0 1 4 12zm8 8a7.9 7.9 0 0 1-4.9-1.7L18.3 7.1A8 8 0 0 1 12 20z";
+ICON_PATHS["report"] = "M14.4 6 14 4H5v17h2v-7h5.6l.4 2h7V6z";
+
+// A named icon as the page's generation marks it: <span data-icon="name" aria-hidden="true">
+// <svg><title>name</title>...</svg></span>, or in wds-2026 only <svg><title>wds-ic-...</title>.
 function icon(name) {
+  const generation = typeof state !== "undefined" && state.config ? state.config.generation : null;
+  if (generation === "wds-2026") {
+    const title = WDS_ICONS[name] || `wds-ic-${name}`;
+    const span = document.createElement("span");
+    span.setAttribute("aria-hidden", "true");
+    span.append(svgWithTitle(title, ICON_PATHS[name] || FALLBACK_PATH));
+    return span;
+  }
   const span = document.createElement("span");
   span.setAttribute("data-icon", name);
   span.setAttribute("aria-hidden", "true");
   span.append(svgWithTitle(name, ICON_PATHS[name] || FALLBACK_PATH));
+  return span;
+}
+
+// An icon that names nothing: an svg without a title (strip_controls).
+function blankIcon(name) {
+  const span = document.createElement("span");
+  const svg = svgWithTitle("", ICON_PATHS[name] || FALLBACK_PATH);
+  svg.querySelector("title").remove();
+  span.append(svg);
   return span;
 }
 
