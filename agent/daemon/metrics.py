@@ -16,6 +16,13 @@ from agent.errors import ConfigError
 from agent.outcome import Outcome
 from agent.settings import MetricsSettings
 
+HOW_VALUES = ("ui:menu", "ui:settings", "ui:list", "ui:conflict", "client_function", "wipe")
+
+
+def how_label(how: str) -> str:
+    """Given an outcome's how, return the metrics label: a known value, else "none"."""
+    return how if how in HOW_VALUES else "none"
+
 
 class Metrics:
     """Counters and gauges the daemon updates as it works."""
@@ -26,8 +33,9 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.logouts = Counter(
             "kioskguard_logouts",
-            "Logouts, by result and trigger.",
-            ["result", "trigger"],
+            "Logouts, by result, trigger and the path that did it (how: ui:menu, ui:settings,"
+            " ui:list, ui:conflict, client_function, wipe, none).",
+            ["result", "trigger", "how"],
             registry=self.registry,
         )
         self.last_logout_duration = Gauge(
@@ -49,7 +57,9 @@ class Metrics:
 
     def record_outcome(self, outcome: Outcome) -> None:
         """Count one logout outcome."""
-        self.logouts.labels(result=outcome.result.value, trigger=outcome.trigger.value).inc()
+        self.logouts.labels(
+            result=outcome.result.value, trigger=outcome.trigger.value, how=how_label(outcome.how)
+        ).inc()
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)
         self._publish()
 

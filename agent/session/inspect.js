@@ -15,8 +15,9 @@
   const PSEUDO = {
     "ħ": "h", "ŀ": "l", "ł": "l", "ŧ": "t", "ƈ": "c", "ƀ": "b", "đ": "d", "ø": "o", "ı": "i",
     "ɠ": "g", "ƒ": "f", "ɨ": "i", "ȼ": "c", "ɍ": "r", "ɏ": "y", "ȥ": "z", "ß": "ss", "æ": "ae",
-    "œ": "oe", "ð": "d", "þ": "th", "ʂ": "s", "ƚ": "l", "ɗ": "d", "ɓ": "b", "ƙ": "k", "ƥ": "p",
+    "œ": "oe", "ð": "d", "ʂ": "s", "ƚ": "l", "ɗ": "d", "ɓ": "b", "ƙ": "k", "ƥ": "p",
     "ɲ": "n", "ɱ": "m", "ʋ": "v", "ⱳ": "w", "ɦ": "h", "ɉ": "j", "ŉ": "n", "ĸ": "k", "ŋ": "n",
+    "þ": "p",
   };
   const fold = (text) =>
     String(text || "")
@@ -322,7 +323,7 @@
   const socket = client.socket;
   const socketSays = !socket ? null
     : ["UNPAIRED", "UNPAIRED_IDLE"].includes(socket) ? "qr"
-    : ["OPENING", "PAIRING", "CONNECTING", "RESUMING", "SYNCING", "WITHOUT_INTERNET_PAIRING"].includes(socket) ? "loading"
+    : ["OPENING", "PAIRING", "CONNECTING", "RESUMING", "SYNCING", "LOGGING_OUT"].includes(socket) ? "loading"
     : ["CONNECTED", "NORMAL"].includes(socket) ? "chats"
     : socket === "CONFLICT" ? "conflict"
     : null;
