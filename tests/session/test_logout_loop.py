@@ -7,6 +7,7 @@ import pytest
 from agent.errors import DriverError
 from agent.session.fakes import (
     FakeTab,
+    Handler,
     Raw,
     chats,
     confirm_dialog,
@@ -43,7 +44,7 @@ def client_logs_out(tab: FakeTab) -> Raw:
     return {"available": True, "called": True, "cmd": True, "event": True}
 
 
-def opens(page: Raw) -> object:
+def opens(page: Raw) -> Handler:
     return lambda tab: tab.show(page)
 
 

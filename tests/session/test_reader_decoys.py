@@ -116,7 +116,10 @@ async def test_two_equal_log_out_items_are_an_ambiguity(page: Page) -> None:
 
 
 async def test_an_exact_log_out_wins_over_a_longer_phrase(page: Page) -> None:
-    items = '<button role="menuitem">Log out of this group</button><button role="menuitem">Log out</button>'
+    items = (
+        '<button role="menuitem">Log out of this group</button>'
+        '<button role="menuitem">Log out</button>'
+    )
     tab = await show(page, WDS_SIDE.format(**EN))
     reading = await open_menu(page, tab, items, Memory())
     assert await marked(page, "logout-item") == "Log out"
@@ -126,7 +129,8 @@ async def test_an_exact_log_out_wins_over_a_longer_phrase(page: Page) -> None:
 async def test_a_decoy_button_in_the_confirm_dialog_is_never_the_confirm(page: Page) -> None:
     html = WDS_SIDE.format(**EN) + (
         '<div role="dialog" aria-modal="true"><h1>Log out?</h1>'
-        '<button>Cancel</button><button style="background:#ea0038;color:#fff">Delete account</button>'
+        "<button>Cancel</button>"
+        '<button style="background:#ea0038;color:#fff">Delete account</button>'
         "<button>Log out</button></div>"
     )
     tab = await show(page, html)

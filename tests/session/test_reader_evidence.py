@@ -77,11 +77,12 @@ async def open_menu(page: Page, tab: Tab, items: str, memory: Memory) -> Inspect
 
 async def marked(page: Page, name: str) -> str | None:
     """Return the accessible text of the element marked name, None when nothing is marked."""
-    return await page.evaluate(
+    text: str | None = await page.evaluate(
         '(name) => { const e = document.querySelector(`[data-kioskguard="${name}"]`);'
         " return e ? (e.getAttribute('aria-label') || e.innerText).trim() : null; }",
         name,
     )
+    return text
 
 
 async def test_chat_list_without_ids_reads_as_chats_and_finds_both_openers(page: Page) -> None:
