@@ -241,6 +241,11 @@
       (element) => element.getAttribute("aria-label") && has("chat_list", fold(element.getAttribute("aria-label"))),
     ) ||
     all('[role="grid"]').find((grid) => grid.querySelector('[role="row"]')) ||
+    // rows that can be selected, whatever their roles: the list of chats
+    all("[aria-rowcount]")[0] ||
+    [...new Set(all("[aria-selected]").map((row) => row.parentElement))].find(
+      (list) => list && [...list.children].filter((row) => row.hasAttribute("aria-selected")).length >= 2,
+    ) ||
     null;
   const side = first("#side") || (chatList && chatList.closest("#side")) || chatList;
   // The open conversation: #main, else the region around the message composer that does not
