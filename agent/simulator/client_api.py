@@ -7,6 +7,8 @@ Protocol on ``/ws`` (JSON text frames):
   server -> page  {"type": "qr", "ref": token, "rows": ["0101..."]}       every rotation
   server -> page  {"type": "linked", "device": {id, wid, lid, secret}}    the phone linked it
   server -> page  {"type": "logged_out"}                                  the phone unlinked it
+
+Plus ``POST /api/client/unpair`` (the logout) and ``POST /api/client/decoy`` (a decoy was clicked).
 """
 
 from __future__ import annotations
@@ -18,18 +20,23 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from agent.simulator.clock import iso
 from agent.simulator.common import (
+    MAX_DEVICE_ID,
     ApiError,
     SimState,
     expect_fields,
+    is_device_id,
     json_response,
     read_json_object,
+    shown,
     state_of,
 )
 from agent.simulator.config import ConfigInputError, SimConfig, with_overrides
 from agent.simulator.pages import PageConnection, config_message
 
 UNPAIR_HOLD_SECONDS = 10.0  # longer than the client's 3 s bound
+MAX_SECRET = 200  # a device secret is 43 characters; anything far longer is not one
 
 
 def effective_config(state: SimState, query: dict[str, str]) -> SimConfig:
@@ -80,9 +87,9 @@ async def _handle(state: SimState, page: PageConnection, text: str) -> None:
         state.pages.start_qr(page, rotate_seconds)
         return
     linked = (
-        isinstance(device_id, int)
-        and not isinstance(device_id, bool)
+        is_device_id(device_id)
         and isinstance(secret, str)
+        and len(secret) <= MAX_SECRET
         and state.registry.check(device_id, secret)
     )
     if linked:
@@ -105,6 +112,14 @@ async def unpair(request: web.Request) -> web.Response:
     expect_fields(body, {"device_id": int, "secret": str, "drop_unpair": bool})
     if "device_id" not in body or "secret" not in body:
         raise ApiError(400, "fields 'device_id' (integer) and 'secret' (string) are required")
+    if not is_device_id(body["device_id"]):
+        raise ApiError(
+            400,
+            f"field 'device_id' must be an integer from 1 to {MAX_DEVICE_ID} "
+            f"(got {shown(body['device_id'])})",
+        )
+    if len(body["secret"]) > MAX_SECRET:
+        raise ApiError(400, f"field 'secret' is longer than {MAX_SECRET} characters")
     if state.config.drop_unpair or body.get("drop_unpair", False):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(state.stopping.wait(), UNPAIR_HOLD_SECONDS)
@@ -118,7 +133,29 @@ async def unpair(request: web.Request) -> web.Response:
     return json_response({"unlinked": device.id})
 
 
+MAX_DECOY_TEXT = 200
+
+
+async def decoy(request: web.Request) -> web.Response:
+    """POST /api/client/decoy {key, label, where}: the page reports a click on a decoy item."""
+    state = state_of(request)
+    body = await read_json_object(request)
+    expect_fields(body, {"key": str, "label": str, "where": str})
+    missing = [name for name in ("key", "label", "where") if name not in body]
+    if missing:
+        raise ApiError(
+            400, f"fields 'key', 'label' and 'where' (strings) are required; missing {missing}"
+        )
+    for name in ("key", "label", "where"):
+        if len(body[name]) > MAX_DECOY_TEXT:
+            raise ApiError(400, f"field {name!r} is longer than {MAX_DECOY_TEXT} characters")
+    record = {**body, "at": iso(state.clock.now())}
+    state.decoys.append(record)
+    return json_response({"recorded": record})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/client/config", get_config)
     app.router.add_get("/ws", websocket)
     app.router.add_post("/api/client/unpair", unpair)
+    app.router.add_post("/api/client/decoy", decoy)

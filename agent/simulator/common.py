@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from agent.simulator.pages import PageHub
 
 DEFAULT_PHONE = "4915112345678"
+MAX_DECOYS = 1000
 STATIC_DIR = Path(__file__).parent / "static"
 
 
@@ -42,6 +44,8 @@ class SimState:
     phone: str = DEFAULT_PHONE
     config: SimConfig = field(init=False)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Decoy items clicked since the last reset (the mutator's traps), oldest first.
+    decoys: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=MAX_DECOYS))
 
     def __post_init__(self) -> None:
         self.config = self.defaults
@@ -89,13 +93,34 @@ def expect_fields(body: dict[str, Any], allowed: dict[str, type | tuple[type, ..
         types = expected if isinstance(expected, tuple) else (expected,)
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             wanted = " or ".join(kind.__name__ for kind in types)
-            raise ApiError(400, f"field {name!r} must be of type {wanted} (got {value!r})")
+            raise ApiError(400, f"field {name!r} must be of type {wanted} (got {shown(value)})")
+
+
+MAX_DEVICE_ID = 10**12 - 1  # 12 digits; SQLite and JavaScript hold it exactly
+_SHOWN = 40  # characters of a refused value quoted back in an error
+
+
+def shown(value: object) -> str:
+    """Given a refused value, return its repr, cut to a readable length."""
+    text = repr(value)
+    size = len(value) if isinstance(value, str) else len(text)
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({size} characters)"
+
+
+def is_device_id(value: object) -> bool:
+    """Return True if ``value`` is an int device id (1..MAX_DEVICE_ID), not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DEVICE_ID
 
 
 def device_id_from(text: str) -> int:
-    """Given a device id from a URL, return it as an int. Raise ApiError(400) if it is not one."""
-    if not text.isdigit():
-        raise ApiError(400, f"device id must be a positive integer (got {text!r})")
+    """Given a device id from a URL, return it as an int.
+
+    Raise ApiError(400) if it is not a positive integer of at most 12 ASCII digits.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= 12 and is_device_id(int(text))):
+        raise ApiError(
+            400, f"device id must be a positive integer of at most 12 digits (got {shown(text)})"
+        )
     return int(text)
 
 

@@ -33,13 +33,14 @@ async def post_config(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    """POST /api/sim/reset: config back to the server's defaults, clock back, registry empty."""
+    """POST /api/sim/reset: defaults back, clock back, registry empty, decoy clicks forgotten."""
     state = state_of(request)
     body = await read_json_object(request) if await request.text() else {}
     expect_fields(body, {})
     state.config = state.defaults
     state.clock.reset()
     state.registry.unlink_all()
+    state.decoys.clear()
     await state.pages.broadcast_config(state.config)
     return json_response({"config": state.config.model_dump(), "now": iso(state.clock.now())})
 
@@ -65,9 +66,15 @@ async def post_clock(request: web.Request) -> web.Response:
     return await get_clock(request)
 
 
+async def get_decoys(request: web.Request) -> web.Response:
+    """GET /api/sim/decoys -> {"decoys": [{key, label, where, at}]}: clicks since the reset."""
+    return json_response({"decoys": list(state_of(request).decoys)})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/sim/config", get_config)
     app.router.add_post("/api/sim/config", post_config)
     app.router.add_post("/api/sim/reset", reset)
     app.router.add_get("/api/sim/clock", get_clock)
     app.router.add_post("/api/sim/clock", post_clock)
+    app.router.add_get("/api/sim/decoys", get_decoys)

@@ -69,6 +69,9 @@ def page_device(state: SimState, device: Device) -> dict[str, Any]:
     }
 
 
+MAX_REF = 1000  # a token is about 250 characters
+
+
 async def link(request: web.Request) -> web.Response:
     """POST /api/phone/link {"ref": token}: link the page showing that token (like a scan)."""
     state = state_of(request)
@@ -77,6 +80,8 @@ async def link(request: web.Request) -> web.Response:
     token = body.get("ref")
     if not token:
         raise ApiError(400, "field 'ref' is required: the data-ref of the QR code")
+    if len(token) > MAX_REF:
+        raise ApiError(400, f"field 'ref' is longer than {MAX_REF} characters: not a QR token")
     page = state.pages.find_by_token(token)
     if page is None and state.pages.is_retired(token):
         raise ApiError(410, "this QR code has expired (the token rotated): scan the current one")

@@ -85,6 +85,10 @@ class SimulatorHandle:
     def logout_all(self) -> None:
         self.request("POST", "api/phone/logout-all")
 
+    def decoys(self) -> list[dict[str, Any]]:
+        """Return the decoy items clicked since the last reset ({key, label, where, at})."""
+        return list(self.request("GET", "api/sim/decoys")["decoys"])
+
     def advance_clock(self, seconds: float) -> str:
         """Move the simulator's clock forward; return its new time (ISO 8601)."""
         return str(self.request("POST", "api/sim/clock", {"advance_seconds": seconds})["now"])

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 
+import aiohttp
 import pytest
 
 from agent.simulator.testing import SimulatorHandle
@@ -38,6 +39,45 @@ BAD_REQUESTS = [
     ("POST", "api/client/unpair", "{}", 400, "'device_id'"),
     ("POST", "api/client/unpair", '{"device_id": "1", "secret": "x"}', 400, "'device_id'"),
     ("POST", "api/client/unpair", '{"device_id": 99, "secret": "x"}', 404, "device 99"),
+    ("POST", "api/phone/devices/" + "9" * 40 + "/logout", "", 400, "at most 12 digits"),
+    ("POST", "api/phone/devices/%C2%B2/logout", "", 400, "at most 12 digits"),
+    ("POST", "api/phone/devices/0/logout", "", 400, "positive integer"),
+    ("POST", "api/phone/link", '{"ref": "' + "r" * 5000 + '"}', 400, "'ref' is longer"),
+    ("POST", "api/client/unpair", '{"device_id": ' + "9" * 40 + ', "secret": "x"}', 400, "1 to"),
+    ("POST", "api/client/unpair", '{"device_id": -5, "secret": "x"}', 400, "'device_id'"),
+    ("POST", "api/client/unpair", '{"device_id": 1e400, "secret": "x"}', 400, "'device_id'"),
+    (
+        "POST",
+        "api/client/unpair",
+        '{"device_id": 1, "secret": "' + "s" * 500 + '"}',
+        400,
+        "'secret'",
+    ),
+    ("POST", "api/client/unpair", '{"device_id": 1, "secret": ["x"]}', 400, "'secret'"),
+    ("POST", "api/client/decoy", "{}", 400, "'key', 'label' and 'where'"),
+    ("POST", "api/client/decoy", '{"key": 1, "label": "x", "where": "menu"}', 400, "'key'"),
+    (
+        "POST",
+        "api/client/decoy",
+        '{"key": "a", "label": "b", "where": "' + "w" * 300 + '"}',
+        400,
+        "'where' is longer",
+    ),
+    (
+        "POST",
+        "api/client/decoy",
+        '{"key": "a", "label": "b", "where": "m", "x": 1}',
+        400,
+        "unknown field 'x'",
+    ),
+    ("POST", "api/sim/config", '{"generation": "rail-2030"}', 400, "'wds-2026'"),
+    ("POST", "api/sim/config", '{"layout": "classic", "generation": "wds-2026"}', 400, "disagree"),
+    ("POST", "api/sim/config", '{"mutate": 1.5}', 400, "'mutate'"),
+    ("POST", "api/sim/config", '{"mutate": -1}', 400, "'mutate'"),
+    ("POST", "api/sim/config", '{"strip_controls": "yes"}', 400, "'strip_controls'"),
+    ("POST", "api/sim/config", '{"locale": "en-XB"}', 400, "'x-words'"),
+    ("GET", "api/client/config?mutate=seven", "", 400, "'mutate'"),
+    ("GET", "api/client/config?generation=wds", "", 400, "'generation'"),
     ("GET", "api/client/config?layout=grid", "", 400, "'layout'"),
     ("GET", "api/client/config?testids=maybe", "", 400, "'testids'"),
     ("GET", "ws?startup_delay_ms=soon", "", 400, "'startup_delay_ms'"),
@@ -78,3 +118,29 @@ def test_reset_restores_defaults_and_clock(sim: SimulatorHandle) -> None:
     sim.reset()
     assert sim.config()["layout"] == "rail"
     assert sim.request("GET", "api/sim/clock")["offset_seconds"] == 0
+
+
+def test_refused_long_value_is_quoted_back_shortened(sim: SimulatorHandle) -> None:
+    status, answer = send(sim, "POST", "api/phone/devices/" + "7" * 5000 + "/logout", "")
+    assert status == 400
+    assert len(answer["error"]) < 200 and "5000 characters" in answer["error"]
+
+
+def test_decoy_clicks_are_listed_until_reset(sim: SimulatorHandle) -> None:
+    body = '{"key": "delete_chat", "label": "Delete chat", "where": "menu"}'
+    assert send(sim, "POST", "api/client/decoy", body)[0] == 200
+    assert [(d["key"], d["where"]) for d in sim.decoys()] == [("delete_chat", "menu")]
+    sim.reset()
+    assert sim.decoys() == []
+
+
+async def test_socket_hello_with_an_over_long_device_id_gets_the_qr(sim: SimulatorHandle) -> None:
+    async with aiohttp.ClientSession() as session, session.ws_connect(sim.url + "ws") as socket:
+        hello = {"type": "hello", "device_id": 10**40, "secret": "x" * 10_000}
+        await socket.send_str(json.dumps(hello))
+        kinds = []
+        async for message in socket:
+            kinds.append(json.loads(message.data)["type"])
+            if kinds[-1] == "qr":
+                break
+        assert kinds == ["config", "resumed", "qr"]

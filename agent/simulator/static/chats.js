@@ -42,6 +42,8 @@ async function openDropdown(anchor, items, key) {
     ? h("div", { class: "menu-list" }, items.map(menuItem))
     : h("ul", {}, items.map(menuItem));
   list.simList = true;
+  list.simDecoy = (decoyKey) => menuItem({ key: decoyKey, danger: true,
+    action: () => reportDecoy(decoyKey, key) });
   const dropdown = isWds()
     ? h("div", { class: "dropdown" }, list)
     : h("div", { role: "application", class: "dropdown" }, list);
@@ -187,6 +189,8 @@ async function openSettings() {
     settingsRow("log_out", "exit", { id: "logout", danger: true, testid: "li-logout",
       onclick: () => confirmLogout() }));
   list.simList = true;
+  list.simDecoy = (decoyKey) => settingsRow(decoyKey,
+    ["block", "report"].includes(decoyKey) ? decoyKey : "delete", { danger: true, onclick: () => reportDecoy(decoyKey, "settings") });
   const drawer = h("div", { class: "drawer", "aria-label": t("settings") },
     h("header", { class: "side-header" }, h("h1", { class: "side-title" }, t("settings"))), list);
   const column = document.querySelector(".side-column");
