@@ -200,7 +200,8 @@ class _Run:
         """Return why the UI path cannot single out its controls any more, else None."""
         if not self.ui_enabled:
             return "not in logout.paths"
-        if now - self.started > UI_SHARE * (self.deadline - self.started):
+        alternative = self.client_enabled and not self.client_tried
+        if alternative and now - self.started > UI_SHARE * (self.deadline - self.started):
             return f"no confirm after {UI_SHARE:.0%} of the time available"
         if reading.logout_item or self.opener_pending:
             return None

@@ -92,3 +92,13 @@ async def test_neither_path_ends_local_only_never_logged_out(
     assert outcome.fallback_used and outcome.action == "fallback_clear"
     assert any(note.startswith("client function unavailable: no require") for note in outcome.notes)
     assert len(sim.devices()) == 1  # honest: the phone still lists the device
+
+
+async def test_a_menu_too_slow_for_half_the_time_gives_way_to_the_client_function(
+    page: Page, sim: SimulatorHandle
+) -> None:
+    tab = await linked_tab(page, sim, menu_delay_ms=30_000)
+    report = await log_out_in_page(tab, sim.url, deadline(10.0))
+    assert report.verified and report.how == "client_function", report
+    assert report.ui_failed == "no confirm after 50% of the time available"
+    assert sim.devices() == []
