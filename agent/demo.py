@@ -175,7 +175,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         outcome = await service.logout(profile, Trigger.BROWSER_CLOSED, 30.0)
         timeline.step(
             f"logout: {outcome.result.value}, verified={outcome.verified},"
-            f" path={outcome.path}, {outcome.duration_ms} ms"
+            f" path={outcome.path}, how={outcome.how}, {outcome.duration_ms} ms"
         )
         expect_unlinked(outcome, sim)
         timeline.step(f"phone's linked devices: {sim.devices()} (empty: unlinked)")
@@ -187,7 +187,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool) -> None:
         outcome = await service.logout(profile, Trigger.IDLE, 30.0)
         timeline.step(
             f"logout: {outcome.result.value}, verified={outcome.verified},"
-            f" path={outcome.path}, {outcome.duration_ms} ms"
+            f" path={outcome.path}, how={outcome.how}, {outcome.duration_ms} ms"
         )
         state = await page_state_of(driver, endpoint, sim.url)
         timeline.step(f"the visitor's browser is still open and shows {state.value.upper()}")
