@@ -127,7 +127,9 @@
   };
   const isRed = (value) => {
     const colour = rgb(value);
-    return Boolean(colour) && colour[0] > 150 && colour[1] < 110 && colour[2] < 110;
+    // the client's "critical" red in light (#ea0038) and dark (#f15c6d) themes; not orange
+    return Boolean(colour) && colour[0] > 150 && colour[1] < 130 && colour[2] < 140 &&
+      colour[0] - Math.max(colour[1], colour[2]) > 80;
   };
   // Destructive style: a red text, icon or background on the element or its descendants.
   const destructive = (element) => {
@@ -209,7 +211,8 @@
     baseline = "used";
   } else {
     if (arg.baseline === "use") baseline = "missing";
-    watch.baseline = new WeakSet(document.querySelectorAll("*"));
+    // visible elements only: a menu kept in the page but hidden until opened counts as new
+    watch.baseline = new WeakSet([...document.querySelectorAll("body *")].filter(visible));
   }
   const isNew = (element) => Boolean(before) && !before.has(element);
 

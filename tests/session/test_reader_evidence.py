@@ -234,3 +234,18 @@ async def test_a_menu_inside_the_open_conversation_is_never_the_opener(page: Pag
     tab = await show(page, html)
     reading = await inspect(tab)
     assert [kind for _, kind, _ in reading.openers] == ["settings"]
+
+
+async def test_a_menu_kept_hidden_in_the_page_counts_as_new_once_shown(page: Page) -> None:
+    hidden = (
+        '<div class="menu" style="display:none"><button>Starred</button>'
+        '<button style="color:#f15c6d">Log out</button></div>'
+    )
+    tab = await show(page, WDS_SIDE.format(**EN) + hidden)
+    memory = Memory(baseline="take")
+    assert (await inspect(tab, memory)).logout_item is None
+    await page.evaluate("() => { document.querySelector('.menu').style.display = 'block'; }")
+    memory.baseline = "use"
+    reading = await inspect(tab, memory)
+    assert reading.logout_how == "words+destructive"  # dark theme's red counts too
+    assert await marked(page, "logout-item") == "Log out"
