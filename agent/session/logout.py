@@ -102,6 +102,7 @@ class _Run:
         self.chats_since: float | None = None
         self.confirm_ambiguous_since: float | None = None
         self.item_via = "list"
+        self.item_clicked_at: float | None = None
         self.memory = Memory()
         self.report = LogoutReport()
         self.opener_clicked_at: float | None = None
@@ -237,9 +238,13 @@ class _Run:
                 memory.logout_text = reading.logout_text
                 memory.expect_confirm = True
                 self.item_via = self.last_opener or "list"
+                self.item_clicked_at = self.clock()
                 report.evidence.append(f"item: {reading.logout_how}")
                 self.opener_pending = None
                 memory.baseline = "take"
+            return False
+        if self.item_clicked_at is not None and now - self.item_clicked_at < MENU_PATIENCE_S:
+            self.settle(reading)  # the confirm dialog may take a moment: do not reopen yet
             return False
         if reading.banner_close and self.banner_clicks < 2:
             self.banner_clicks += 1

@@ -221,3 +221,27 @@ async def test_already_logged_out_page_is_nothing_to_do() -> None:
 async def test_unknown_path_is_refused() -> None:
     with pytest.raises(ValueError, match="allowed: ui, client_function"):
         await run(FakeTab(chats()), paths=("wipe",))
+
+
+async def test_after_the_item_click_a_slow_dialog_is_awaited_not_the_menu_reopened() -> None:
+    tab = FakeTab(
+        chats(openers=BOTH),
+        on_click={
+            "opener-menu": opens(chats(openers=BOTH, logout_item=item())),
+            "logout-item": opens(chats(openers=BOTH)),  # the dialog is not there yet
+            "confirm": confirm_logs_out,
+        },
+    )
+    start = tab.clock()
+    original = tab.evaluate
+
+    async def evaluate(script: str, argument: object = None) -> object:
+        # the confirm dialog shows up a second after the item was clicked
+        if tab.clicks == ["opener-menu", "logout-item"] and tab.clock() - start > 1.0:
+            tab.show(confirm_dialog(openers=BOTH))
+        return await original(script, argument)
+
+    tab.evaluate = evaluate  # type: ignore[method-assign]
+    report = await run(tab)
+    assert report.verified and report.how == "ui:menu"
+    assert tab.clicks == ["opener-menu", "logout-item", "confirm"]
