@@ -391,11 +391,15 @@
       if (count >= 3 && count >= rows) [list, rows] = [element, count];
     }
     if (list) pool.push(...[...list.children].filter((child) => visible(child) && (child.innerText || "").trim()));
-    const menus = all('[role="menu"], [role="application"], [role="listbox"]').filter(outsideConversation);
+    // (a menu never holds the chat list: a whole app marked role=application is no menu)
+    const menus = all('[role="menu"], [role="application"], [role="listbox"]')
+      .filter(outsideConversation)
+      .filter((menu) => !(chatList && menu.contains(chatList)));
     for (const menu of menus) pool.push(...all('[role="menuitem"], [role="option"], li, button, [role="button"]', menu));
     pool.push(...all(IDS));
     pool = [...new Set(pool)].filter(
-      (element) => outsideConversation(element) && !inDialog(element),
+      (element) => outsideConversation(element) && !inDialog(element) &&
+        !(chatList && chatList.contains(element)),
     );
     // Keep the outermost control of each item; a wrapper holding several items is a list.
     const wrappers = new Set(pool.filter((element) => pool.filter((other) => other !== element && element.contains(other)).length >= 2));

@@ -137,3 +137,20 @@ async def test_a_decoy_button_in_the_confirm_dialog_is_never_the_confirm(page: P
     reading = await inspect(tab, Memory(expect_confirm=True))
     assert await marked(page, "confirm") == "Log out"
     assert reading.confirm_how == "words"
+
+
+async def test_chat_rows_that_re_render_with_the_menu_are_never_candidates(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    memory = Memory(baseline="take")
+    await inspect(tab, memory)
+    # the opener click re-renders the chat list; a chat's last message says "Log out"
+    await page.evaluate(
+        """() => {
+          const grid = document.querySelector('[role="grid"]');
+          grid.innerHTML =
+            '<div role="row" tabindex="-1">Ana: Log out</div><div role="row">Bo</div>';
+        }"""
+    )
+    memory.baseline = "use"
+    reading = await inspect(tab, memory)
+    assert reading.logout_item is None
