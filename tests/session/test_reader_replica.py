@@ -185,7 +185,7 @@ async def test_a_replica_menu_of_unnamed_red_items_is_left_alone(page: Page) -> 
     )
     tab = Tab(page, ORIGIN)
     await tab.goto(ORIGIN + "/", 15.0)
-    report = await log_out_in_page(tab, ORIGIN + "/", deadline(10.0))
+    report = await log_out_in_page(tab, ORIGIN + "/", deadline(20.0))
     assert not report.verified and not report.confirmed
     assert report.error and report.error.startswith("no in-page path left")
     assert await clicked(page) == []  # nothing was guessed
