@@ -16,10 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agent.browser.discovery import QUIET_ARGS, find_browser  # noqa: E402
+from agent.simulator.config import GENERATIONS  # noqa: E402
 from agent.simulator.locales import EN  # noqa: E402
 from agent.simulator.testing import SimulatorHandle, running_simulator  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
+MUTATE_SEED = 1  # a seed whose settings list is reordered and holds a decoy
 
 
 async def linked_page(browser: Browser, sim: SimulatorHandle, query: str = "") -> Page:
@@ -29,10 +31,32 @@ async def linked_page(browser: Browser, sim: SimulatorHandle, query: str = "") -
     await page.goto(sim.url + query)
     ref = await page.locator("div[data-ref]").get_attribute("data-ref")
     sim.link(ref or "")
-    await page.locator("#pane-side").wait_for()
+    await page.locator(".pane-side").wait_for()  # a class: wds-2026 renders no ids
     await page.locator(".chat-row").first.click()
-    await page.locator("#main footer").wait_for()
+    await page.locator(".main-panel footer").wait_for()
     return page
+
+
+async def generations(browser: Browser, sim: SimulatorHandle, out: Path) -> None:
+    """One chats screenshot per markup generation, plus wds-2026's menu and a mutated drawer."""
+    sim.reset()  # the phone links at most 4 devices: start from none, unlink after each
+    for generation in GENERATIONS:
+        page = await linked_page(browser, sim, f"?generation={generation}")
+        await shoot(page, out, f"gen-{generation}")
+        if generation == "wds-2026":
+            await page.locator(".side-header").get_by_label(EN["menu"], exact=True).click()
+            await page.locator(".dropdown").wait_for()
+            await shoot(page, out, "gen-wds-2026-menu")
+            await page.locator("header.rail").get_by_label(EN["settings"], exact=True).click()
+            await page.locator(".drawer").wait_for()
+            await shoot(page, out, "gen-wds-2026-settings")
+        await page.context.close()
+        sim.logout_all()
+    page = await linked_page(browser, sim, f"?generation=wds-2026&mutate={MUTATE_SEED}")
+    await page.locator("header.rail").get_by_label(EN["settings"], exact=True).click()
+    await page.locator(".drawer").wait_for()
+    await shoot(page, out, f"mutate-{MUTATE_SEED}-settings")
+    await page.context.close()
 
 
 async def shoot(page: Page, out: Path, name: str) -> None:
@@ -83,6 +107,8 @@ async def main(out: Path, browser_path: str | None) -> None:
             await page.get_by_role("dialog").get_by_role("button", name=EN["log_out"]).click()
             await page.locator("progress").wait_for()
             await shoot(page, out, "logging-out")
+
+            await generations(browser, sim, out)
 
             phone = await (await browser.new_context(viewport=VIEWPORT)).new_page()  # type: ignore[arg-type]
             await phone.goto(sim.phone_url)
