@@ -303,6 +303,15 @@ class _Run:
             # QR on screen but keys stored: the client may still be restoring; keep reading.
             self.settle(reading)
             return False
+        if (
+            self.client_enabled
+            and self.paths[0] == "client_function"
+            and not self.client_tried
+            and reading.state
+            in (PageState.CHATS, PageState.OFFLINE, PageState.ANOTHER_SESSION, PageState.CONFLICT)
+        ):
+            await self.client_logout("client_function comes first in logout.paths")
+            return False
         if not self.ui_enabled and reading.state in (
             PageState.CHATS,
             PageState.OFFLINE,

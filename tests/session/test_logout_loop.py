@@ -245,3 +245,24 @@ async def test_after_the_item_click_a_slow_dialog_is_awaited_not_the_menu_reopen
     report = await run(tab)
     assert report.verified and report.how == "ui:menu"
     assert tab.clicks == ["opener-menu", "logout-item", "confirm"]
+
+
+async def test_client_function_first_then_ui_when_the_client_has_no_modules() -> None:
+    tab = FakeTab(
+        chats(openers=BOTH),
+        on_click={
+            "opener-menu": opens(chats(openers=BOTH, logout_item=item())),
+            "logout-item": item_opens_confirm,
+            "confirm": confirm_logs_out,
+        },
+        client=None,
+    )
+    report = await run(tab, paths=("client_function", "ui"))
+    assert tab.client_calls == 1 and report.client_failed == "no require"
+    assert report.verified and report.how == "ui:menu"
+
+
+async def test_client_function_first_does_it_without_a_click() -> None:
+    tab = FakeTab(chats(openers=BOTH), client=client_logs_out)
+    report = await run(tab, paths=("client_function", "ui"))
+    assert report.verified and report.how == "client_function" and tab.clicks == []
