@@ -96,15 +96,24 @@ async def wait_for_state(tab: PageLike, wanted: set[PageState], timeout_s: float
     raise KioskguardError(f"page stayed {state.value}; expected {sorted(s.value for s in wanted)}")
 
 
+# The QR token once it is drawn: the QR screen may show a spinner first (the client's socket
+# already says UNPAIRED_IDLE, which the reader counts as the QR screen).
+QR_TOKEN = """async () => {
+  for (let i = 0; i < 300; i += 1) {
+    const holder = document.querySelector('div[data-ref]');
+    if (holder && holder.getAttribute('data-ref')) return holder.getAttribute('data-ref');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no QR token (div[data-ref]) within 15 s');
+}"""
+
+
 async def link_browser(driver: Driver, endpoint: str, sim: SimulatorHandle) -> None:
     """Link the browser at endpoint as a visitor would: its QR token goes to the phone."""
     session = await driver.attach(endpoint, sim.url, 15.0)
     try:
         await wait_for_state(session.tab, {PageState.QR, PageState.LOGGED_OUT}, 15.0)
-        ref = await session.tab.evaluate(
-            "() => document.querySelector('div[data-ref]').getAttribute('data-ref')"
-        )
-        sim.link(ref)
+        sim.link(await session.tab.evaluate(QR_TOKEN))
         await wait_for_state(session.tab, {PageState.CHATS}, 10.0)
     finally:
         await session.close()
@@ -202,7 +211,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool, port: int) -> No
         outcome = await service.logout(profile, Trigger.BROWSER_CLOSED, 30.0)
         timeline.step(
             f"logout: {outcome.result.value}, verified={outcome.verified},"
-            f" path={outcome.path}, {outcome.duration_ms} ms"
+            f" path={outcome.path}, how={outcome.how}, {outcome.duration_ms} ms"
         )
         expect_unlinked(outcome, sim)
         timeline.step(f"phone's linked devices: {sim.devices()} (empty: unlinked)")
@@ -214,7 +223,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool, port: int) -> No
         outcome = await service.logout(profile, Trigger.IDLE, 30.0)
         timeline.step(
             f"logout: {outcome.result.value}, verified={outcome.verified},"
-            f" path={outcome.path}, {outcome.duration_ms} ms"
+            f" path={outcome.path}, how={outcome.how}, {outcome.duration_ms} ms"
         )
         state = await page_state_of(driver, endpoint, sim.url)
         timeline.step(f"the visitor's browser is still open and shows {state.value.upper()}")

@@ -88,6 +88,9 @@ class Outcome:
     path: str = ""  # warm (attached), cold (launched headless), none
     state_before: PageState | Linked = PageState.UNKNOWN
     action: str = "none"  # none, in_page_logout, fallback_clear
+    # which path did it: ui:menu, ui:settings, ui:list, ui:conflict, client_function, wipe, or
+    # none (nothing done or nothing worked); the evidence behind it is in notes
+    how: str = "none"
     verified: bool = False
     fallback_used: bool = False
     device_unlinked: bool | None = None  # None: the agent cannot see the phone's list

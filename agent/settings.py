@@ -168,6 +168,9 @@ class ProfileSettings(Section):
     )
 
 
+LogoutPath = Literal["ui", "client_function"]
+
+
 class LogoutSettings(Section):
     deadline_s: float = setting(30.0, "Longest time one logout may take.", 30.0, gt=0, le=600)
     shutdown_deadline_s: float = setting(
@@ -191,6 +194,22 @@ class LogoutSettings(Section):
         ge=1,
         le=32,
     )
+    paths: list[LogoutPath] = setting(
+        ["ui", "client_function"],
+        "In-page logout paths, in order: ui (menu or settings -> Log out -> confirm, as a person"
+        " clicks) and client_function (the client's own logout function, used when the UI"
+        " cannot single out its controls). The origin wipe (fallback_clear) runs only after"
+        " these fail.",
+        ["ui", "client_function"],
+        min_length=1,
+    )
+
+    @field_validator("paths")
+    @classmethod
+    def _distinct_paths(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"each path at most once (got {value})")
+        return value
 
 
 class CheckSettings(Section):

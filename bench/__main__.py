@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from loguru import logger
-from playwright.async_api import async_playwright
+from playwright.async_api import Playwright, async_playwright
 
 from agent.browser.managed import port_in_use, start_managed
 from agent.session.service import SessionService
@@ -25,7 +25,7 @@ from agent.simulator.testing import SimulatorHandle, simulator_process
 from bench.fleet import bench_fleet
 from bench.fleet import targets as fleet_targets
 from bench.footprint import bench_footprint
-from bench.logout import bench_cold, bench_cold_only, bench_warm
+from bench.logout import GENERATIONS, bench_cold, bench_cold_only, bench_warm
 from bench.probe import bench_probe
 from bench.processes import browser_processes
 from bench.report import Results, markdown, write
@@ -89,6 +89,86 @@ def warm_browser(
             process.wait(timeout=15)
 
 
+async def cold_and_warm(
+    args: argparse.Namespace,
+    work: Path,
+    service: SessionService,
+    playwright: Playwright,
+    sim: SimulatorHandle,
+    generation: str,
+    results: Results,
+    first: bool,
+) -> None:
+    """Cold and warm verified logouts beside their floors on one markup generation."""
+    settings = service.settings
+    logouts = 20 if args.quick else 100
+    suffix = f" ({generation})"
+    cold_profile = ProfileSettings(
+        name="cold", user_data_dir=work / f"cold-{generation}", url=sim.url
+    )
+    before = browser_processes(str(work))
+    step(f"{generation} cold: {logouts} verified logouts, {args.runs} floor runs")
+    cold, cold_floor = await bench_cold(
+        service, playwright, cold_profile, sim, logouts, args.runs, generation
+    )
+    after = browser_processes(str(work))
+    cold.name += suffix
+    cold_floor.name += suffix
+    results.figures += [cold, cold_floor]
+    cold_ratio = ratio(cold, cold_floor)
+    results.facts[f"cold / floor (medians){suffix}"] = f"{cold_ratio:.2f}"
+    results.targets += [
+        Target(f"cold median{suffix}", cold.median, 1200, "ms"),
+        Target(f"cold median / floor median{suffix}", cold_ratio, 1.05, "x"),
+        Target(f"leftover browser processes after {logouts} logouts{suffix}", len(after), 0, ""),
+    ]
+    if first:
+        results.facts["browser processes before / after the logouts"] = (
+            f"{len(before)} / {len(after)} ({logouts} logouts + {args.runs} floor runs)"
+        )
+        relaunch = service.cold_executable()
+        results.facts["cold relaunches (agent and floor)"] = (
+            f"{relaunch.kind} {relaunch.path} ({relaunch.version})"
+        )
+        if relaunch != service.executable():
+            step(f"cold with the full browser: {args.runs} verified logouts, for comparison")
+            full_settings = settings.model_copy(
+                update={"browser": settings.browser.model_copy(update={"headless_shell": False})}
+            )
+            full_service = SessionService(full_settings)
+            try:
+                results.figures.append(
+                    await bench_cold_only(
+                        full_service,
+                        playwright,
+                        cold_profile,
+                        sim,
+                        f"cold verified logout, full browser headless (no shell){suffix}, context",
+                        args.runs,
+                    )
+                )
+            finally:
+                await full_service.close()
+    step(f"{generation} warm: {args.runs} verified logouts beside the attach floor")
+    warm_profile = ProfileSettings(
+        name="warm", user_data_dir=work / f"warm-{generation}", url=sim.url
+    )
+    with warm_browser(service, warm_profile, sim.url):
+        warm, warm_floor, bare_warm = await bench_warm(
+            service, warm_profile, sim, args.runs, generation
+        )
+    if first:
+        results.facts["warm: managed browser's DevTools port"] = (
+            f"{settings.browser.debugging_port} (fixed, the default; found by the configured"
+            " port and proven to be the profile's browser)"
+        )
+    for figure in (warm, warm_floor, bare_warm):
+        figure.name += suffix
+    results.figures += [warm, warm_floor, bare_warm]
+    results.targets.append(Target(f"warm median{suffix}", warm.median, 200, "ms"))
+    results.generations[generation] = (cold, cold_floor, warm, warm_floor)
+
+
 async def browser_phases(
     args: argparse.Namespace, work: Path, sims: list[SimulatorHandle], results: Results
 ) -> None:
@@ -98,64 +178,14 @@ async def browser_phases(
     )
     service = SessionService(settings)
     await service.driver.start()
-    logouts = 20 if args.quick else 100
     try:
         async with async_playwright() as playwright:
-            cold_profile = ProfileSettings(name="cold", user_data_dir=work / "cold", url=sim.url)
-            before = browser_processes(str(work))
-            step(f"cold: {logouts} verified logouts, {args.runs} floor runs")
-            cold, cold_floor = await bench_cold(
-                service, playwright, cold_profile, sim, logouts, args.runs
-            )
-            after = browser_processes(str(work))
-            results.figures += [cold, cold_floor]
-            results.facts["browser processes before / after the logouts"] = (
-                f"{len(before)} / {len(after)} ({logouts} logouts + {args.runs} floor runs)"
-            )
-            relaunch = service.cold_executable()
-            results.facts["cold relaunches (agent and floor)"] = (
-                f"{relaunch.kind} {relaunch.path} ({relaunch.version})"
-            )
-            if relaunch != service.executable():
-                step(f"cold with the full browser: {args.runs} verified logouts, for comparison")
-                full_settings = settings.model_copy(
-                    update={
-                        "browser": settings.browser.model_copy(update={"headless_shell": False})
-                    }
+            for index, generation in enumerate(GENERATIONS):
+                sim.configure(generation=generation)
+                await cold_and_warm(
+                    args, work, service, playwright, sim, generation, results, first=index == 0
                 )
-                full_service = SessionService(full_settings)
-                try:
-                    results.figures.append(
-                        await bench_cold_only(
-                            full_service,
-                            playwright,
-                            cold_profile,
-                            sim,
-                            "cold verified logout, full browser headless (no shell), context",
-                            args.runs,
-                        )
-                    )
-                finally:
-                    await full_service.close()
-            cold_ratio = ratio(cold, cold_floor)
-            results.facts["cold / floor (medians)"] = f"{cold_ratio:.2f}"
-            results.targets += [
-                Target("cold median", cold.median, 1200, "ms"),
-                Target("cold median / floor median", cold_ratio, 1.6, "x"),
-                Target(f"leftover browser processes after {logouts} logouts", len(after), 0, ""),
-            ]
-            step(f"warm: {args.runs} verified logouts beside the attach floor")
-            warm_profile = ProfileSettings(name="warm", user_data_dir=work / "warm", url=sim.url)
-            with warm_browser(service, warm_profile, sim.url):
-                warm, warm_floor, bare_warm = await bench_warm(
-                    service, warm_profile, sim, args.runs
-                )
-            results.facts["warm: managed browser's DevTools port"] = (
-                f"{settings.browser.debugging_port} (fixed, the default; found by the configured"
-                " port and proven to be the profile's browser)"
-            )
-            results.figures += [warm, warm_floor, bare_warm]
-            results.targets.append(Target("warm median", warm.median, 300, "ms"))
+            sim.configure(generation=GENERATIONS[0])  # the sweep runs on the default
             sweeps = 3 if args.quick else args.runs
             step(f"sweep: {sweeps} sweeps of 20 profiles")
             sweep = await bench_sweep(settings, playwright, work / "sweep", sims, 20, sweeps)
@@ -179,7 +209,7 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
             for index in range(3)
         ]
         results.facts["simulator"] = (
-            f"default config (layout {sims[0].config()['layout']},"
+            f"default config (generations {', '.join(GENERATIONS)} for cold and warm,"
             f" startup_delay_ms {sims[0].config()['startup_delay_ms']} to restore a session,"
             f" qr_delay_ms {sims[0].config()['qr_delay_ms']} to the QR), 3 phones for the sweep,"
             " each simulator in its own process"

@@ -12,7 +12,7 @@ from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.simulator.testing import SimulatorHandle
 
 READ_REF = "() => document.querySelector('div[data-ref]').getAttribute('data-ref')"
-CHATS = "#pane-side"
+CHATS = '#pane-side, [role="grid"][aria-label]'  # classic/rail ids; wds-2026 has none
 
 
 async def link_page(page: Page, sim: SimulatorHandle, timeout_s: float = 15.0) -> None:

@@ -28,7 +28,21 @@ from agent.simulator.testing import SimulatorHandle
 from bench.linking import opened_profile, prepare_profile
 from bench.stats import Figure
 
-FLOOR_CLICKS = ('[data-icon="settings-refreshed"]', "#logout", 'div[role="dialog"] button.danger')
+# The floor's three clicks per markup generation (hard-coded: the floor knows the markup; the
+# agent reads it). wds-2026 has no ids: the chat list's menu, its Log out item, the confirm.
+FLOOR_CLICKS: dict[str, tuple[str, ...]] = {
+    "rail-2024": (
+        '[data-icon="settings-refreshed"]',
+        "#logout",
+        'div[role="dialog"] button.danger',
+    ),
+    "wds-2026": (
+        'button[aria-label="Menu"]',
+        'button[role="menuitem"][aria-label="Log out"]',
+        'div[role="dialog"] button.danger',
+    ),
+}
+GENERATIONS = tuple(FLOOR_CLICKS)
 
 
 async def timed_logout(
@@ -47,13 +61,17 @@ async def timed_logout(
 
 
 async def cold_floor_once(
-    playwright: Playwright, user_data_dir: Path, executable: Browser, url: str
+    playwright: Playwright,
+    user_data_dir: Path,
+    executable: Browser,
+    url: str,
+    generation: str = GENERATIONS[0],
 ) -> float:
     """Launch the profile bare, load url, click the three logout controls, close; return ms."""
     started = time.perf_counter()
     async with opened_profile(playwright, user_data_dir, executable) as page:
         await page.goto(url)
-        for selector in FLOOR_CLICKS:
+        for selector in FLOOR_CLICKS[generation]:
             await page.click(selector)
     return (time.perf_counter() - started) * 1000
 
@@ -81,8 +99,12 @@ async def bench_cold(
     sim: SimulatorHandle,
     logouts: int,
     floor_runs: int,
+    generation: str = GENERATIONS[0],
 ) -> tuple[Figure, Figure]:
-    """Interleave floor runs and cold logouts of a freshly linked profile; return both figures."""
+    """Interleave floor runs and cold logouts of a freshly linked profile; return both figures.
+
+    The simulator must show ``generation`` (its floor clicks are that markup's).
+    """
     executable = service.executable()  # what the visitor used
     relaunch = service.cold_executable()  # what the agent relaunches with
     cold = Figure("cold verified logout", "ms")
@@ -91,7 +113,9 @@ async def bench_cold(
         if index < floor_runs:
             await prepare_profile(playwright, profile.user_data_dir, executable, sim, linked=True)
             floor.samples.append(
-                await cold_floor_once(playwright, profile.user_data_dir, relaunch, sim.url)
+                await cold_floor_once(
+                    playwright, profile.user_data_dir, relaunch, sim.url, generation
+                )
             )
             sim.logout_all()  # the floor does not wait for the unpair; keep the phone tidy
         await prepare_profile(playwright, profile.user_data_dir, executable, sim, linked=True)
@@ -113,14 +137,14 @@ async def attach_floor_once(endpoint: str, url: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def bare_warm_logout_once(endpoint: str, url: str) -> float:
+async def bare_warm_logout_once(endpoint: str, url: str, generation: str = GENERATIONS[0]) -> float:
     """Attach, click the three controls (scroll, wait until clickable, click), wait for the QR
     canvas, detach; return ms. What any CDP client pays for a warm logout before verifying
     anything: context for the warm figure, whose floor (the issue's) is the attach alone."""
     started = time.perf_counter()
     connection, tab, _ = await attach_tab(endpoint, url, 15.0)
     try:
-        for selector in FLOOR_CLICKS:
+        for selector in FLOOR_CLICKS[generation]:
             await tab.click(selector, 10.0)
         deadline = time.monotonic() + 15
         while not await _has_qr(tab):
@@ -144,6 +168,7 @@ async def bench_warm(
     profile: ProfileSettings,
     sim: SimulatorHandle,
     runs: int,
+    generation: str = GENERATIONS[0],
 ) -> tuple[Figure, Figure, Figure]:
     """With the managed browser running on profile, alternate attach floors and warm logouts.
 
@@ -160,7 +185,7 @@ async def bench_warm(
     for _ in range(runs):
         floor.samples.append(await attach_floor_once(endpoint, sim.url))
         await link_browser(service.driver, endpoint, sim)  # not measured
-        bare.samples.append(await bare_warm_logout_once(endpoint, sim.url))
+        bare.samples.append(await bare_warm_logout_once(endpoint, sim.url, generation))
         sim.logout_all()  # the bare run does not check the unpair; keep the phone tidy
         await link_browser(service.driver, endpoint, sim)  # not measured
         await timed_logout(service, profile, sim, warm)

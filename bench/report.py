@@ -21,6 +21,8 @@ class Results:
     figures: list[Figure] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    # markup generation -> (cold, cold floor, warm, attach floor): shown side by side
+    generations: dict[str, tuple[Figure, Figure, Figure, Figure]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,20 @@ def markdown(results: Results) -> str:
             f"| {figure.name} | {len(figure.samples)} | {figure.failures} |"
             f" {number(figure.median)} | {number(figure.p95)} | {figure.unit} | {figure.note} |"
         )
+    if results.generations:
+        lines += [
+            "",
+            "Cold and warm verified logouts per markup generation, medians beside their floors:",
+            "",
+            "| Generation | Cold | Cold floor | Cold / floor | Warm | Attach floor |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for generation, (cold, cold_floor, warm, attach) in results.generations.items():
+            share = cold.median / cold_floor.median if cold_floor.median else math.nan
+            lines.append(
+                f"| {generation} | {number(cold.median)} ms | {number(cold_floor.median)} ms |"
+                f" {number(share)} x | {number(warm.median)} ms | {number(attach.median)} ms |"
+            )
     lines += ["", "| Target | Value | Limit | Verdict |", "| --- | ---: | ---: | --- |"]
     for target in results.targets:
         verdict = "pass" if target.passed else "**miss**"

@@ -30,7 +30,7 @@ def describe(outcome: Outcome) -> str:
     """Return the human-readable report of one outcome."""
     lines = [
         f"profile: {outcome.profile}",
-        f"result: {outcome.result.value} (path {outcome.path or '-'},"
+        f"result: {outcome.result.value} (path {outcome.path or '-'}, how {outcome.how},"
         f" before {outcome.state_before}, {outcome.duration_ms} ms)",
     ]
     if outcome.result is Result.LOGGED_OUT:

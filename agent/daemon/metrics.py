@@ -26,6 +26,13 @@ from agent.errors import ConfigError
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.settings import MetricsSettings
 
+HOW_VALUES = ("ui:menu", "ui:settings", "ui:list", "ui:conflict", "client_function", "wipe")
+
+
+def how_label(how: str) -> str:
+    """Given an outcome's how, return the metrics label: a known value, else "none"."""
+    return how if how in HOW_VALUES else "none"
+
 
 class Metrics:
     """Counters and gauges the daemon updates as it works."""
@@ -62,8 +69,9 @@ class Metrics:
         )
         self.logouts = Counter(
             "kioskguard_logouts",
-            "Logouts, by result and trigger.",
-            ["result", "trigger"],
+            "Logouts, by result, trigger and the path that did it (how: ui:menu, ui:settings,"
+            " ui:list, ui:conflict, client_function, wipe, none).",
+            ["result", "trigger", "how"],
             registry=self.registry,
         )
         self.last_logout_duration = Gauge(
@@ -96,7 +104,9 @@ class Metrics:
 
     def record_outcome(self, outcome: Outcome) -> None:
         """Count one logout outcome."""
-        self.logouts.labels(result=outcome.result.value, trigger=outcome.trigger.value).inc()
+        self.logouts.labels(
+            result=outcome.result.value, trigger=outcome.trigger.value, how=how_label(outcome.how)
+        ).inc()
         if outcome.result is not Result.FAILED:
             self.profile_linked.labels(profile=outcome.profile).set(0)
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)

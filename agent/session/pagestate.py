@@ -1,7 +1,10 @@
 """Read the client's page: which screen it shows and which controls the agent can use.
 
-The reading happens in one script (inspect.js) that works from ids, roles, icons and structure,
-using the locale tables only to choose among candidates, so an unknown language still resolves.
+The reading happens in one script (inspect.js) that finds candidates by structure (what appeared
+after the opener was clicked, open menus, the dialog that appeared) and chooses among them by
+independent kinds of evidence: ids, names (the client's own words first, then the locale
+tables), icons, destructive colour. When nothing singles out one control the reading reports an
+ambiguity instead of a guess (docs/reader.md).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from importlib import resources
 from typing import Any, Protocol
 
 from agent.outcome import PageState
-from agent.session.labels import LABELS
+from agent.session.labels import all_labels, page_labels
 
 
 class PageLike(Protocol):
@@ -41,6 +44,10 @@ class Memory:
 
     logout_text: str | None = None  # the words of the logout item clicked, in any language
     expect_confirm: bool = False
+    # "take": remember the page's elements now (before an opener click); "use": report what
+    # appeared since the last "take"
+    baseline: str = "take"
+    language: str | None = None  # the page's language, once seen
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,14 @@ class Inspection:
     logout_how: str = ""
     opener: str | None = None
     opener_how: str = ""
+    # every opener found, in the order to try: (selector, "menu" | "settings", evidence)
+    openers: tuple[tuple[str, str, str], ...] = ()
+    new_items: int = 0  # controls that appeared since the baseline
+    ambiguity: str | None = None  # why no unique control was chosen, when that happened
+    baseline: str = ""  # "taken", "used" or "missing" (the page navigated since the take)
+    socket: str | None = None  # the client's own socket state, when it exposes it
+    client_words: bool = False  # the client's own Log out title was read
+    confirm_how: str = ""
     use_here: str | None = None
     conflict_logout: str | None = None
     banner_close: str | None = None
@@ -109,6 +124,18 @@ def _points(raw: Any) -> dict[str, tuple[float, float]]:
     return points
 
 
+def _openers(raw: Any) -> tuple[tuple[str, str, str], ...]:
+    found: list[tuple[str, str, str]] = []
+    if isinstance(raw, list):
+        for entry in raw:
+            if isinstance(entry, dict) and entry.get("target"):
+                selector = _selector(str(entry["target"]))
+                if selector:
+                    kind, evidence = str(entry.get("how", "")), str(entry.get("evidence", ""))
+                    found.append((selector, kind, evidence))
+    return tuple(found)
+
+
 def parse_inspection(raw: dict[str, Any]) -> Inspection:
     """Given the script's raw result, return an Inspection. Unknown states read as UNKNOWN."""
     try:
@@ -131,6 +158,13 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
         logout_how=str(item.get("how", "")),
         opener=_selector(opener.get("target")),
         opener_how=str(opener.get("how", "")),
+        openers=_openers(raw.get("openers")),
+        new_items=raw["new_items"] if isinstance(raw.get("new_items"), int) else 0,
+        ambiguity=str(raw["ambiguity"]) if raw.get("ambiguity") else None,
+        baseline=str(raw.get("baseline") or ""),
+        socket=str(raw["socket"]) if raw.get("socket") else None,
+        client_words=bool(raw.get("client_words")),
+        confirm_how=str(dialog.get("how") or ""),
         use_here=_selector(raw.get("use_here")),
         conflict_logout=_selector(raw.get("conflict_logout")),
         banner_close=_selector(raw.get("banner_close")),
@@ -155,9 +189,13 @@ async def inspect(
     """
     memory = memory or Memory()
     argument: dict[str, Any] = {
-        "labels": {concept: list(words) for concept, words in LABELS.items()},
+        "labels": {concept: list(words) for concept, words in all_labels().items()},
+        "pageLabels": {
+            concept: list(words) for concept, words in page_labels(memory.language).items()
+        },
         "logoutText": memory.logout_text,
         "expectConfirm": memory.expect_confirm,
+        "baseline": memory.baseline,
     }
     if after is None:
         raw = await tab.evaluate(inspect_script(), argument)
@@ -167,4 +205,7 @@ async def inspect(
     else:
         argument.update(waitSeq=after.seq, waitMs=max(round(wait_s * 1000), 1))
         raw = await tab.evaluate(wait_then_inspect_script(), argument)
-    return parse_inspection(raw if isinstance(raw, dict) else {})
+    reading = parse_inspection(raw if isinstance(raw, dict) else {})
+    if reading.language:
+        memory.language = reading.language
+    return reading

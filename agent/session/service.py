@@ -277,7 +277,12 @@ class SessionService:
             outcome.notes.append(f"relaunched with {relaunched_with.kind} {relaunched_with.path}")
         tab = BoundedTab(session.tab, deadline, self.clock)
         try:
-            report = await log_out_in_page(tab, self.client_url(profile), deadline - reserve)
+            report = await log_out_in_page(
+                tab,
+                self.client_url(profile),
+                deadline - reserve,
+                paths=tuple(self.settings.logout.paths),
+            )
             self._record(outcome, report)
             if (
                 outcome.result is not Result.LOGGED_OUT
@@ -303,12 +308,19 @@ class SessionService:
         outcome.device_unlinked = report.device_unlinked
         outcome.error = report.error
         outcome.notes.extend(report.steps)
+        outcome.notes.extend(f"evidence: {item}" for item in report.evidence)
+        if report.ui_failed:
+            outcome.notes.append(f"UI path gave way: {report.ui_failed}")
+        if report.client_failed:
+            outcome.notes.append(f"client function unavailable: {report.client_failed}")
         if report.nothing_to_do:
             outcome.result = Result.NOTHING_TO_DO
         elif report.verified and report.device_unlinked is not False:
             outcome.action, outcome.result = "in_page_logout", Result.LOGGED_OUT
+            outcome.how = report.how or "none"
         elif report.verified:
             outcome.action = "in_page_logout"
+            outcome.how = report.how or "none"
             outcome.result = Result.LOCAL_ONLY
             outcome.error = "the client could not reach its server to unlink the device"
         elif report.keys_left:
@@ -332,6 +344,7 @@ class SessionService:
             return
         if outcome.action == "none":
             outcome.action = "fallback_clear"
+            outcome.how = "wipe"
         outcome.result = Result.LOCAL_ONLY
         outcome.notes.append(LOCAL_ONLY_NOTE)
 

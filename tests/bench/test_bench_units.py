@@ -72,3 +72,25 @@ def test_markdown_marks_a_missed_target() -> None:
     results = Results("quick", [Figure("warm", "ms", [400.0])])
     results.targets.append(Target("warm median", 400.0, 300, "ms"))
     assert "| warm median | 400 ms | 300 ms | **miss** |" in markdown(results)
+
+
+def test_markdown_shows_each_generation_beside_its_floors() -> None:
+    def figure(name: str, value: float) -> Figure:
+        return Figure(name, "ms", samples=[value, value, value])
+
+    results = Results(mode="quick")
+    results.generations["rail-2024"] = (
+        figure("cold", 700),
+        figure("cold floor", 700),
+        figure("warm", 120),
+        figure("attach", 20),
+    )
+    results.generations["wds-2026"] = (
+        figure("cold", 735),
+        figure("cold floor", 700),
+        figure("warm", 150),
+        figure("attach", 20),
+    )
+    page = markdown(results)
+    assert "| rail-2024 | 700 ms | 700 ms | 1.000 x | 120 ms | 20 ms |" in page
+    assert "| wds-2026 | 735 ms | 700 ms | 1.050 x | 150 ms | 20 ms |" in page

@@ -57,8 +57,30 @@ def test_metrics_count_logouts_by_result_and_trigger() -> None:
     metrics = Metrics()
     metrics.record_outcome(FAILED)
     metrics.record_outcome(FAILED)
-    labels = {"result": "failed", "trigger": "idle"}
+    labels = {"result": "failed", "trigger": "idle", "how": "none"}
     assert metrics.registry.get_sample_value("kioskguard_logouts_total", labels) == 2
+
+
+def test_metrics_label_logouts_by_the_path_that_did_them() -> None:
+    metrics = Metrics()
+    metrics.record_outcome(Outcome("desk", Trigger.IDLE, Result.LOGGED_OUT, how="client_function"))
+    metrics.record_outcome(Outcome("desk", Trigger.IDLE, Result.LOGGED_OUT, how="ui:settings"))
+    metrics.record_outcome(Outcome("desk", Trigger.IDLE, Result.LOCAL_ONLY, how="wipe"))
+    metrics.record_outcome(Outcome("desk", Trigger.IDLE, Result.LOGGED_OUT, how="free text 1"))
+
+    def count(result: str, how: str) -> float | None:
+        labels = {"result": result, "trigger": "idle", "how": how}
+        return metrics.registry.get_sample_value("kioskguard_logouts_total", labels)
+
+    assert count("logged_out", "client_function") == 1
+    assert count("logged_out", "ui:settings") == 1
+    assert count("local_only", "wipe") == 1
+    assert count("logged_out", "none") == 1  # unknown values never become new label values
+
+
+def test_audit_line_says_how_the_logout_was_done() -> None:
+    line = audit_line(Outcome("desk", Trigger.IDLE, Result.LOGGED_OUT, how="ui:menu"))
+    assert json.loads(line)["how"] == "ui:menu"
 
 
 def test_metrics_textfile_is_written_whole(tmp_path: Path) -> None:

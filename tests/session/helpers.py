@@ -14,19 +14,17 @@ from playwright.async_api import Page
 from agent.browser.discovery import Browser
 from agent.browser.driver import Driver, Tab
 from agent.browser.managed import running_endpoint, start_managed
-from agent.demo import wait_for_state
+from agent.demo import QR_TOKEN, wait_for_state
 from agent.outcome import PageState
 from agent.probe.origin import origin_of
 from agent.settings import Settings
 from agent.simulator.testing import SimulatorHandle
 
-READ_REF = "() => document.querySelector('div[data-ref]').getAttribute('data-ref')"
-
 
 async def link(tab: Tab, sim: SimulatorHandle) -> None:
     """Link the tab's page through the phone API and wait for the chats."""
     await wait_for_state(tab, {PageState.QR, PageState.LOGGED_OUT}, 15.0)
-    sim.link(await tab.evaluate(READ_REF))
+    sim.link(await tab.evaluate(QR_TOKEN))
     await wait_for_state(tab, {PageState.CHATS, PageState.OFFLINE}, 10.0)
 
 

@@ -92,6 +92,7 @@ async def test_logout_command_verifies_and_prints_json(
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["result"] == "logged_out" and outcome["verified"] is True
+    assert outcome["how"] == "ui:settings"  # the simulator's default: rail-2024
     assert "4915112345678" not in result.stdout + result.stderr
     assert sim.devices() == []
 
@@ -114,3 +115,28 @@ def test_browser_with_a_port_out_of_range_exits_2(tmp_path: Path) -> None:
         "browser", "--profile", str(tmp_path / "p"), "--port", "70000", cwd=tmp_path
     )
     assert result.returncode == 2 and "--port 70000" in result.stderr
+
+
+@pytest.mark.browser
+async def test_logout_through_the_client_function_only_says_so_in_json(
+    tmp_path: Path, linked_profile: Path, sim: SimulatorHandle
+) -> None:
+    config = tmp_path / "kioskguard.toml"
+    config.write_text('[logout]\npaths = ["client_function"]\n')
+    result = kioskguard(
+        "logout", "--config", str(config), "--profile", str(linked_profile), "--url", sim.url,
+        "--json", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["result"] == "logged_out" and outcome["how"] == "client_function"
+    assert any("Socket.logout called" in note for note in outcome["notes"])
+    assert sim.devices() == []
+
+
+def test_unknown_logout_path_in_config_exits_2_naming_the_field(tmp_path: Path) -> None:
+    config = tmp_path / "kioskguard.toml"
+    config.write_text('[logout]\npaths = ["ui", "wipe"]\n')
+    result = kioskguard("check-config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "logout.paths" in result.stdout + result.stderr

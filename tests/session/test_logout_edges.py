@@ -41,7 +41,7 @@ async def test_dropped_unpair_is_seen_as_not_unlinked(page: Page, sim: Simulator
 
 async def test_deadline_too_short_reports_an_error(page: Page, sim: SimulatorHandle) -> None:
     tab = await linked_tab(page, sim, menu_delay_ms=5000)
-    report = await log_out_in_page(tab, sim.url, deadline(1.0))
+    report = await log_out_in_page(tab, sim.url, deadline(1.0), paths=("ui",))
     assert not report.verified
     assert report.error and "deadline" in report.error
     assert await stored_keys(tab) != []

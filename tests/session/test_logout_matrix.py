@@ -1,7 +1,9 @@
-"""The in-page logout across layouts, locales and every kind of interference (real Chromium).
+"""The in-page logout across markup generations, locales and every kind of interference.
 
-Locales en, es, pt-BR and id are in the agent's tables; de and fr are not, so they exercise the
-structural fallback (icons, the destructive last item, the words of the clicked item).
+Real Chromium on the simulator; one browser for the whole session, a new context per case.
+Locales en, es, pt-BR and id are seen in the wild; de and fr are careful translations; en-XA
+(accented) and x-words (invented words) are in no table: they are read through the client's own
+Log out title, icons and structure. Every case asserts which path did it (``how``).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from agent.session.logout import log_out_in_page, stored_keys
 from agent.simulator.testing import SimulatorHandle
 from tests.session.helpers import deadline, linked_tab
 
-LAYOUTS = ("classic", "rail")
-LOCALES = ("en", "es", "pt-BR", "id", "de", "fr")
+GENERATIONS = ("classic-2021", "classic-2023", "rail-2024", "wds-2026")
+LOCALES = ("en", "es", "pt-BR", "id", "de", "fr", "en-XA", "x-words")
 INTERFERENCE: dict[str, dict[str, object]] = {
     "none": {},
     "notification_banner": {"notification_banner": True},
@@ -27,17 +29,24 @@ INTERFERENCE: dict[str, dict[str, object]] = {
     "conflict": {"force_screen": "conflict"},
     "offline_banner": {"offline_banner": True},
 }
+# The path each generation's UI offers first: the chat list's menu, else the rail's settings.
+UI_PATH = {
+    "classic-2021": "ui:menu",
+    "classic-2023": "ui:menu",
+    "rail-2024": "ui:settings",
+    "wds-2026": "ui:menu",
+}
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("interference", INTERFERENCE)
 @pytest.mark.parametrize("locale", LOCALES)
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("generation", GENERATIONS)
 async def test_logout_is_verified_and_unlinks_the_device(
-    page: Page, sim: SimulatorHandle, layout: str, locale: str, interference: str
+    page: Page, sim: SimulatorHandle, generation: str, locale: str, interference: str
 ) -> None:
-    sim.configure(layout=layout, locale=locale)
+    sim.configure(generation=generation, locale=locale)
     tab = await linked_tab(page, sim, **INTERFERENCE[interference])
     report = await log_out_in_page(tab, sim.url, deadline())
     assert report.verified, report
@@ -45,3 +54,4 @@ async def test_logout_is_verified_and_unlinks_the_device(
     assert await stored_keys(tab) == []
     assert report.device_unlinked is True
     assert sim.devices() == []
+    assert report.how == ("ui:conflict" if interference == "conflict" else UI_PATH[generation])

@@ -1,0 +1,135 @@
+"""A scripted tab (PageLike) for unit tests of the logout loop, shipped beside the real one.
+
+The page is a raw reading: the dict inspect.js would return. Clicking a marked control runs the
+handler registered for its mark name (``on_click["opener-menu"]``), which changes the page, the
+storage or both. The client's own logout function is a handler too (``client``). A fake clock
+moves on by ``tick`` seconds at every evaluation, so timeouts play out without waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from agent.errors import DriverError
+from agent.probe.probe import SESSION_KEYS
+from agent.session.logout import client_logout_script
+
+Raw = dict[str, Any]
+Handler = Callable[["FakeTab"], None]
+ClientHandler = Callable[["FakeTab"], Raw]
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def chats(**fields: Any) -> Raw:
+    """Return a raw reading of the chat list; fields override (openers, logout_item, ...)."""
+    return {"state": "chats", "openers": [], **fields}
+
+
+def opener(kind: str, evidence: str = "icon") -> Raw:
+    """Return one raw opener entry ("menu" or "settings"), marked opener-<kind>."""
+    return {"target": f"opener-{kind}", "how": kind, "evidence": evidence}
+
+
+def item(text: str = "log out", how: str = "words") -> Raw:
+    """Return a raw logout item entry, marked logout-item."""
+    return {"target": "logout-item", "text": text, "how": how}
+
+
+def confirm_dialog(confirm: bool = True, **fields: Any) -> Raw:
+    """Return a raw reading of the chats under the confirm dialog (with or without a button)."""
+    dialog = {"kind": "confirm", "confirm": "confirm" if confirm else None, "how": "words"}
+    return {**chats(**fields), "dialog": dialog}
+
+
+def qr() -> Raw:
+    return {"state": "qr"}
+
+
+class FakeTab:
+    """Implements agent.session.pagestate.PageLike over a scripted page."""
+
+    def __init__(
+        self,
+        page: Raw,
+        on_click: dict[str, Handler] | None = None,
+        client: ClientHandler | Exception | None = None,
+        storage: dict[str, str] | None = None,
+        tick: float = 0.05,
+        origin: str = "http://127.0.0.1:1",
+    ) -> None:
+        self.origin = origin
+        self.page = page
+        self.on_click = on_click or {}
+        self.client = client
+        self.storage: dict[str, str] = (
+            dict(storage) if storage is not None else {key: "x" for key in SESSION_KEYS}
+        )
+        self.clock = FakeClock()
+        self.tick = tick
+        self.seq = 0
+        self.clicks: list[str] = []  # mark names, in order
+        self.arguments: list[Any] = []  # what each reading was asked (baseline, labels, ...)
+        self.client_calls = 0
+        self.gotos: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return self.origin + "/"
+
+    def show(self, page: Raw) -> None:
+        """Change the page (as a DOM mutation would)."""
+        self.page = page
+        self.seq += 1
+
+    def log_out(self) -> None:
+        """What the client does on logout: keys gone, QR shown."""
+        self.storage.clear()
+        self.show(qr())
+
+    async def evaluate(self, script: str, argument: Any = None) -> Any:
+        self.clock.advance(self.tick)
+        if script == client_logout_script():
+            self.client_calls += 1
+            if isinstance(self.client, Exception):
+                raise self.client
+            if self.client is None:
+                return {"available": False, "called": False, "reason": "no require"}
+            return self.client(self)
+        self.arguments.append(argument)
+        reading = {"seq": self.seq, "url": self.url, **self.page}
+        if reading.get("baseline") != "missing" and isinstance(argument, dict):
+            # as inspect.js answers: a reading asked to take the baseline took it
+            reading["baseline"] = "taken" if argument.get("baseline") != "use" else "used"
+        return reading
+
+    async def click(self, selector: str, timeout_s: float) -> None:
+        self.clock.advance(self.tick)
+        name = selector.removeprefix('[data-kioskguard="').removesuffix('"]')
+        self.clicks.append(name)
+        handler = self.on_click.get(name)
+        if handler is None:
+            raise DriverError(f"fake tab: nothing to click at {selector}")
+        handler(self)
+
+    async def click_at(self, x: float, y: float) -> None:
+        raise DriverError("fake tab: readings carry no click points")
+
+    async def goto(self, url: str, timeout_s: float) -> None:
+        self.gotos.append(url)
+        self.seq += 1
+
+    async def local_storage(self, keys: Any) -> dict[str, str | None]:
+        return {key: self.storage.get(key) for key in keys}

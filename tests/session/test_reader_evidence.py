@@ -1,0 +1,251 @@
+"""The reader's evidence rules on HTML fixtures modelled on the client's markups (real Chromium,
+one shared browser, page content set directly: no simulator, no launch per case)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page
+
+from agent.browser.driver import Tab
+from agent.outcome import PageState
+from agent.session.pagestate import Inspection, Memory, inspect
+
+pytestmark = pytest.mark.browser
+
+RED = "color: #ea0038"
+# The chat list of a build without ids: a grid of rows, a header with a "more" button.
+WDS_SIDE = """
+<header class="rail">
+  <button aria-label="{settings}" aria-pressed="false" data-navbar-item="true">
+    <svg viewBox="0 0 24 24"><title>wds-ic-settings</title><path d="M0 0h24v24H0z"/></svg>
+  </button>
+</header>
+<div class="side">
+  <header><h1>{chats}</h1>
+    <button aria-label="{new_chat}"><svg><title>wds-ic-new-chat</title></svg></button>
+    <button aria-label="{menu}" class="more"><svg><title>wds-ic-more</title></svg></button>
+  </header>
+  <div role="grid" aria-label="{chat_list}"><div role="row">Ana</div><div role="row">Bo</div></div>
+</div>
+"""
+EN = {
+    "settings": "Settings",
+    "chats": "Chats",
+    "new_chat": "New chat",
+    "menu": "Menu",
+    "chat_list": "Chat list",
+}
+XWORDS = {
+    "settings": "Zuvaf",
+    "chats": "Kebo",
+    "new_chat": "Dif kebo",
+    "menu": "Tamor",
+    "chat_list": "Kebo lumi",
+}
+CLIENT_API = """() => {
+window.require = (name) => {
+  const modules = {
+    WAWebSettingsFBT: { logoutTitle: () => ({ toString: () => "%s" }) },
+    WAWebSocketModel: { Socket: { state: "%s", logout: () => undefined } },
+  };
+  if (!(name in modules)) throw new Error("Requiring unknown module " + name);
+  return modules[name];
+};
+}"""
+
+
+async def show(page: Page, html: str, client: tuple[str, str] | None = None) -> Tab:
+    await page.goto("about:blank")
+    await page.set_content(html)
+    if client:
+        await page.evaluate(CLIENT_API % client)
+    return Tab(page, "null")
+
+
+async def open_menu(page: Page, tab: Tab, items: str, memory: Memory) -> Inspection:
+    """Read once (taking the baseline), add a menu as an opener click would, read again."""
+    memory.baseline = "take"
+    await inspect(tab, memory)
+    await page.evaluate(
+        "(items) => { const menu = document.createElement('div'); menu.className = 'dropdown';"
+        " menu.innerHTML = items; document.querySelector('.side header').append(menu); }",
+        items,
+    )
+    memory.baseline = "use"
+    return await inspect(tab, memory)
+
+
+async def marked(page: Page, name: str) -> str | None:
+    """Return the accessible text of the element marked name, None when nothing is marked."""
+    text: str | None = await page.evaluate(
+        '(name) => { const e = document.querySelector(`[data-kioskguard="${name}"]`);'
+        " return e ? (e.getAttribute('aria-label') || e.innerText).trim() : null; }",
+        name,
+    )
+    return text
+
+
+async def test_chat_list_without_ids_reads_as_chats_and_finds_both_openers(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    reading = await inspect(tab)
+    assert reading.state is PageState.CHATS
+    assert [kind for _, kind, _ in reading.openers] == ["menu", "settings"]
+    assert "icon:menu" in reading.openers[0][2] and "rail" in reading.openers[1][2]
+
+
+async def test_openers_in_invented_words_are_found_by_their_icons(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**XWORDS))
+    reading = await inspect(tab)
+    assert reading.state is PageState.CHATS
+    assert [(kind, evidence) for _, kind, evidence in reading.openers] == [
+        ("menu", "icon:menu"),
+        ("settings", "icon:settings+rail"),
+    ]
+
+
+async def test_menuitem_buttons_are_candidates_and_words_choose_log_out(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = (
+        '<button role="menuitem" aria-label="New group"><span>New group</span></button>'
+        '<button role="menuitem" aria-label="Log out"><span>Log out</span></button>'
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == "words"
+    assert await marked(page, "logout-item") == "Log out"
+
+
+async def test_a_nested_aria_label_names_a_classic_2023_item(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = (
+        '<ul><li role="button" tabindex="0" data-animate-dropdown-item="true">'
+        '<div aria-label="Starred messages">Starred messages</div></li>'
+        '<li role="button" tabindex="0" data-animate-dropdown-item="true">'
+        '<div aria-label="Abmelden"><span>Abmelden</span></div></li></ul>'
+    )
+    reading = await open_menu(page, tab, items, Memory(language="de"))
+    assert reading.logout_item and "words" in reading.logout_how
+    assert await marked(page, "logout-item") == "Abmelden"
+
+
+async def test_case_whitespace_and_diacritics_are_folded(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = (
+        '<button role="menuitem">Settings</button>'
+        '<button role="menuitem"><span>[Ļöĝ   ÖÛŢ one two]</span></button>'
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == "words"
+
+
+async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**XWORDS))
+    items = (
+        '<div class="list"><button>Bafo</button><button>Limu</button>'
+        "<button><svg><title>ic-logout</title></svg><span>Zibo kuf</span></button></div>"
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_how == "icon"
+    assert await marked(page, "logout-item") == "Zibo kuf"
+
+
+async def test_red_on_a_child_of_a_plain_li_counts_as_destructive(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**XWORDS))
+    items = f'<ul><li>Bafo</li><li>Limu daso</li><li><span style="{RED}">Zibo kuf</span></li></ul>'
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_how == "destructive"
+    assert await marked(page, "logout-item") == "Zibo kuf"
+
+
+async def test_rows_without_any_click_evidence_are_found_as_the_new_list(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = (
+        '<div><div style="cursor: default">Account</div><div>Privacy</div>'
+        "<div>Help</div><div>Log out</div></div>"
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and await marked(page, "logout-item") == "Log out"
+
+
+async def test_the_clients_own_title_chooses_among_invented_words(page: Page) -> None:
+    tab = await show(page, WDS_SIDE.format(**XWORDS), client=("Zibo kuf", "CONNECTED"))
+    items = (
+        f'<button role="menuitem" style="{RED}">Dafe kebo</button>'
+        f'<button role="menuitem" style="{RED}">Zibo kuf</button>'
+        f'<button role="menuitem" style="{RED}">Nopa</button>'
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_how == "words:client+destructive"
+    assert await marked(page, "logout-item") == "Zibo kuf"
+
+
+async def test_the_confirm_dialog_of_wds_2026_is_read_and_its_log_out_chosen(page: Page) -> None:
+    html = WDS_SIDE.format(**EN) + (
+        '<div role="dialog" aria-modal="true"><div data-animate-modal-popup="true">'
+        "<h1>Log out?</h1><p>Are you sure you want to log out?</p>"
+        '<button>Cancel</button><button style="background:#ea0038;color:#fff">Log out</button>'
+        "</div></div>"
+    )
+    tab = await show(page, html)
+    reading = await inspect(tab)
+    assert reading.dialog_kind == "confirm" and reading.confirm
+    assert await marked(page, "confirm") == "Log out"
+
+
+async def test_a_confirm_in_invented_words_is_chosen_by_its_destructive_style(
+    page: Page,
+) -> None:
+    html = WDS_SIDE.format(**XWORDS) + (
+        '<div role="dialog" aria-modal="true"><div data-animate-modal-popup="true">'
+        "<h1>Zibo kuf?</h1><button>Bamu</button><button>Fide tar</button>"
+        '<button style="background:#ea0038;color:#fff">Zibo kuf</button></div></div>'
+    )
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert reading.confirm_how == "destructive"
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
+async def test_socket_state_tells_the_qr_screen_when_the_dom_says_nothing(page: Page) -> None:
+    tab = await show(
+        page,
+        "<div class='landing'><div class='spinner'></div></div>",
+        client=("Log out", "UNPAIRED_IDLE"),
+    )
+    reading = await inspect(tab)
+    assert reading.state is PageState.QR and reading.socket == "UNPAIRED_IDLE"
+
+
+async def test_socket_conflict_tells_conflict_from_another_session(page: Page) -> None:
+    html = "<div><p>Kebo tamor</p><button>Zibo kuf</button><button>Lami dor</button></div>"
+    tab = await show(page, html, client=("Nothing like it", "CONFLICT"))
+    reading = await inspect(tab)
+    assert reading.state is PageState.CONFLICT and reading.use_here
+
+
+async def test_a_menu_inside_the_open_conversation_is_never_the_opener(page: Page) -> None:
+    own_menu = (
+        '<button aria-label="Menu" class="more"><svg><title>wds-ic-more</title></svg></button>'
+    )
+    html = WDS_SIDE.format(**EN).replace(own_menu, "") + (
+        '<div class="conversation"><header><button aria-label="Menu">'
+        "<svg><title>wds-ic-more</title></svg></button></header>"
+        '<footer><div contenteditable="true" role="textbox"></div></footer></div>'
+    )
+    tab = await show(page, html)
+    reading = await inspect(tab)
+    assert [kind for _, kind, _ in reading.openers] == ["settings"]
+
+
+async def test_a_menu_kept_hidden_in_the_page_counts_as_new_once_shown(page: Page) -> None:
+    hidden = (
+        '<div class="menu" style="display:none"><button>Starred</button>'
+        '<button style="color:#f15c6d">Log out</button></div>'
+    )
+    tab = await show(page, WDS_SIDE.format(**EN) + hidden)
+    memory = Memory(baseline="take")
+    assert (await inspect(tab, memory)).logout_item is None
+    await page.evaluate("() => { document.querySelector('.menu').style.display = 'block'; }")
+    memory.baseline = "use"
+    reading = await inspect(tab, memory)
+    assert reading.logout_how == "words+destructive"  # dark theme's red counts too
+    assert await marked(page, "logout-item") == "Log out"
