@@ -98,7 +98,7 @@ class Metrics:
         )
         for result in Result:
             for trigger in Trigger:
-                self.logouts.labels(result=result.value, trigger=trigger.value)
+                self.logouts.labels(result=result.value, trigger=trigger.value, how="none")
         self.last_check.set(0)
         self.last_closing_time.set(0)
 
