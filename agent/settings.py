@@ -39,6 +39,7 @@ from pydantic_settings import (
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from agent.errors import ConfigError
@@ -715,6 +716,12 @@ def describe_errors(
             if location[:length] in (origins or {}):
                 where = f"environment {(origins or {})[location[:length]]}"
                 break
+        else:  # an unknown key with keys below it: KIOSKGUARD_IDLE__X__Y makes idle.x a table
+            below = [
+                name for path, name in (origins or {}).items() if path[: len(location)] == location
+            ]
+            if location and below:
+                where = f"environment {below[0]}"
         path = "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
         ).lstrip(".")
@@ -751,6 +758,8 @@ def load_settings(
     token = _ENVIRONMENT.set(environment)
     try:
         return Settings(**data)
+    except SettingsError as exc:  # not expected: EnvironmentSource passes bad JSON on as text
+        raise ConfigError(f"environment: {exc}") from exc
     except ValidationError as exc:
         source = str(path) if path is not None else "environment"
         origins = environment_origins(os.environ if environment is None else environment)

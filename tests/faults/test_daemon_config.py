@@ -194,3 +194,12 @@ def test_environment_json_for_profiles_and_closing_times_is_typed_json() -> None
     assert [(p.name, p.user_data_dir) for p in settings.profiles] == [("desk", Path("/srv/desk"))]
     assert [(t.days, t.time) for t in settings.closing_time.times] == [("sun", "17:00")]
     assert settings.closing_time.warn_minutes == 3
+
+
+def test_an_unknown_key_with_keys_below_it_names_the_variable() -> None:
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(environment={"KIOSKGUARD_IDLE__TIMEOUT__S": "120"})
+    assert caught.value.problems == [
+        "environment KIOSKGUARD_IDLE__TIMEOUT__S: idle.timeout: {'s': '120'}:"
+        " unknown key (not part of the configuration)"
+    ]
