@@ -1,23 +1,27 @@
 """The configuration: one typed model, the single source of truth.
 
-Read from a TOML file, then ``KIOSKGUARD_...`` environment variables override it (nested with
-``__``: ``KIOSKGUARD_IDLE__TIMEOUT_S=120``; ``KIOSKGUARD_BROWSER=/path`` is short for
-``KIOSKGUARD_BROWSER__EXECUTABLE``). Every field carries a description and an example;
+``Settings`` is a pydantic-settings ``BaseSettings``: the TOML file's tables are its init
+arguments, and its environment source (``KIOSKGUARD_...`` variables, nested with ``__``:
+``KIOSKGUARD_IDLE__TIMEOUT_S=120``) overrides them; ``KIOSKGUARD_BROWSER=/path`` is short for
+``KIOSKGUARD_BROWSER__EXECUTABLE``. Every field carries a description and an example;
 ``kioskguard print-config`` turns them into the commented sample. Unknown keys are rejected, and
-booleans and numbers are strict: ``"yes"`` or ``"30"`` in quotes is an error, never a guess.
+booleans and numbers are strict, never a guess: in the file ``"yes"`` or ``"30"`` in quotes is an
+error; in the environment, where every value is text, a boolean is ``true`` or ``false`` (any
+case) and a number is written in digits (``120``, ``0.5``, ``1e3``), so ``yes``, ``1``, ``nan``
+or ``inf`` are errors naming the variable.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
 import socket
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,6 +33,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from agent.errors import ConfigError
 
@@ -36,6 +48,7 @@ _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 _DAYS = re.compile(rf"^(\*|{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*)$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LOCALHOST = {"localhost"}
+ENV_PREFIX = "KIOSKGUARD_"
 
 
 def setting(
@@ -81,16 +94,19 @@ def default_audit_dir() -> Path | None:
 class Section(BaseModel):
     """A table of the configuration file: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, allow_inf_nan=False, strict=True
+    )
 
 
 class GeneralSettings(Section):
-    state_dir: Path = Field(  # type: ignore[assignment]
-        default_factory=lambda: str(default_state_dir()),  # a str: validated strictly as JSON
+    state_dir: Path = Field(
+        default_factory=default_state_dir,
         description="Directory for the state file, the audit log and the managed browser profile"
         " (default: $XDG_STATE_HOME/kioskguard, i.e. ~/.local/state/kioskguard; the system"
         " service sets /var/lib/kioskguard).",
         json_schema_extra={"example": "/var/lib/kioskguard", "commented": True},
+        strict=False,  # a path is text in TOML and in the environment
     )
     client_url: str = setting(
         "https://web.whatsapp.com/",
@@ -107,6 +123,7 @@ class GeneralSettings(Section):
         " service sets /var/log/kioskguard/audit.jsonl).",
         "/var/log/kioskguard/audit.jsonl",
         commented=True,
+        strict=False,  # a path is text in TOML and in the environment
     )
     log_rotation: str = setting(
         "10 MB", "When the audit file is rotated: a size or an interval.", "10 MB", min_length=1
@@ -129,12 +146,14 @@ class BrowserSettings(Section):
         " KIOSKGUARD_BROWSER=/path sets it too).",
         "/usr/bin/chromium",
         commented=True,
+        strict=False,  # a path is text in TOML and in the environment
     )
     user_data_dir: Path | None = setting(
         None,
         "Profile of the managed kiosk browser (default: STATE_DIR/browser-profile).",
         "/var/lib/kioskguard/browser-profile",
         commented=True,
+        strict=False,  # a path is text in TOML and in the environment
     )
     debugging_port: int = setting(
         9222, "Loopback debugging port of the managed browser.", 9222, ge=1024, le=65535
@@ -158,7 +177,10 @@ class ProfileSettings(Section):
         ..., "Short name used in logs and metrics.", "front-desk", pattern=r"^[a-z0-9][a-z0-9_-]*$"
     )
     user_data_dir: Path = setting(
-        ..., "The browser's user data directory.", "/home/kiosk/.config/chromium"
+        ...,
+        "The browser's user data directory.",
+        "/home/kiosk/.config/chromium",
+        strict=False,  # a path is text in TOML and in the environment
     )
     url: str | None = setting(
         None,
@@ -320,6 +342,7 @@ class MetricsSettings(Section):
         "Write metrics to this .prom file instead of serving them (node_exporter textfile).",
         "/var/lib/node_exporter/kioskguard.prom",
         commented=True,
+        strict=False,  # a path is text in TOML and in the environment
     )
 
     @field_validator("listen")
@@ -380,18 +403,26 @@ class FleetSettings(Section):
         None,
         "File holding the broker password (one line; keep it readable by root only).",
         "/etc/kioskguard/mqtt-password",
+        strict=False,  # a path is text in TOML and in the environment
     )
     tls: bool = setting(True, "Connect with TLS (turn off only on a test broker).", True)
     ca_file: Path | None = setting(
         None,
         "CA certificate the broker's certificate must chain to (default: the system's).",
         "/etc/kioskguard/fleet-ca.pem",
+        strict=False,  # a path is text in TOML and in the environment
     )
     cert_file: Path | None = setting(
-        None, "Client certificate, when the broker asks for one.", "/etc/kioskguard/kiosk.pem"
+        None,
+        "Client certificate, when the broker asks for one.",
+        "/etc/kioskguard/kiosk.pem",
+        strict=False,  # a path is text in TOML and in the environment
     )
     key_file: Path | None = setting(
-        None, "Private key of the client certificate.", "/etc/kioskguard/kiosk.key"
+        None,
+        "Private key of the client certificate.",
+        "/etc/kioskguard/kiosk.key",
+        strict=False,  # a path is text in TOML and in the environment
     )
     topic_prefix: str = setting(
         "kioskguard/v1",
@@ -433,6 +464,7 @@ class FleetSettings(Section):
         "Admin side: SQLite file `fleet collect` fills and `fleet report` reads"
         " (default: STATE_DIR/fleet-events.sqlite3).",
         "/var/lib/kioskguard/fleet-events.sqlite3",
+        strict=False,  # a path is text in TOML and in the environment
     )
 
     @field_validator("broker")
@@ -466,8 +498,21 @@ class FleetSettings(Section):
         return int(self.broker.rpartition(":")[2])
 
 
-class Settings(Section):
-    """Everything kioskguard reads from its configuration file and environment."""
+class Settings(BaseSettings):
+    """Everything kioskguard reads from its configuration file and environment.
+
+    ``Settings(**tables)`` validates the file's tables (init arguments) with the
+    ``KIOSKGUARD_...`` environment over them, as pydantic-settings does for
+    ``Settings.model_validate(tables)`` too (tests/conftest.py clears the variables for tests).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+        allow_inf_nan=False,
+    )
 
     general: GeneralSettings = Field(
         default_factory=GeneralSettings,
@@ -517,6 +562,18 @@ class Settings(Section):
             raise ValueError(f"profile names must be unique: {', '.join(duplicates)} repeated")
         return self
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Return the sources, first wins: the environment, then the file's tables (init)."""
+        return (EnvironmentSource(settings_cls), init_settings)
+
     def effective_profiles(self) -> list[ProfileSettings]:
         """Return the guarded profiles with their client address filled in.
 
@@ -559,7 +616,6 @@ class InvalidSettings(ConfigError):
         super().__init__("\n".join(problems))
 
 
-ENV_PREFIX = "KIOSKGUARD_"
 BROWSER_ALIAS = "KIOSKGUARD_BROWSER"  # the browser to use: browser.executable
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -569,26 +625,16 @@ _ALLOWED_BY_TYPE = {
     "float_type": "allowed: a number, unquoted",
     "string_type": "allowed: a string in quotes",
 }
-
-
-def _field_annotation(path: tuple[str, ...]) -> Any:
-    """Given a (table, key) path, return the field's annotation, or None if unknown."""
-    model: Any = Settings
-    annotation: Any = None
-    for part in path:
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            return None
-        annotation = fields[part].annotation
-        model = annotation
-    return annotation
+# The environment load_settings() reads; None: the process environment (os.environ).
+_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("environment", default=None)
 
 
 def _environment_value(raw: str, annotation: Any) -> Any:
     """Given an environment string and its field's type, return the value to validate.
 
-    Booleans are ``true``/``false`` and numbers are digits; anything else stays a string so
-    that strict validation reports it. Lists and tables are JSON.
+    Environment values are always text, so a boolean is ``true`` or ``false`` (any case) and a
+    number is written in digits (``120``, ``0.5``, ``1e3``); anything else (``yes``, ``nan``,
+    ``inf``, ``soon``) stays a string, which the strict model then reports as an error.
     """
     kinds = set(get_args(annotation)) or {annotation}
     text = raw.strip()
@@ -598,59 +644,79 @@ def _environment_value(raw: str, annotation: Any) -> Any:
         return int(text)
     if float in kinds and _NUMBER.match(text):
         return float(text)
-    if get_origin(annotation) is list or (
-        isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    ):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
     return raw
 
 
-def environment_overrides(
-    environment: Mapping[str, str],
-) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
-    """Given the process environment, return the overrides as tables and where each came from.
-
-    ``KIOSKGUARD_<TABLE>__<KEY>=value`` sets table.key; ``KIOSKGUARD_PROFILES`` (JSON) sets the
-    profiles; ``KIOSKGUARD_BROWSER=/path`` sets browser.executable (the explicit
-    ``KIOSKGUARD_BROWSER__EXECUTABLE`` wins). Other ``KIOSKGUARD_`` names without ``__`` belong
-    to tools and tests and are ignored.
+def _typed(value: Any, annotation: Any) -> Any:
+    """Given a value the environment source built for a field, return it with every text leaf
+    of a boolean or number field converted by _environment_value. JSON values keep their types.
     """
-    data: dict[str, Any] = {}
+    if isinstance(value, str):
+        return _environment_value(value, annotation)
+    model = annotation if isinstance(annotation, type) else None
+    if isinstance(value, dict) and model is not None and issubclass(model, BaseModel):
+        fields = model.model_fields
+        return {
+            key: _typed(item, fields[key].annotation) if key in fields else item
+            for key, item in value.items()
+        }
+    return value
+
+
+class EnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' environment source with kioskguard's two additions.
+
+    ``KIOSKGUARD_BROWSER=/path`` (the README's short form) is taken as
+    ``KIOSKGUARD_BROWSER__EXECUTABLE`` unless that is set too, instead of as the JSON of the
+    ``[browser]`` table; and text values of boolean and number fields are converted by the rule
+    of _environment_value, so that the strict model rejects ``yes`` or ``nan`` instead of
+    pydantic's lax parsing accepting them. A value that is not valid JSON where a table or list
+    is expected is passed on as text, for validation to report with the variable's name.
+    """
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environment = _ENVIRONMENT.get()
+        variables: dict[str, str | None] = {
+            (name if self.case_sensitive else name.lower()): value
+            for name, value in (os.environ if environment is None else environment).items()
+        }
+        alias = BROWSER_ALIAS if self.case_sensitive else BROWSER_ALIAS.lower()
+        if alias in variables:
+            variables.setdefault(f"{alias}{self.env_nested_delimiter}executable", variables[alias])
+            del variables[alias]
+        return variables
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: Any) -> Any:
+        try:
+            return super().decode_complex_value(field_name, field, value)
+        except ValueError:
+            return value
+
+    def prepare_field_value(
+        self, field_name: str, field: FieldInfo, value: Any, value_is_complex: bool
+    ) -> Any:
+        prepared = super().prepare_field_value(field_name, field, value, value_is_complex)
+        return _typed(prepared, field.annotation)
+
+
+def environment_origins(environment: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+    """Given the environment, return which variable set which field path.
+
+    ``KIOSKGUARD_<TABLE>__<KEY>`` sets (table, key), ``KIOSKGUARD_PROFILES`` sets (profiles,),
+    ``KIOSKGUARD_BROWSER`` sets (browser, executable) unless ``KIOSKGUARD_BROWSER__EXECUTABLE``
+    does. Other ``KIOSKGUARD_`` names without ``__`` belong to tools and tests: not settings.
+    """
     origins: dict[tuple[str, ...], str] = {}
-    names = sorted(name for name in environment if name.startswith(ENV_PREFIX))
-    if BROWSER_ALIAS in names:  # first, so that an explicit __EXECUTABLE overrides it
-        names.remove(BROWSER_ALIAS)
-        names.insert(0, BROWSER_ALIAS)
-    for name in names:
-        if name == BROWSER_ALIAS:
-            path: tuple[str, ...] = ("browser", "executable")
-        else:
-            path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-            if len(path) == 1 and path[0] not in Settings.model_fields:
-                continue
-        target = data
-        for part in path[:-1]:
-            existing = target.setdefault(part, {})
-            if not isinstance(existing, dict):
-                break
-            target = existing
-        else:
-            target[path[-1]] = _environment_value(environment[name], _field_annotation(path))
+    for name in sorted(environment, key=lambda name: name.upper() != BROWSER_ALIAS):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        if name.upper() == BROWSER_ALIAS:
+            origins[("browser", "executable")] = name
+            continue
+        path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        if path[0] in Settings.model_fields:
             origins[path] = name
-    return data, origins
-
-
-def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return origins
 
 
 def describe_errors(
@@ -669,6 +735,12 @@ def describe_errors(
             if location[:length] in (origins or {}):
                 where = f"environment {(origins or {})[location[:length]]}"
                 break
+        else:  # an unknown key with keys below it: KIOSKGUARD_IDLE__X__Y makes idle.x a table
+            below = [
+                name for path, name in (origins or {}).items() if path[: len(location)] == location
+            ]
+            if location and below:
+                where = f"environment {below[0]}"
         path = "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
         ).lstrip(".")
@@ -693,19 +765,23 @@ def load_settings(
 ) -> Settings:
     """Given a TOML file (or none), return the settings with environment overrides applied.
 
-    Booleans and numbers are strict: ``"yes"``, ``"30"`` or ``true`` for a number are errors.
+    environment replaces the process environment (tests); use_environment=False ignores it
+    (check-config). Booleans and numbers are strict: ``"yes"``, ``"30"`` or ``true`` for a
+    number are errors (the environment's rule: see the module docstring).
     Raise ConfigError if the file cannot be read, InvalidSettings listing every problem (file
     and environment together).
     """
     data = read_toml(path) if path is not None else {}
-    origins: dict[tuple[str, ...], str] = {}
-    if use_environment:
-        overrides, origins = environment_overrides(
-            os.environ if environment is None else environment
-        )
-        data = _merge(data, overrides)
+    if not use_environment:
+        environment = {}
+    token = _ENVIRONMENT.set(environment)
     try:
-        return Settings.model_validate_json(json.dumps(data, default=str), strict=True)
+        return Settings(**data)
+    except SettingsError as exc:  # not expected: EnvironmentSource passes bad JSON on as text
+        raise ConfigError(f"environment: {exc}") from exc
     except ValidationError as exc:
         source = str(path) if path is not None else "environment"
+        origins = environment_origins(os.environ if environment is None else environment)
         raise InvalidSettings(describe_errors(source, exc, origins)) from exc
+    finally:
+        _ENVIRONMENT.reset(token)

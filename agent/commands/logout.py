@@ -1,7 +1,9 @@
 """``kioskguard logout``: log a profile out of the client, verify, and report.
 
 Exit codes: 0 verified logged out (or nothing to log out), 1 failed, 2 bad input,
-3 local-only fallback (the device may still be listed on the phone).
+3 local-only fallback (the device may still be listed on the phone). When the audit line cannot
+be written (a full disk), the outcome is still printed, then the audit failure, and the exit
+code is 1.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import asyncio
 import math
 
-from agent.audit import audit
+from agent.audit import AuditWriteError, audit
 from agent.commands.common import add_profile_options, emit, resolve
 from agent.errors import ConfigError
 from agent.outcome import Outcome, Result, Trigger
@@ -64,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         )
     service = SessionService(settings)
     outcome = asyncio.run(_logout(service, profile, Trigger.MANUAL, deadline))
-    audit(outcome)
+    try:
+        audit(outcome)
+    except AuditWriteError:
+        # The logout happened: say how it ended before the CLI reports the lost audit line.
+        emit(outcome.to_dict(), args.json, describe(outcome))
+        raise
     emit(outcome.to_dict(), args.json, describe(outcome))
     return outcome.result.exit_code

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from agent.errors import ConfigError
-from agent.settings import InvalidSettings, load_settings
+from agent.settings import InvalidSettings, Settings, load_settings
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -96,3 +97,12 @@ def test_hotel_example_logs_out_at_every_logoff_after_three_idle_minutes() -> No
     assert settings.events.on_logoff is True
     assert settings.idle.timeout_s == 180
     assert settings.closing_time.times == []
+
+
+def test_settings_is_pydantic_settings_with_the_environment_over_init_tables(monkeypatch) -> None:
+    monkeypatch.setenv("KIOSKGUARD_IDLE__TIMEOUT_S", "120")
+    monkeypatch.setenv("KIOSKGUARD_BROWSER", "/opt/chrome/chrome")
+    settings = Settings(idle={"timeout_s": 300, "warning_s": 20})
+    assert isinstance(settings, BaseSettings)
+    assert (settings.idle.timeout_s, settings.idle.warning_s) == (120, 20)
+    assert settings.browser.executable == Path("/opt/chrome/chrome")

@@ -58,6 +58,7 @@ async def test_logout_with_a_full_audit_disk_still_logs_out_and_exits_1(
         env={"KIOSKGUARD_GENERAL__AUDIT_LOG": "/dev/full"},
     )
     assert result.returncode == 1, result.stdout + result.stderr
+    assert "result: logged_out" in result.stdout  # the outcome is printed all the same
     assert "audit log /dev/full: the line for cli (logged_out, manual) was not written" in (
         result.stderr
     )

@@ -135,3 +135,71 @@ def test_run_without_config_reads_the_users_file(tmp_path: Path) -> None:
     result = kioskguard("run", env=environment)
     assert result.returncode == 2
     assert f"{config}: idle.enabled: 'yes'" in result.stderr
+
+
+def test_environment_text_true_false_and_digits_are_accepted() -> None:
+    environment = {
+        "KIOSKGUARD_IDLE__ENABLED": "False",
+        "KIOSKGUARD_IDLE__TIMEOUT_S": "120",
+        "KIOSKGUARD_IDLE__POLL_S": "0.5",
+        "KIOSKGUARD_BROWSER__DEBUGGING_PORT": "9333",
+        "KIOSKGUARD_BROWSER__HEADLESS_COLD": "true",
+        "KIOSKGUARD_LOGOUT__DEADLINE_S": "1e1",
+    }
+    settings = load_settings(environment=environment)
+    assert settings.idle.enabled is False and settings.browser.headless_cold is True
+    assert (settings.idle.timeout_s, settings.idle.poll_s) == (120.0, 0.5)
+    assert settings.browser.debugging_port == 9333 and settings.logout.deadline_s == 10.0
+
+
+def test_environment_nan_inf_one_and_fractions_for_whole_numbers_name_each_variable() -> None:
+    environment = {
+        "KIOSKGUARD_IDLE__TIMEOUT_S": "nan",
+        "KIOSKGUARD_LOGOUT__DEADLINE_S": "inf",
+        "KIOSKGUARD_EVENTS__ON_LOCK": "1",
+        "KIOSKGUARD_LOGOUT__RETRIES": "1.5",
+    }
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(environment=environment)
+    assert sorted(caught.value.problems) == [
+        "environment KIOSKGUARD_EVENTS__ON_LOCK: events.on_lock: '1':"
+        " Input should be a valid boolean; allowed: true or false, unquoted",
+        "environment KIOSKGUARD_IDLE__TIMEOUT_S: idle.timeout_s: 'nan':"
+        " Input should be a valid number; allowed: a number, unquoted",
+        "environment KIOSKGUARD_LOGOUT__DEADLINE_S: logout.deadline_s: 'inf':"
+        " Input should be a valid number; allowed: a number, unquoted",
+        "environment KIOSKGUARD_LOGOUT__RETRIES: logout.retries: '1.5':"
+        " Input should be a valid integer; allowed: a whole number, unquoted",
+    ]
+
+
+def test_environment_json_that_does_not_parse_names_the_variable_not_a_traceback() -> None:
+    environment = {"KIOSKGUARD_PROFILES": "desk", "KIOSKGUARD_IDLE": "off"}
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(environment=environment)
+    assert caught.value.problems == [
+        "environment KIOSKGUARD_PROFILES: profiles: 'desk': Input should be a valid list",
+        "environment KIOSKGUARD_IDLE: idle: 'off':"
+        " Input should be a valid dictionary or instance of IdleSettings",
+    ]
+
+
+def test_environment_json_for_profiles_and_closing_times_is_typed_json() -> None:
+    environment = {
+        "KIOSKGUARD_PROFILES": '[{"name": "desk", "user_data_dir": "/srv/desk"}]',
+        "KIOSKGUARD_CLOSING_TIME__TIMES": '[{"days": "sun", "time": "17:00"}]',
+        "KIOSKGUARD_CLOSING_TIME__WARN_MINUTES": "3",
+    }
+    settings = load_settings(environment=environment)
+    assert [(p.name, p.user_data_dir) for p in settings.profiles] == [("desk", Path("/srv/desk"))]
+    assert [(t.days, t.time) for t in settings.closing_time.times] == [("sun", "17:00")]
+    assert settings.closing_time.warn_minutes == 3
+
+
+def test_an_unknown_key_with_keys_below_it_names_the_variable() -> None:
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(environment={"KIOSKGUARD_IDLE__TIMEOUT__S": "120"})
+    assert caught.value.problems == [
+        "environment KIOSKGUARD_IDLE__TIMEOUT__S: idle.timeout: {'s': '120'}:"
+        " unknown key (not part of the configuration)"
+    ]
