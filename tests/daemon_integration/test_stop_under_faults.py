@@ -28,7 +28,9 @@ async def test_sigterm_during_a_slow_logout_records_a_failed_outcome_and_the_nex
     base_config: dict[str, dict[str, Any]],
 ) -> None:
     await link_managed(profile_dir, sim)
-    sim.configure(menu_delay_ms=60_000)  # the menu never opens inside the deadline
+    # The menu never opens inside the deadline, and the client function that would otherwise
+    # rescue the logout in a moment is missing: the logout is slow.
+    sim.configure(menu_delay_ms=60_000, client_api=False)
     logout = {"deadline_s": 60, "shutdown_deadline_s": 3, "fallback_clear": False}
     config = {**base_config, "logout": logout}
     daemon = start_daemon(config)
@@ -39,7 +41,7 @@ async def test_sigterm_during_a_slow_logout_records_a_failed_outcome_and_the_nex
     assert record["error"], record
     assert daemon.in_progress()["managed"]["trigger"] == "signal"
     assert "Traceback" not in daemon.log() and "CancelledError" not in daemon.log()
-    sim.configure(menu_delay_ms=0)
+    sim.configure(menu_delay_ms=0, client_api=True)
     record = start_daemon(config).wait_for_audit("recovery")
     assert (record["result"], record["verified"]) == ("logged_out", True)
     assert sim.devices() == []
