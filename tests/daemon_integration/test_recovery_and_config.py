@@ -57,7 +57,7 @@ async def test_logout_killed_midway_is_finished_by_the_next_start(
     base_config: dict[str, dict[str, Any]],
 ) -> None:
     await link_managed(profile_dir, sim)
-    sim.configure(menu_delay_ms=30_000)
+    sim.configure(menu_delay_ms=30_000, client_api=False)  # slow: no client function either
     config = {**base_config, "logout": {"deadline_s": 60, "shutdown_deadline_s": 60}}
     first = start_daemon(config)
     first.wait_for_log("kioskguard runs")
@@ -66,7 +66,7 @@ async def test_logout_killed_midway_is_finished_by_the_next_start(
     first.process.kill()
     first.process.wait(timeout=30)
     assert first.in_progress()["managed"]["trigger"] == "signal"
-    sim.configure(menu_delay_ms=0)
+    sim.configure(menu_delay_ms=0, client_api=True)
     record = start_daemon(config).wait_for_audit("recovery")
     assert (record["result"], record["verified"]) == ("logged_out", True)
     assert first.in_progress() == {} and sim.devices() == []
