@@ -10,7 +10,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,11 @@ from agent.browser.discovery import Browser
 from agent.browser.managed import running_endpoint
 from agent.commands.status import verdict
 from agent.outcome import Linked, ProbeResult, Result, Trigger
-from agent.probe.probe import probe_user_data_dir
-from agent.session.service import PageReading, SessionService, combine
+from agent.session.service import PageReading, SessionService
 from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
+from tests.faults.status_helpers import HANG_GUARD_S, wait_for_disk
 from tests.session.helpers import link_managed, managed_browser, settings_for
-
-HANG_GUARD_S = 120  # only against hangs: no assertion on speed
 
 
 def status(profile_dir: Path, url: str, home: Path) -> dict[str, Any]:
@@ -58,15 +55,6 @@ def page_targets(endpoint: str) -> list[str]:
         return sorted(t["targetId"] for t in targets if t["type"] == "page")
 
     return asyncio.run(read())
-
-
-def wait_for_disk(profile_dir: Path, url: str, wanted: Linked) -> None:
-    """Wait until the stored data on disk says wanted (Chromium flushes it seconds late)."""
-    for _ in range(HANG_GUARD_S * 4):
-        if combine(probe_user_data_dir(profile_dir, url), "", "").linked is wanted:
-            return
-        time.sleep(0.25)
-    pytest.fail(f"the stored data of {profile_dir} never said {wanted.value}")
 
 
 @pytest.mark.browser
