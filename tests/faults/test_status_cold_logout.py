@@ -158,3 +158,35 @@ def test_daemon_browser_closed_logout_after_page_reads_and_a_warning_finishes_in
 
     asyncio.run(scenario())
     assert sim.devices() == []
+
+
+def test_cold_logout_after_page_reads_cut_short_by_their_callers_finishes_in_its_deadline(
+    tmp_path: Path, sim: SimulatorHandle, browser_executable: Browser
+) -> None:
+    """The daemon bounds linked_now with asyncio.wait_for: reads cancelled at any point (while
+    attaching, reading, detaching) must leave nothing that holds up the later cold logout."""
+    profile = ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
+    service = SessionService(settings_for(tmp_path, sim))
+    cut_short = 0
+
+    async def scenario() -> None:
+        nonlocal cut_short
+        try:
+            with managed_browser(browser_executable, profile.user_data_dir, sim.url):
+                await link_managed(profile.user_data_dir, sim)
+                await asyncio.to_thread(
+                    wait_for_disk, profile.user_data_dir, sim.url, Linked.LINKED
+                )
+                for limit_s in (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4) * 2:
+                    try:
+                        await asyncio.wait_for(service.linked_now(profile), limit_s)
+                    except TimeoutError:
+                        cut_short += 1
+                assert await service.linked_now(profile) is Linked.LINKED
+            await cold_logout(service, profile)
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+    assert cut_short > 0  # at least some reads were cancelled part way
+    assert sim.devices() == []
