@@ -6,12 +6,11 @@ import argparse
 import asyncio
 from typing import Any
 
-from agent.browser.locks import LockState, read_lock
+from agent.browser.locks import read_lock
 from agent.commands.common import add_profile_options, emit, resolve
-from agent.errors import KioskguardError
+from agent.outcome import Linked, ProbeResult
 from agent.probe.probe import probe_user_data_dir
-from agent.session.pagestate import inspect
-from agent.session.service import SessionService
+from agent.session.service import PageReading, SessionService, combine
 from agent.settings import ProfileSettings
 
 
@@ -19,33 +18,36 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_profile_options(parser)
 
 
-async def live_state(service: SessionService, profile: ProfileSettings) -> dict[str, Any]:
-    """Return the page state of the profile's running browser, or why there is none.
-
-    A browser is shown as this profile's only when its endpoint is proven to be (a leftover
-    DevToolsActivePort or the configured port may be another browser's).
-    """
-    lock = read_lock(profile.user_data_dir)
-    if lock.state is not LockState.LIVE:
-        return {"running": False}
-    check = service.endpoint(profile)
-    if check.endpoint is None:
-        return {"running": True, "endpoint": None, "error": f"no proven endpoint: {check.reason}"}
-    endpoint = check.endpoint
+async def live_state(service: SessionService, profile: ProfileSettings) -> PageReading:
+    """Return what the profile's running browser's client tab says (never opening one)."""
     try:
-        await service.driver.start()
-        session = await service.driver.attach(
-            endpoint, service.client_url(profile), 5.0, open_if_missing=False
-        )
-    except KioskguardError as exc:
-        await service.close()
-        return {"running": True, "endpoint": endpoint, "error": str(exc)}
-    try:
-        reading = await inspect(session.tab)
-        return {"running": True, "endpoint": endpoint, "page": reading.state.value}
+        return await service.read_page(profile, with_state=True)
     finally:
-        await session.close()
         await service.close()
+
+
+def verdict(live: PageReading, disk: list[ProbeResult]) -> tuple[str, str]:
+    """Given the live page's reading and the disk probes, return (linked, source).
+
+    The live page wins while it can be read: Chromium writes localStorage to disk seconds
+    late, so right after a link or a logout the disk still tells the state before it.
+    """
+    if live.linked is not None:
+        return live.linked.value, "page"
+    if not disk:
+        return Linked.NOT_LINKED.value, "disk"
+    return combine(disk, "", "").linked.value, "disk"
+
+
+def browser_data(live: PageReading) -> dict[str, Any]:
+    data: dict[str, Any] = {"running": live.running}
+    if live.running:
+        data["endpoint"] = live.endpoint
+        if live.linked is not None:
+            data.update(linked=live.linked.value, keys=list(live.keys), page=live.state)
+        if live.error:
+            data["error"] = live.error
+    return data
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,23 +56,33 @@ def run(args: argparse.Namespace) -> int:
     results = probe_user_data_dir(profile.user_data_dir, url)
     lock = read_lock(profile.user_data_dir)
     live = asyncio.run(live_state(SessionService(settings), profile))
+    linked, source = verdict(live, results)
     data = {
         "user_data_dir": str(profile.user_data_dir),
         "url": url,
+        "linked": linked,
+        "source": source,
         "lock": lock.state.value,
         "profiles": [result.to_dict() for result in results],
-        "browser": live,
+        "browser": browser_data(live),
     }
-    lines = [f"user data dir: {profile.user_data_dir} (lock: {lock.state.value})"]
+    disk_linked = verdict(PageReading(running=False), results)[0]
+    if source == "page":
+        headline = f"linked: {linked} (from the live page; stored data on disk: {disk_linked})"
+    elif live.running:
+        headline = f"linked: {linked} (from the stored data on disk: the live page was not read)"
+    else:
+        headline = f"linked: {linked} (from the stored data on disk: no browser runs)"
+    lines = [headline, f"user data dir: {profile.user_data_dir} (lock: {lock.state.value})"]
     for result in results:
         account = f", account {result.account}" if result.account else ""
         detail = f" ({result.detail})" if result.detail else ""
-        lines.append(f"  {result.profile}: {result.linked.value}{account}{detail}")
-    if live.get("running") and live.get("endpoint") is None:
-        lines.append(f"browser: running, not attached ({live['error']})")
-    elif live.get("running"):
-        page = live.get("page") or live.get("error", "?")
-        lines.append(f"browser: running at {live['endpoint']}, page {page}")
+        lines.append(f"  disk {result.profile}: {result.linked.value}{account}{detail}")
+    if live.running and live.endpoint is None:
+        lines.append(f"browser: running, not attached ({live.error})")
+    elif live.running:
+        page = live.state or live.error or "?"
+        lines.append(f"browser: running at {live.endpoint}, page {page}")
     else:
         lines.append("browser: not running")
     emit(data, args.json, "\n".join(lines))

@@ -21,6 +21,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from loguru import logger
@@ -37,12 +38,27 @@ from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeEr
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
+from agent.session.pagestate import inspect
 from agent.session.warning import input_idle_seconds, show_countdown
 from agent.settings import ProfileSettings, Settings
 
 FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
 LOCAL_ONLY_NOTE = "local only: the device may still be listed on the phone; log it out there"
 CLOSE_FLOOR_S = 1.0  # closing the relaunched browser always gets this long: never left running
+PAGE_READ_S = 5.0  # reading a running page (status, warning, idle input) ends by then
+LINKED_NOW_PAGE_S = 3.0  # linked_now's page read: the probe fallback fits in the daemon's 5 s
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What a profile's running browser's client tab said (see SessionService.read_page)."""
+
+    running: bool
+    endpoint: str | None = None
+    linked: Linked | None = None  # None: not read (error says why, unless nothing runs)
+    keys: tuple[str, ...] = ()
+    state: str | None = None
+    error: str | None = None
 
 
 def combine(results: list[ProbeResult], profile: str, origin: str) -> ProbeResult:
@@ -132,29 +148,63 @@ class SessionService:
             return ProbeResult(str(user_data_dir), url, Linked.UNKNOWN, detail=str(exc))
         return combine(results, str(user_data_dir), url)
 
+    async def read_page(
+        self, profile: ProfileSettings, timeout_s: float = PAGE_READ_S, with_state: bool = False
+    ) -> PageReading:
+        """Given a profile, return what its running browser's client tab says, within timeout_s.
+
+        Only a browser holding the profile with a proven endpoint is read, over plain CDP (no
+        Playwright), and only a client tab already open: none is ever opened in the visitor's
+        browser. ``linked`` is None when there is no such browser or tab, or it did not answer
+        in time (``error`` says why). with_state also reads the page state (QR, chats...).
+        """
+        deadline = self.clock() + timeout_s
+        if read_lock(profile.user_data_dir).state is not LockState.LIVE:
+            return PageReading(running=False)
+        check = await asyncio.to_thread(self.endpoint, profile, min(0.5, timeout_s))
+        if check.endpoint is None:
+            return PageReading(running=True, error=f"no proven endpoint: {check.reason}")
+        endpoint = check.endpoint
+        try:
+            session = await before(
+                deadline,
+                "attaching to the browser",
+                self.driver.attach(
+                    endpoint,
+                    self.client_url(profile),
+                    max(deadline - self.clock(), 0.05),
+                    open_if_missing=False,
+                ),
+                self.clock,
+            )
+        except KioskguardError as exc:
+            return PageReading(running=True, endpoint=endpoint, error=str(exc))
+        try:
+            tab = BoundedTab(session.tab, deadline, self.clock)
+            present = await stored_keys(tab, LINKED_WHEN)
+            state = (await inspect(tab)).state.value if with_state else None
+        except KioskguardError as exc:
+            return PageReading(running=True, endpoint=endpoint, error=str(exc))
+        finally:
+            await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
+        linked = Linked.LINKED if len(present) == len(LINKED_WHEN) else Linked.NOT_LINKED
+        return PageReading(
+            running=True, endpoint=endpoint, linked=linked, keys=tuple(present), state=state
+        )
+
     async def linked_now(self, profile: ProfileSettings) -> Linked:
         """Return whether the profile holds a session now.
 
         While its browser runs and answers, read the client tab's own storage (the disk lags a
-        fresh link by ~5 s); otherwise, or if that fails, the offline probe.
+        fresh link, and a logout, by seconds); otherwise, or if that fails, the offline probe.
         """
-        if read_lock(profile.user_data_dir).state is LockState.LIVE:
-            endpoint = self.endpoint(profile, timeout_s=0.5).endpoint
-            if endpoint is not None:
-                try:
-                    await self.driver.start()
-                    session = await self.driver.attach(
-                        endpoint, self.client_url(profile), 5.0, open_if_missing=False
-                    )
-                    try:
-                        present = await stored_keys(session.tab, LINKED_WHEN)
-                    finally:
-                        await session.close()
-                    return Linked.LINKED if len(present) == len(LINKED_WHEN) else Linked.NOT_LINKED
-                except DriverError as exc:
-                    logger.debug(
-                        "{}: cannot read the page ({}); using the probe", profile.name, exc
-                    )
+        reading = await self.read_page(profile, LINKED_NOW_PAGE_S)
+        if reading.linked is not None:
+            return reading.linked
+        if reading.error:
+            logger.debug(
+                "{}: cannot read the page ({}); using the probe", profile.name, reading.error
+            )
         return (await self.probe(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
@@ -350,35 +400,35 @@ class SessionService:
 
     async def show_warning(self, profile: ProfileSettings, seconds: int) -> WarningResult:
         """Show the countdown in the visitor's browser; return completed/cancelled/unavailable."""
-        endpoint = self.endpoint(profile).endpoint
+        endpoint = (await asyncio.to_thread(self.endpoint, profile)).endpoint
         if endpoint is None:
             return WarningResult.UNAVAILABLE
-        await self.driver.start()
-        try:
+        try:  # plain CDP: Playwright is for cold relaunches only
             session = await self.driver.attach(
-                endpoint, self.client_url(profile), 5.0, open_if_missing=False
+                endpoint, self.client_url(profile), PAGE_READ_S, open_if_missing=False
             )
         except DriverError:
             return WarningResult.UNAVAILABLE
-        try:
-            return WarningResult(await show_countdown(session.tab, seconds))
+        tab = BoundedTab(session.tab, self.clock() + seconds + PAGE_READ_S, self.clock)
+        try:  # DeadlineExceeded is a DriverError: show_countdown answers "unavailable"
+            return WarningResult(await show_countdown(tab, seconds))
         finally:
             await session.close()
 
     async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
         """Return seconds since the last input in the client's tab, None if it cannot be read."""
-        endpoint = self.endpoint(profile, timeout_s=0.5).endpoint
+        endpoint = (await asyncio.to_thread(self.endpoint, profile, 0.5)).endpoint
         if endpoint is None:
             return None
-        await self.driver.start()
-        try:
+        try:  # plain CDP: Playwright is for cold relaunches only
             session = await self.driver.attach(
-                endpoint, self.client_url(profile), 5.0, open_if_missing=False
+                endpoint, self.client_url(profile), PAGE_READ_S, open_if_missing=False
             )
         except DriverError:
             return None
         try:
-            return await input_idle_seconds(session.tab)
+            tab = BoundedTab(session.tab, self.clock() + PAGE_READ_S, self.clock)
+            return await input_idle_seconds(tab)  # a page past the deadline answers None
         finally:
             await session.close()
 
