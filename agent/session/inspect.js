@@ -416,8 +416,9 @@
       : [];
     // An element with its own name (title, aria-label) inside what appeared is an item even
     // without role, tabindex or pointer (icon-only menu items named only by title).
+    // (a named wrapper around real controls is not an item: its controls are)
     const ownName = (element) =>
-      !(element instanceof SVGElement) &&
+      !(element instanceof SVGElement) && !element.querySelector(INTERACTIVE) &&
       Boolean(fold(element.getAttribute("title")) || fold(element.getAttribute("aria-label")));
     let pool = fresh.filter((element) => isTarget(element) || ownName(element));
     // A list whose rows carry no click evidence: the rows of the new element with most rows.
@@ -539,7 +540,8 @@
         return Boolean(element.closest("header")) || element.getBoundingClientRect().bottom <= 80;
       };
       const icons = targets.filter(
-        (element) => (element.querySelector("svg, [data-icon]") || element.matches("svg")) &&
+        (element) => isTarget(element) && !(element instanceof SVGElement) &&
+          Boolean(element.querySelector("svg, [data-icon]")) &&
           !fold(element.innerText) && !isDecoy(nameOf(element)) && !has("close", nameOf(element)) &&
           inHeader(element),
       ).filter((element, _, list) => !list.some((other) => other !== element && element.contains(other)));
