@@ -315,15 +315,22 @@
       // that reads like a way elsewhere ("Learn more", "Update") or a destructive one never is.
       const safe = named.filter(({ name }) => !isDecoy(name) && !has("not_dismiss", name));
       const filled = (button) => {
+        if (destructive(button)) return false;
         const colour = rgb(getComputedStyle(button).backgroundColor);
-        return Boolean(colour) && !(colour[0] > 240 && colour[1] > 240 && colour[2] > 240);
+        // a coloured fill (the client's green), not a grey or white default
+        return Boolean(colour) && Math.max(...colour) - Math.min(...colour) > 40;
       };
       const byWords = safe.filter(({ name }) => has("close", name));
       const byIcon = safe.filter(({ button }) => iconIs("close", button));
       const primary = named.filter(({ button }) => filled(button));
       let close = null;
       let how = "";
+      // several buttons that all read as dismiss ("x" Close and OK): each closes it; prefer
+      // the one whose icon agrees, else the first
+      const wordsAndIcon = byWords.filter(({ button }) => iconIs("close", button));
       if (byWords.length === 1) [close, how] = [byWords[0].button, "words"];
+      else if (wordsAndIcon.length >= 1) [close, how] = [wordsAndIcon[0].button, "words+icon"];
+      else if (byWords.length > 1) [close, how] = [byWords[0].button, "words"];
       else if (byIcon.length === 1) [close, how] = [byIcon[0].button, "icon"];
       else if (named.length === 1 && safe.length === 1) [close, how] = [safe[0].button, "structure:only"];
       else if (primary.length === 1 && safe.includes(primary[0])) [close, how] = [primary[0].button, "primary"];
