@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.errors import DriverError
 from agent.probe.probe import SESSION_KEYS
-from agent.session.logout import client_logout_script
+from agent.session.logout import ESCAPE_SCRIPT, client_logout_script
 
 Raw = dict[str, Any]
 Handler = Callable[["FakeTab"], None]
@@ -54,6 +54,17 @@ def confirm_dialog(confirm: bool = True, **fields: Any) -> Raw:
     return {**chats(**fields), "dialog": dialog}
 
 
+def modal(dismiss: bool = True, how: str = "words", **fields: Any) -> Raw:
+    """Return a raw reading of the chats under a modal without logout words."""
+    dialog = {"kind": "modal", "dismiss": "dismiss" if dismiss else None, "how": how}
+    return {**chats(**fields), "dialog": dialog}
+
+
+def another_session(**fields: Any) -> Raw:
+    """Return a raw reading of the "open in another window" screen with its Use here button."""
+    return {"state": "another_session", "use_here": "use-here", **fields}
+
+
 def qr() -> Raw:
     return {"state": "qr"}
 
@@ -84,6 +95,8 @@ class FakeTab:
         self.arguments: list[Any] = []  # what each reading was asked (baseline, labels, ...)
         self.client_calls = 0
         self.gotos: list[str] = []
+        self.escapes = 0  # Escape key presses sent to the page
+        self.on_escape: Handler | None = None
 
     @property
     def url(self) -> str:
@@ -108,6 +121,11 @@ class FakeTab:
             if self.client is None:
                 return {"available": False, "called": False, "reason": "no require"}
             return self.client(self)
+        if script == ESCAPE_SCRIPT:
+            self.escapes += 1
+            if self.on_escape is not None:
+                self.on_escape(self)
+            return True
         self.arguments.append(argument)
         reading = {"seq": self.seq, "url": self.url, **self.page}
         if reading.get("baseline") != "missing" and isinstance(argument, dict):

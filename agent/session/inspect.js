@@ -221,7 +221,7 @@
     points,
     state: "unknown",
     url: location.href,
-    lang: document.documentElement.lang || null,
+    lang: (document.documentElement && document.documentElement.lang) || null,
     offline: false,
     dialog: null,
     menu_open: false,
@@ -240,8 +240,10 @@
   };
   const chatList =
     first("#pane-side") ||
-    all('[role="grid"], [role="list"], [aria-label]').find(
-      (element) => element.getAttribute("aria-label") && has("chat_list", fold(element.getAttribute("aria-label"))),
+    all('[role="grid"], [role="list"], [aria-label], [title]').find((element) =>
+      [element.getAttribute("aria-label"), element.getAttribute("title")].some(
+        (label) => label && has("chat_list", fold(label)),
+      ),
     ) ||
     all('[role="grid"]').find((grid) => grid.querySelector('[role="row"]')) ||
     // rows that can be selected, whatever their roles: the list of chats
@@ -308,16 +310,40 @@
       if (!confirm) result.ambiguity = `confirm: ${others.length} buttons, none singled out`;
       result.dialog = { kind: "confirm", confirm: confirm ? mark(confirm, "confirm") : null, how };
     } else {
-      const close =
-        named.find(({ name }) => has("close", name))?.button ||
-        buttons.find((button) => iconIs("close", button)) ||
-        buttons[buttons.length - 1] ||
-        null;
-      result.dialog = { kind: "modal", dismiss: close ? mark(close, "dismiss") : null };
+      // A modal's dismiss control is singled out by evidence, never by position: close/OK
+      // words, a close icon, the dialog's only button, the one primary-styled button. A button
+      // that reads like a way elsewhere ("Learn more", "Update") or a destructive one never is.
+      const safe = named.filter(({ name }) => !isDecoy(name) && !has("not_dismiss", name));
+      const filled = (button) => {
+        if (destructive(button)) return false;
+        const colour = rgb(getComputedStyle(button).backgroundColor);
+        // a coloured fill (the client's green), not a grey or white default
+        return Boolean(colour) && Math.max(...colour) - Math.min(...colour) > 40;
+      };
+      const byWords = safe.filter(({ name }) => has("close", name));
+      const byIcon = safe.filter(({ button }) => iconIs("close", button));
+      const primary = named.filter(({ button }) => filled(button));
+      let close = null;
+      let how = "";
+      // several buttons that all read as dismiss ("x" Close and OK): each closes it; prefer
+      // the one whose icon agrees, else the first
+      const wordsAndIcon = byWords.filter(({ button }) => iconIs("close", button));
+      if (byWords.length === 1) [close, how] = [byWords[0].button, "words"];
+      else if (wordsAndIcon.length >= 1) [close, how] = [wordsAndIcon[0].button, "words+icon"];
+      else if (byWords.length > 1) [close, how] = [byWords[0].button, "words"];
+      else if (byIcon.length === 1) [close, how] = [byIcon[0].button, "icon"];
+      else if (named.length === 1 && safe.length === 1) [close, how] = [safe[0].button, "structure:only"];
+      else if (primary.length === 1 && safe.includes(primary[0])) [close, how] = [primary[0].button, "primary"];
+      if (!close) result.ambiguity = `modal: ${named.length} buttons, no dismiss singled out`;
+      result.dialog = { kind: "modal", dismiss: close ? mark(close, "dismiss") : null, how };
     }
     result.evidence.push(`dialog:${result.dialog.kind}`);
   }
 
+  // The app has rendered something a person can use: text and at least one control.
+  const rendered = () =>
+    Boolean(document.body && fold(document.body.innerText)) &&
+    all('button, [role="button"], [tabindex], svg').filter(outsideConversation).length > 0;
   const qr =
     first("div[data-ref] canvas") ||
     all("canvas[aria-label]").find((canvas) => has("qr", fold(canvas.getAttribute("aria-label")))) ||
@@ -352,12 +378,19 @@
     result.state = "loading";
     result.evidence.push("progress");
   } else {
+    const keys = arg.linkedKeys || [];
+    let linked = false;
+    try {
+      linked = keys.length > 0 && keys.every((key) => localStorage.getItem(key) !== null);
+    } catch (error) { /* storage not readable: not linked as far as the reader knows */ }
     const bodyText = fold(document.body ? document.body.innerText : "");
     const landing = all('button, [role="button"]')
       .filter(outsideConversation)
       .filter((button) => !button.parentElement.closest('button, [role="button"]'));
     const named = landing.map((button) => ({ button, name: nameOf(button) }));
-    const useHere =
+    // A Use here button whose text says the client is already connecting is not clicked again.
+    const connecting = named.some(({ button }) => has("connecting", fold(button.innerText)));
+    const useHere = connecting ? null :
       named.find(({ name }) => has("use_here", name))?.button ||
       (landing.length >= 2 && landing.length <= 3 ? landing[landing.length - 1] : null);
     if (useHere) {
@@ -372,6 +405,12 @@
     } else if (socketSays) {
       result.state = socketSays;
       result.evidence.push("state:socket");
+    } else if (linked && rendered()) {
+      // Structure: the session keys are stored, no QR, no progress, no landing, and the app has
+      // rendered controls: a chats screen the words did not name. Only openers with evidence
+      // (names, icons, header position) are clicked on it.
+      result.state = "chats";
+      result.evidence.push("chats:structure");
     }
   }
 
@@ -382,7 +421,13 @@
     const fresh = before
       ? [...document.querySelectorAll("body *")].filter((element) => isNew(element) && visible(element))
       : [];
-    let pool = fresh.filter(isTarget);
+    // An element with its own name (title, aria-label) inside what appeared is an item even
+    // without role, tabindex or pointer (icon-only menu items named only by title).
+    // (a named wrapper around real controls is not an item: its controls are)
+    const ownName = (element) =>
+      !(element instanceof SVGElement) && !element.querySelector(INTERACTIVE) &&
+      Boolean(fold(element.getAttribute("title")) || fold(element.getAttribute("aria-label")));
+    let pool = fresh.filter((element) => isTarget(element) || ownName(element));
     // A list whose rows carry no click evidence: the rows of the new element with most rows.
     let list = null;
     let rows = 0;
@@ -488,6 +533,28 @@
       if (found) {
         const name = mark(found.element, `opener-${family}`);
         result.openers.push({ target: name, how: family, evidence: found.evidence.join("+") });
+      }
+    }
+    if (!result.openers.length) {
+      // Structure: the header's last unnamed icon control (where the client keeps its menu),
+      // before the chat list in its container, else inside a <header> or the top band.
+      const container = chatList ? chatList.parentElement && chatList.parentElement.parentElement : null;
+      const inHeader = (element) => {
+        if (container) {
+          return container.contains(element) &&
+            Boolean(element.compareDocumentPosition(chatList) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }
+        return Boolean(element.closest("header")) || element.getBoundingClientRect().bottom <= 80;
+      };
+      const icons = targets.filter(
+        (element) => isTarget(element) && !(element instanceof SVGElement) &&
+          Boolean(element.querySelector("svg, [data-icon]")) &&
+          !fold(element.innerText) && !isDecoy(nameOf(element)) && !has("close", nameOf(element)) &&
+          inHeader(element),
+      ).filter((element, _, list) => !list.some((other) => other !== element && element.contains(other)));
+      if (icons.length && icons.length <= 4) {
+        const name = mark(icons[icons.length - 1], "opener-menu");
+        result.openers.push({ target: name, how: "menu", evidence: "structure:header" });
       }
     }
     result.opener = result.openers[0] || null;

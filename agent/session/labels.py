@@ -31,6 +31,8 @@ CONCEPTS: Final[tuple[str, ...]] = (
     "conflict",
     "logging_out",
     "decoy",
+    "not_dismiss",
+    "connecting",
 )
 TABLE_FILE = "labels.toml"
 

@@ -41,7 +41,19 @@ NO_OPENER_S = 1.5  # chats shown this long without any opener: the UI path canno
 CONFIRM_AMBIGUOUS_S = 1.0  # a confirm dialog without a unique confirm button this long
 UI_SHARE = 0.5  # share of the time available after which the UI path gives way
 CLIENT_EVENT_WAIT_MS = 4000  # longest wait for the client's "logout" event after the call
+USE_HERE_PATIENCE_S = 3.5  # after a Use here click, how long the screen may take to change
+DISMISS_CLICKS = 2  # clicks one modal's dismiss control gets before Escape, then the next path
 PATHS = ("ui", "client_function")
+
+# Escape on whatever has the focus (the client closes its modals on Escape).
+ESCAPE_SCRIPT = """() => {
+  const target = document.activeElement || document.body || document.documentElement;
+  for (const type of ["keydown", "keyup"]) {
+    target.dispatchEvent(new KeyboardEvent(type, { key: "Escape", code: "Escape", keyCode: 27,
+      which: 27, bubbles: true, cancelable: true }));
+  }
+  return true;
+}"""
 
 
 @cache
@@ -109,6 +121,10 @@ class _Run:
         self.confirmed_at: float | None = None
         self.unknown_since: float | None = None
         self.banner_clicks = 0
+        self.dismiss_clicks = 0  # on the modal shown now (reset when no modal is shown)
+        self.escape_pressed = False
+        self.modal_stuck = False  # a modal no evidence or Escape could close: the UI path is done
+        self.use_here_at: float | None = None
         self.failures = 0
         self.click_started = 0.0
         self.after: Inspection | None = None  # the next reading waits for a change after this
@@ -286,6 +302,36 @@ class _Run:
         self.settle(reading)
         return False
 
+    def use_here_wait(self, reading: Inspection, now: float) -> bool:
+        """Return True while a Use here click may still be taking effect (the screen has not
+        changed yet): clicking it again would restart the client's takeover."""
+        if self.use_here_at is None:
+            return False
+        if now - self.use_here_at < USE_HERE_PATIENCE_S:
+            self.settle(reading)
+            return True
+        self.use_here_at = None
+        return False
+
+    async def modal_step(self, reading: Inspection) -> bool:
+        """A modal without logout words is up: dismiss it by its evidence (DISMISS_CLICKS at
+        most), else Escape once; when it stays, the UI path is done and the next path runs."""
+        if reading.dismiss and self.dismiss_clicks < DISMISS_CLICKS:
+            self.dismiss_clicks += 1
+            step = f"dismiss modal ({reading.dismiss_how or 'evidence'})"
+            await self.click(reading, reading.dismiss, step)
+            return False
+        if not self.escape_pressed:
+            self.escape_pressed = True
+            self.report.steps.append("escape on modal")
+            await self.tab.evaluate(ESCAPE_SCRIPT)
+            self.settle(reading)
+            return False
+        self.modal_stuck = True
+        why = reading.ambiguity or "a modal that no evidence could close"
+        self.report.steps.append(f"modal: {why}")
+        return await self.give_way(why, reading)
+
     async def step(self, reading: Inspection) -> bool:
         """Act on one reading. Return True when the run is over."""
         report, now = self.report, self.clock()
@@ -324,8 +370,13 @@ class _Run:
                     return False
                 self.confirmed_at = None
             return await self.give_way("not in logout.paths", reading)
+        if reading.state not in (PageState.ANOTHER_SESSION, PageState.CONFLICT):
+            self.use_here_at = None
         if reading.dialog_kind == "confirm" and reading.confirm:
             self.confirm_ambiguous_since = None
+            if self.confirmed_at is not None and now - self.confirmed_at < CONFIRM_PATIENCE_S:
+                self.settle(reading)  # confirmed already: the client is answering; never twice
+                return False
             if await self.click(reading, reading.confirm, "confirm"):
                 self.confirmed_at = self.click_started
                 report.confirmed = True
@@ -336,11 +387,17 @@ class _Run:
             self.confirm_ambiguous_since = self.confirm_ambiguous_since or now
             if now - self.confirm_ambiguous_since > CONFIRM_AMBIGUOUS_S:
                 return await self.give_way(reading.ambiguity or "confirm button not found", reading)
-        if reading.dialog_kind == "modal" and reading.dismiss:
-            await self.click(reading, reading.dismiss, "dismiss modal")
+        if reading.dialog_kind != "modal":
+            self.dismiss_clicks, self.escape_pressed = 0, False
+        elif self.confirmed_at is None and not self.modal_stuck:
+            return await self.modal_step(reading)
+        if reading.state in (PageState.ANOTHER_SESSION, PageState.CONFLICT) and self.use_here_wait(
+            reading, now
+        ):
             return False
         if reading.state is PageState.ANOTHER_SESSION and reading.use_here:
-            await self.click(reading, reading.use_here, "use here")
+            if await self.click(reading, reading.use_here, "use here"):
+                self.use_here_at = self.clock()
             return False
         if reading.state is PageState.CONFLICT:
             if reading.conflict_logout and await self.click(
@@ -349,9 +406,13 @@ class _Run:
                 self.confirmed_at = self.click_started
                 report.confirmed = True
                 report.how = "ui:conflict"
-            elif reading.use_here:
-                await self.click(reading, reading.use_here, "use here")
+            elif reading.use_here and await self.click(reading, reading.use_here, "use here"):
+                self.use_here_at = self.clock()
             return False
+        if self.modal_stuck and self.confirmed_at is None and reading.dialog_kind == "modal":
+            return await self.give_way(
+                reading.ambiguity or "a modal that no evidence could close", reading
+            )
         if reading.state in (PageState.CHATS, PageState.OFFLINE):
             if self.confirmed_at is not None and now - self.confirmed_at < CONFIRM_PATIENCE_S:
                 self.settle(reading)  # the client is logging out

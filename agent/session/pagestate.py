@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any, Protocol
 
 from agent.outcome import PageState
+from agent.probe.probe import LINKED_WHEN
 from agent.session.labels import all_labels, page_labels
 
 
@@ -60,6 +61,7 @@ class Inspection:
     dialog_kind: str | None = None  # "confirm" or "modal"
     confirm: str | None = None  # selectors of marked controls
     dismiss: str | None = None
+    dismiss_how: str = ""  # what singled out the modal's dismiss control
     menu_open: bool = False
     logout_item: str | None = None
     logout_text: str | None = None
@@ -152,6 +154,7 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
         dialog_kind=dialog.get("kind"),
         confirm=_selector(dialog.get("confirm")),
         dismiss=_selector(dialog.get("dismiss")),
+        dismiss_how=str(dialog.get("how") or "") if dialog.get("kind") == "modal" else "",
         menu_open=bool(raw.get("menu_open")),
         logout_item=_selector(item.get("target")),
         logout_text=item.get("text") or None,
@@ -196,6 +199,8 @@ async def inspect(
         "logoutText": memory.logout_text,
         "expectConfirm": memory.expect_confirm,
         "baseline": memory.baseline,
+        # the keys whose presence says a session is stored (the structural chats rule)
+        "linkedKeys": list(LINKED_WHEN),
     }
     if after is None:
         raw = await tab.evaluate(inspect_script(), argument)

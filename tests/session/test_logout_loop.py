@@ -9,9 +9,11 @@ from agent.session.fakes import (
     FakeTab,
     Handler,
     Raw,
+    another_session,
     chats,
     confirm_dialog,
     item,
+    modal,
     opener,
     qr,
 )
@@ -266,3 +268,101 @@ async def test_client_function_first_does_it_without_a_click() -> None:
     tab = FakeTab(chats(openers=BOTH), client=client_logs_out)
     report = await run(tab, paths=("client_function", "ui"))
     assert report.verified and report.how == "client_function" and tab.clicks == []
+
+
+async def test_a_modal_that_stays_gets_two_dismiss_clicks_one_escape_then_the_client_function() -> (
+    None
+):
+    # a dismiss control that never closes the modal (a decoy the reader took, a dead button)
+    tab = FakeTab(
+        modal(openers=BOTH),
+        on_click={"dismiss": lambda tab: tab.show(modal(openers=BOTH))},
+        client=client_logs_out,
+    )
+    report = await run(tab)
+    assert report.verified and report.how == "client_function", report
+    assert tab.clicks == ["dismiss", "dismiss"] and tab.escapes == 1
+    assert report.ui_failed and "modal" in report.ui_failed
+
+
+async def test_a_modal_without_a_dismiss_control_gets_escape_and_no_click() -> None:
+    tab = FakeTab(
+        modal(dismiss=False, openers=BOTH, ambiguity="modal: 2 buttons, no dismiss singled out"),
+        on_click={
+            "opener-menu": opens(chats(openers=BOTH, logout_item=item())),
+            "logout-item": item_opens_confirm,
+            "confirm": confirm_logs_out,
+        },
+    )
+    tab.on_escape = lambda tab: tab.show(chats(openers=BOTH))
+    report = await run(tab)
+    assert report.verified and report.how == "ui:menu", report
+    assert tab.escapes == 1 and tab.clicks == ["opener-menu", "logout-item", "confirm"]
+
+
+async def test_a_stuck_modal_without_client_function_ends_without_a_loop_of_clicks() -> None:
+    tab = FakeTab(modal(openers=BOTH), on_click={"dismiss": lambda tab: tab.show(modal())})
+    report = await run(tab)
+    assert not report.verified and not report.confirmed
+    assert report.error and report.error.startswith("no in-page path left")
+    assert tab.clicks == ["dismiss", "dismiss"] and tab.escapes == 1
+
+
+async def test_use_here_is_not_clicked_again_while_the_screen_has_not_changed() -> None:
+    # the client takes two seconds to swap the screen after Use here (its handler is not
+    # idempotent: a second click would restart the takeover)
+    clicked_at: list[float] = []
+
+    def use_here(tab: FakeTab) -> None:
+        clicked_at.append(tab.clock())
+        tab.show(another_session())
+
+    tab = FakeTab(
+        another_session(),
+        on_click={
+            "use-here": use_here,
+            "opener-menu": opens(chats(openers=BOTH, logout_item=item())),
+            "logout-item": item_opens_confirm,
+            "confirm": confirm_logs_out,
+        },
+        client=client_logs_out,
+    )
+    original = tab.evaluate
+
+    async def evaluate(script: str, argument: object = None) -> object:
+        # two seconds after the click the chats appear
+        late = bool(clicked_at) and tab.clock() - clicked_at[0] > 2.0
+        if late and tab.page.get("state") == "another_session":
+            tab.show(chats(openers=BOTH))
+        return await original(script, argument)
+
+    tab.evaluate = evaluate  # type: ignore[method-assign]
+    report = await run(tab)
+    assert report.verified and report.how == "ui:menu", report
+    assert tab.clicks.count("use-here") == 1, tab.clicks
+
+
+async def test_a_confirm_dialog_still_shown_after_the_click_is_never_confirmed_twice() -> None:
+    def slow_confirm(tab: FakeTab) -> None:
+        tab.show(confirm_dialog())  # the dialog stays while the client answers the server
+
+    tab = FakeTab(
+        confirm_dialog(),
+        on_click={"confirm": slow_confirm},
+    )
+    original = tab.evaluate
+    confirmed: list[float] = []
+
+    async def evaluate(script: str, argument: object = None) -> object:
+        if "confirm" in tab.clicks and not confirmed:
+            confirmed.append(tab.clock())
+        if confirmed and tab.clock() - confirmed[0] > 1.0:
+            tab.log_out()
+            confirmed.clear()
+            confirmed.append(float("inf"))
+        return await original(script, argument)
+
+    tab.evaluate = evaluate  # type: ignore[method-assign]
+    report = await run(tab)
+    assert report.verified and report.how, report
+    assert tab.clicks == ["confirm"]

@@ -154,3 +154,84 @@ async def test_chat_rows_that_re_render_with_the_menu_are_never_candidates(page:
     memory.baseline = "use"
     reading = await inspect(tab, memory)
     assert reading.logout_item is None
+
+
+MODAL = """<div class="side"><header><h1>Chats</h1></header>
+<div role="grid" aria-label="Chat list"><div role="row">Ana</div><div role="row">Bo</div></div>
+</div>
+<div role="dialog" aria-modal="true"><h2>{title}</h2><p>…</p><div>{buttons}</div></div>"""
+
+
+@pytest.mark.parametrize(
+    ("buttons", "dismiss"),
+    [
+        # the v4 replica: OK first, the Learn more decoy last (Arabic)
+        ("<button>حسنًا</button><button>معرفة المزيد</button>", "حسنًا"),
+        ("<button>Learn more</button><button>Got it</button>", "Got it"),
+        (
+            '<button aria-label="Close"><svg><title>x</title></svg></button>'
+            "<button>Update now</button>",
+            "Close",
+        ),
+        # no words anywhere: the one primary-styled button
+        (
+            '<button>Zuvaf</button><button style="background:#008069;color:#fff">Tamor</button>',
+            "Tamor",
+        ),
+        ("<button>Tamor</button>", "Tamor"),  # the dialog's only button
+    ],
+)
+async def test_a_modal_is_dismissed_only_by_a_control_the_evidence_singles_out(
+    page: Page, buttons: str, dismiss: str
+) -> None:
+    tab = await show(page, MODAL.format(title="What's new", buttons=buttons))
+    reading = await inspect(tab, Memory())
+    assert reading.dialog_kind == "modal" and reading.dismiss
+    assert await marked(page, "dismiss") == dismiss
+
+
+@pytest.mark.parametrize(
+    "buttons",
+    [
+        "<button>Zuvaf</button><button>Learn more</button>",  # never the last by position
+        "<button>Zuvaf</button><button>Tamor</button>",
+        "<button>Download</button><button>Install</button>",
+        '<button style="background:#008069;color:#fff">Update</button><button>Zuvaf</button>',
+    ],
+)
+async def test_a_modal_without_dismiss_evidence_marks_nothing(page: Page, buttons: str) -> None:
+    tab = await show(page, MODAL.format(title="Kebo", buttons=buttons))
+    reading = await inspect(tab, Memory())
+    assert reading.dialog_kind == "modal" and reading.dismiss is None
+    assert reading.ambiguity and reading.ambiguity.startswith("modal:")
+    assert await marked(page, "dismiss") is None
+
+
+async def test_a_chat_list_named_only_by_title_reads_as_chats(page: Page) -> None:
+    tab = await show(
+        page,
+        '<div class="side"><header><div title="Menu" style="cursor:pointer"><svg></svg></div>'
+        '</header><div title="Chat list"><div>Anna</div></div></div>',
+    )
+    reading = await inspect(tab, Memory())
+    assert reading.state.value == "chats" and reading.openers
+
+
+async def test_title_only_icon_items_of_a_new_menu_are_candidates_and_decoys_stay_out(
+    page: Page,
+) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    memory = Memory()
+    reading = await open_menu(
+        page,
+        tab,
+        '<div title="New group"><svg></svg></div>'
+        '<div title="Log out" style="color:#ea0038"><svg></svg></div>'
+        '<div title="Report" style="color:#ea0038"><svg></svg></div>',
+        memory,
+    )
+    assert reading.logout_item and "words" in reading.logout_how
+    title = await page.evaluate(
+        "() => document.querySelector('[data-kioskguard=\"logout-item\"]').getAttribute('title')"
+    )
+    assert title == "Log out"
