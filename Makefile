@@ -2,6 +2,9 @@
 # Both bootstrap first (idempotent: a second run takes a few seconds).
 PYTHON ?= python3
 VENV := .venv
+# Test files run in parallel: browsers and daemons spend most of their time waiting, so three
+# workers keep two cores busy. Each file stays on one worker (its module fixtures are shared).
+TEST_WORKERS ?= 3
 BIN := $(VENV)/bin
 
 .PHONY: bootstrap demo test lint bench constraints clean
@@ -13,7 +16,7 @@ demo: bootstrap
 	$(BIN)/kioskguard demo
 
 test: bootstrap
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: bootstrap
 	$(BIN)/ruff check agent tests tools bench
