@@ -40,8 +40,9 @@ class Metrics:
     def __init__(self, textfile: Path | None = None, profiles: Sequence[str] = ()) -> None:
         """Build the metrics; with a textfile, rewrite it after every update.
 
-        Every series exists from start-up (logouts at 0 for each result and trigger, each
-        profile's linked gauge at -1 = not checked yet), so rate() and alerts see them.
+        Every series exists from start-up (logouts at 0 for each result and trigger with how
+        "none", each profile's linked gauge at -1 = not checked yet), so rate() and alerts see
+        them.
         """
         self.textfile = textfile
         self.registry = CollectorRegistry()
@@ -98,7 +99,7 @@ class Metrics:
         )
         for result in Result:
             for trigger in Trigger:
-                self.logouts.labels(result=result.value, trigger=trigger.value)
+                self.logouts.labels(result=result.value, trigger=trigger.value, how="none")
         self.last_check.set(0)
         self.last_closing_time.set(0)
 
