@@ -127,7 +127,7 @@ def test_invalid_fleet_settings_name_each_field(tmp_path: Path) -> None:
 def test_metrics_series_exist_from_start_up() -> None:
     text = generate_latest(Metrics(profiles=["front-desk"]).registry).decode()
     assert 'kioskguard_profile_linked{profile="front-desk"} -1.0' in text
-    assert 'kioskguard_logouts_total{result="local_only",trigger="idle",how="none"} 0.0' in text
+    assert 'kioskguard_logouts_total{how="none",result="local_only",trigger="idle"} 0.0' in text
     assert "kioskguard_build_info{" in text and "process_resident_memory_bytes" in text
 
 
