@@ -33,7 +33,6 @@ async def live_state(service: SessionService, profile: ProfileSettings) -> dict[
         return {"running": True, "endpoint": None, "error": f"no proven endpoint: {check.reason}"}
     endpoint = check.endpoint
     try:
-        await service.driver.start()
         session = await service.driver.attach(
             endpoint, service.client_url(profile), 5.0, open_if_missing=False
         )

@@ -142,7 +142,6 @@ class SessionService:
             endpoint = self.endpoint(profile, timeout_s=0.5).endpoint
             if endpoint is not None:
                 try:
-                    await self.driver.start()
                     session = await self.driver.attach(
                         endpoint, self.client_url(profile), 5.0, open_if_missing=False
                     )
@@ -353,7 +352,6 @@ class SessionService:
         endpoint = self.endpoint(profile).endpoint
         if endpoint is None:
             return WarningResult.UNAVAILABLE
-        await self.driver.start()
         try:
             session = await self.driver.attach(
                 endpoint, self.client_url(profile), 5.0, open_if_missing=False
@@ -370,7 +368,6 @@ class SessionService:
         endpoint = self.endpoint(profile, timeout_s=0.5).endpoint
         if endpoint is None:
             return None
-        await self.driver.start()
         try:
             session = await self.driver.attach(
                 endpoint, self.client_url(profile), 5.0, open_if_missing=False
