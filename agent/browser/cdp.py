@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from agent.browser.network import NetworkLog, same_origin
 from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
-from agent.probe.origin import origin_of
+from agent.urls import origin_of
 
 if TYPE_CHECKING:
     import aiohttp

@@ -12,32 +12,20 @@ Two ways in:
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from agent.browser.bounded import CLEANUP_TIMEOUT_S, cleanup
 from agent.browser.cdp import CdpConnection, CdpTab, attach_tab
 from agent.browser.discovery import Browser
 from agent.errors import DriverError
+from agent.urls import is_loopback_endpoint
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
 
     from agent.browser.relaunch import Tab
-
-
-def is_loopback_endpoint(endpoint: str) -> bool:
-    """Return True when a CDP endpoint URL points at this machine's loopback interface."""
-    host = urlsplit(endpoint).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.errors import ConfigError
-from agent.probe.origin import origin_of
+from agent.urls import origin_of
 
 
 def same_origin(url: str, origin: str) -> bool:

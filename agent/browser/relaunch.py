@@ -21,7 +21,7 @@ from agent.browser.bounded import cleanup
 from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.browser.network import NetworkLog, same_origin
 from agent.errors import BrowserClosed, DriverError
-from agent.probe.origin import origin_of
+from agent.urls import origin_of
 
 __all__ = ["PlaywrightError", "Tab", "launch_failure", "launch_persistent", "playwright_manager"]
 
