@@ -58,6 +58,14 @@ class Result(StrEnum):
         return {"logged_out": 0, "nothing_to_do": 0, "local_only": 3, "failed": 1}[self.value]
 
 
+class WarningResult(StrEnum):
+    """How an in-page countdown before a logout ended."""
+
+    COMPLETED = "completed"  # the countdown ran out: go ahead
+    CANCELLED = "cancelled"  # the user touched the page: do not log out
+    UNAVAILABLE = "unavailable"  # no client tab to show it in
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """The offline probe's reading of one browser profile for one origin."""

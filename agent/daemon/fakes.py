@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from agent.daemon.ports import WarningResult
-from agent.outcome import Linked, Outcome, PageState, ProbeResult, Result, Trigger
+from agent.outcome import Linked, Outcome, PageState, ProbeResult, Result, Trigger, WarningResult
 from agent.settings import ProfileSettings
 
 

@@ -32,9 +32,8 @@ from agent.browser.endpoint import EndpointCheck, find_endpoint
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.logout_lock import logout_turn
 from agent.browser.singleton import ProfileHold, hold_profile
-from agent.daemon.ports import WarningResult
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
-from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
+from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger, WarningResult
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
 from agent.session.warning import input_idle_seconds, show_countdown
