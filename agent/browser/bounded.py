@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from loguru import logger
@@ -107,6 +106,3 @@ class BoundedTab:
 
     async def clear_origin_data(self, storage_types: Sequence[str]) -> None:
         await self._call("clearing the origin", self._tab.clear_origin_data(storage_types))
-
-    async def screenshot(self, path: Path) -> None:
-        await self._call("a screenshot", self._tab.screenshot(path))

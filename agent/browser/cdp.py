@@ -18,7 +18,6 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -378,12 +377,6 @@ class CdpTab:
             "Storage.clearDataForOrigin",
             {"origin": self.origin, "storageTypes": ",".join(storage_types)},
         )
-
-    async def screenshot(self, path: Path) -> None:
-        import base64
-
-        reply = await self._send("Page.captureScreenshot", {"format": "png"})
-        path.write_bytes(base64.b64decode(reply["data"]))
 
 
 async def _enable_or_unblock(

@@ -149,12 +149,6 @@ class Tab:
         except PlaywrightError as exc:
             raise _error(exc, f"clearDataForOrigin failed: {exc.message}") from exc
 
-    async def screenshot(self, path: Path) -> None:
-        try:
-            await self._page.screenshot(path=str(path))
-        except PlaywrightError as exc:
-            raise _error(exc, f"screenshot failed: {exc.message}") from exc
-
 
 def playwright_manager() -> PlaywrightContextManager:
     """Return Playwright's (not yet started) context manager."""
