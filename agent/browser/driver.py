@@ -20,6 +20,7 @@ from agent.browser.bounded import CLEANUP_TIMEOUT_S, cleanup
 from agent.browser.cdp import CdpConnection, CdpTab, attach_tab
 from agent.browser.discovery import Browser
 from agent.errors import DriverError
+from agent.outcome import LogoutPath
 from agent.urls import is_loopback_endpoint
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Session:
     """
 
     def __init__(
-        self, path: str, tab: Tab | CdpTab, release: Callable[[float], Awaitable[None]]
+        self, path: LogoutPath, tab: Tab | CdpTab, release: Callable[[float], Awaitable[None]]
     ) -> None:
         self.path = path
         self.tab = tab
@@ -122,7 +123,7 @@ class Driver:
         async def release(timeout_s: float) -> None:
             await cleanup("detach", _detach(connection, opened), timeout_s)
 
-        return Session("warm", tab, release)
+        return Session(LogoutPath.WARM, tab, release)
 
     async def launch(
         self,
@@ -142,4 +143,4 @@ class Driver:
         tab, release = await launch_persistent(
             self.playwright, user_data_dir, client_url, executable, timeout_s, headless
         )
-        return Session("cold", tab, release)
+        return Session(LogoutPath.COLD, tab, release)

@@ -33,7 +33,16 @@ from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.logout_lock import logout_turn
 from agent.browser.singleton import ProfileHold, hold_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
-from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger, WarningResult
+from agent.outcome import (
+    Action,
+    Linked,
+    LogoutPath,
+    Outcome,
+    ProbeResult,
+    Result,
+    Trigger,
+    WarningResult,
+)
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
 from agent.session.warning import input_idle_seconds, show_countdown
@@ -247,7 +256,7 @@ class SessionService:
             if probe.linked is Linked.NOT_LINKED:
                 outcome.result, outcome.path, outcome.verified = (
                     Result.NOTHING_TO_DO,
-                    "offline",
+                    LogoutPath.OFFLINE,
                     True,
                 )
                 return
@@ -270,7 +279,7 @@ class SessionService:
         opening = self._open_warm if warm else self._open_cold
         session = await opening(profile, deadline - reserve, outcome.notes)
         outcome.path = session.path
-        if session.path == "cold":
+        if session.path is LogoutPath.COLD:
             relaunched_with = self.cold_executable()
             outcome.notes.append(f"relaunched with {relaunched_with.kind} {relaunched_with.path}")
         tab = BoundedTab(session.tab, deadline, self.clock)
@@ -314,10 +323,10 @@ class SessionService:
         if report.nothing_to_do:
             outcome.result = Result.NOTHING_TO_DO
         elif report.verified and report.device_unlinked is not False:
-            outcome.action, outcome.result = "in_page_logout", Result.LOGGED_OUT
+            outcome.action, outcome.result = Action.IN_PAGE_LOGOUT, Result.LOGGED_OUT
             outcome.how = report.how or "none"
         elif report.verified:
-            outcome.action = "in_page_logout"
+            outcome.action = Action.IN_PAGE_LOGOUT
             outcome.how = report.how or "none"
             outcome.result = Result.LOCAL_ONLY
             outcome.error = "the client could not reach its server to unlink the device"
@@ -340,8 +349,8 @@ class SessionService:
             outcome.result = Result.FAILED
             outcome.error = f"fallback ran but keys remain: {', '.join(left)}"
             return
-        if outcome.action == "none":
-            outcome.action = "fallback_clear"
+        if outcome.action is Action.NONE:
+            outcome.action = Action.FALLBACK_CLEAR
             outcome.how = "wipe"
         outcome.result = Result.LOCAL_ONLY
         outcome.notes.append(LOCAL_ONLY_NOTE)
