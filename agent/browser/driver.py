@@ -12,6 +12,7 @@ Two ways in:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,9 +60,11 @@ async def _detach(connection: CdpConnection, opened_target: str | None) -> None:
 
 
 class Driver:
-    """Owns the Playwright instance; opens warm and cold sessions."""
+    """Owns the Playwright instance; opens warm and cold sessions whose tabs stamp their
+    network logs with clock (the caller's deadline clock)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self._playwright: Playwright | None = None
         self._manager: Any = None
 
@@ -117,7 +120,7 @@ class Driver:
                 f"refusing CDP endpoint {endpoint}: not loopback (set browser.allow_remote_cdp)"
             )
         connection, tab, opened = await attach_tab(
-            endpoint, client_url, timeout_s, open_if_missing, unblock
+            endpoint, client_url, timeout_s, open_if_missing, unblock, self.clock
         )
 
         async def release(timeout_s: float) -> None:
@@ -141,6 +144,6 @@ class Driver:
         from agent.browser.relaunch import launch_persistent
 
         tab, release = await launch_persistent(
-            self.playwright, user_data_dir, client_url, executable, timeout_s, headless
+            self.playwright, user_data_dir, client_url, executable, timeout_s, headless, self.clock
         )
         return Session(LogoutPath.COLD, tab, release)

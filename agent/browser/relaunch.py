@@ -50,10 +50,12 @@ def launch_failure(message: str) -> str:
 class Tab:
     """The client's tab, with the few operations the session layer needs."""
 
-    def __init__(self, page: Page, origin: str) -> None:
+    def __init__(
+        self, page: Page, origin: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._page = page
         self.origin = origin
-        self.network = NetworkLog(origin)
+        self.network = NetworkLog(origin, clock=clock)
         self._answered_requests: set[int] = set()
         self.dialogs: list[str] = []  # JavaScript dialogs answered: kind and answer, never text
         page.on("dialog", self._on_dialog)
@@ -78,9 +80,9 @@ class Tab:
         if self._mine(response.url) and not response.request.is_navigation_request():
             if response.status < 500:
                 self._answered_requests.add(id(response.request))
-                self.network.answered.append(time.monotonic())
+                self.network.answered.append(self.network.clock())
             else:
-                self.network.failed.append(time.monotonic())
+                self.network.failed.append(self.network.clock())
 
     def _on_failed(self, request: Any) -> None:
         # A request whose answer arrived counts as answered even when the page's reload
@@ -88,15 +90,17 @@ class Tab:
         if id(request) in self._answered_requests:
             return
         if self._mine(request.url) and not request.is_navigation_request():
-            self.network.failed.append(time.monotonic())
+            self.network.failed.append(self.network.clock())
 
     def _on_navigated(self, frame: Any) -> None:
         if frame == self._page.main_frame:
-            self.network.navigations.append(time.monotonic())
+            self.network.navigations.append(self.network.clock())
 
     def _on_websocket(self, websocket: Any) -> None:
         if self._mine(websocket.url):
-            websocket.on("framereceived", lambda _: self.network.answered.append(time.monotonic()))
+            websocket.on(
+                "framereceived", lambda _: self.network.answered.append(self.network.clock())
+            )
 
     @property
     def url(self) -> str:
@@ -162,6 +166,7 @@ async def launch_persistent(
     executable: Browser,
     timeout_s: float,
     headless: bool,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[Tab, Callable[[float], Awaitable[None]]]:
     """Launch the profile as a persistent context; return the client's tab and how to close it.
 
@@ -185,7 +190,7 @@ async def launch_persistent(
         ) from exc
     try:
         page = context.pages[0] if context.pages else await context.new_page()
-        tab = Tab(page, origin)
+        tab = Tab(page, origin, clock)
         await tab.goto(client_url, deadline - time.monotonic())
     except (PlaywrightError, DriverError) as exc:
         await cleanup("context.close", context.close(), errors=(PlaywrightError,))

@@ -74,7 +74,7 @@ class SessionService:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.driver = driver or Driver()
+        self.driver = driver or Driver(clock)
         self.clock = clock
         self._browser: Browser | None = None
         self._shell: Browser | None = None
@@ -289,6 +289,7 @@ class SessionService:
                 self.client_url(profile),
                 deadline - reserve,
                 paths=tuple(self.settings.logout.paths),
+                clock=self.clock,
             )
             self._record(outcome, report)
             if (
