@@ -2,12 +2,23 @@
 
     KioskguardError
     +-- ConfigError          bad configuration or command-line input (exit 2)
+    |   +-- InvalidSettings  the configuration breaks the model; lists every problem (settings)
     +-- BrowserNotFound      no usable Chromium-family browser (lists what was tried)
     +-- ProfileBusy          the profile is held by a browser the agent cannot attach to
     +-- ProbeError           the offline probe could not read a profile
     +-- DriverError          the browser failed under automation (foreign errors wrapped here)
+    |   +-- BrowserClosed    the browser (or the connection to it) went away
     |   +-- DeadlineExceeded an operation did not finish inside its deadline
     +-- PlatformUnavailable  an OS facility (idle source, logind, X11, ...) cannot be used here
+    +-- LockHeld             another process holds a file lock (agent/platform/filelock.py)
+    +-- StateFileError       the daemon's state file cannot be read (agent/daemon/state.py)
+    +-- AuditWriteError      an audit line could not be written (agent/audit.py)
+    +-- InstallError         the service could not be installed (agent/install/runner.py)
+    +-- FleetError           the broker cannot be reached, refused us, or the connection broke
+
+The simulator's own errors (ApiError, SimulatorError, ConfigInputError) and LabelTableError
+(a ValueError of the label tables) are not KioskguardErrors: they belong to the test double and
+to data checked at build time.
 
 Foreign exceptions (Playwright, OS, D-Bus) are converted at the seam that calls them:
 ``raise DriverError("...") from exc``.

@@ -58,6 +58,31 @@ class Result(StrEnum):
         return {"logged_out": 0, "nothing_to_do": 0, "local_only": 3, "failed": 1}[self.value]
 
 
+class LogoutPath(StrEnum):
+    """How the agent got into the profile (Outcome.path, Session.path)."""
+
+    NONE = ""  # not reached: the logout failed before any way in
+    WARM = "warm"  # attached to the visitor's running browser
+    COLD = "cold"  # relaunched the closed profile headless
+    OFFLINE = "offline"  # the offline probe found nothing stored: no browser needed
+
+
+class Action(StrEnum):
+    """What the agent did to end the session (Outcome.action)."""
+
+    NONE = "none"
+    IN_PAGE_LOGOUT = "in_page_logout"
+    FALLBACK_CLEAR = "fallback_clear"
+
+
+class WarningResult(StrEnum):
+    """How an in-page countdown before a logout ended."""
+
+    COMPLETED = "completed"  # the countdown ran out: go ahead
+    CANCELLED = "cancelled"  # the user touched the page: do not log out
+    UNAVAILABLE = "unavailable"  # no client tab to show it in
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     """The offline probe's reading of one browser profile for one origin."""
@@ -85,9 +110,9 @@ class Outcome:
     profile: str
     trigger: Trigger
     result: Result = Result.FAILED
-    path: str = ""  # warm (attached), cold (launched headless), none
+    path: LogoutPath = LogoutPath.NONE
     state_before: PageState | Linked = PageState.UNKNOWN
-    action: str = "none"  # none, in_page_logout, fallback_clear
+    action: Action = Action.NONE
     # which path did it: ui:menu, ui:settings, ui:list, ui:conflict, client_function, wipe, or
     # none (nothing done or nothing worked); the evidence behind it is in notes
     how: str = "none"
@@ -101,6 +126,6 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("trigger", "result", "state_before"):
+        for key in ("trigger", "result", "path", "state_before", "action"):
             data[key] = getattr(self, key).value
         return data

@@ -1,7 +1,9 @@
 """The daemon's idle footprint: `kioskguard run` with 5 profiles, idle off, no browser running.
 
 RSS comes from /proc/PID/status (VmRSS), CPU from /proc/PID/stat (utime + stime), sampled once a
-second after a settling period so start-up is not counted.
+second after a settling period so start-up is not counted. Beside it, the floor: a bare Python
+process importing only what the idle daemon always needs (FLOOR_MODULES), the most that making
+the daemon import less could win. Playwright is not among them: only a cold relaunch loads it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,25 @@ from pathlib import Path
 from bench.stats import Figure
 
 SETTLE_S = 5.0
+# What the idle daemon imports from its dependencies (found with python -X importtime -m agent
+# run): the floor process imports these and nothing of kioskguard.
+FLOOR_MODULES = (
+    "argparse",
+    "asyncio",
+    "tomllib",
+    "apscheduler.schedulers.asyncio",
+    "apscheduler.triggers.combining",
+    "apscheduler.triggers.cron",
+    "apscheduler.triggers.interval",
+    "chromium_reader.leveldb",
+    "chromium_reader.localstorage",
+    "dbus_fast.aio",
+    "loguru",
+    "prometheus_client",
+    "psutil",
+    "pydantic.main",  # "import pydantic" alone defers BaseModel: the daemon's settings use it
+    "tzlocal",
+)
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
@@ -95,3 +116,23 @@ def bench_footprint(root: Path, duration_s: float) -> tuple[Figure, Figure, floa
             process.kill()
             process.wait()
     return rss, cpu, overall
+
+
+def bench_floor(duration_s: float) -> Figure:
+    """Return the RSS figure of a bare Python process that imported FLOOR_MODULES, sampled once
+    a second for duration_s after settling. Raise RuntimeError if the process exits early."""
+    script = f"import {', '.join(FLOOR_MODULES)}, time\ntime.sleep({SETTLE_S + duration_s + 30})"
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL)
+    rss = Figure("bare Python importing the daemon's dependencies (floor) RSS", "MB")
+    try:
+        time.sleep(SETTLE_S)
+        started = time.monotonic()
+        while time.monotonic() - started < duration_s:
+            if process.poll() is not None:
+                raise RuntimeError(f"the floor process exited with {process.returncode}")
+            rss.samples.append(rss_mb(process.pid))
+            time.sleep(1.0)
+    finally:
+        process.kill()
+        process.wait()
+    return rss

@@ -19,8 +19,8 @@ from playwright.async_api import Playwright
 
 from agent.browser.cdp import CdpTab, attach_tab
 from agent.browser.discovery import Browser
-from agent.demo import link_browser
 from agent.errors import DriverError
+from agent.linking import link_browser
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings

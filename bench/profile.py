@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 from pyinstrument import Profiler
 
-from agent.demo import link_browser
+from agent.linking import link_browser
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings

@@ -10,14 +10,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from agent.browser.cdp import CdpTab
-from agent.browser.driver import Tab
-from agent.errors import DeadlineExceeded
+from loguru import logger
+
+from agent.errors import DeadlineExceeded, DriverError
+
+if TYPE_CHECKING:
+    from agent.browser.cdp import CdpTab
+    from agent.browser.relaunch import Tab
 
 T = TypeVar("T")
+CLEANUP_TIMEOUT_S = 5.0
 
 
 async def before(
@@ -36,6 +40,21 @@ async def before(
         return await asyncio.wait_for(awaitable, remaining)
     except TimeoutError as exc:
         raise DeadlineExceeded(f"{what} did not finish before the deadline") from exc
+
+
+async def cleanup(
+    what: str,
+    awaitable: Awaitable[object],
+    timeout_s: float = CLEANUP_TIMEOUT_S,
+    errors: tuple[type[Exception], ...] = (),
+) -> None:
+    """Await a cleanup step for at most timeout_s; log (never raise) a timeout, a DriverError
+    or one of ``errors`` (the Playwright error, where Playwright is in use)."""
+    caught: tuple[type[Exception], ...] = (TimeoutError, DriverError, *errors)
+    try:
+        await asyncio.wait_for(awaitable, timeout_s)
+    except caught as exc:
+        logger.warning("cleanup step {} did not finish cleanly: {}", what, exc)
 
 
 class BoundedTab:
@@ -87,6 +106,3 @@ class BoundedTab:
 
     async def clear_origin_data(self, storage_types: Sequence[str]) -> None:
         await self._call("clearing the origin", self._tab.clear_origin_data(storage_types))
-
-    async def screenshot(self, path: Path) -> None:
-        await self._call("a screenshot", self._tab.screenshot(path))

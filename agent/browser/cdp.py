@@ -18,13 +18,12 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from agent.browser.network import NetworkLog, same_origin
 from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
-from agent.probe.origin import origin_of
+from agent.urls import origin_of
 
 if TYPE_CHECKING:
     import aiohttp
@@ -196,11 +195,18 @@ class CdpConnection:
 class CdpTab:
     """The client's tab in a running browser, over a flat CDP session (agent PageLike)."""
 
-    def __init__(self, connection: CdpConnection, session_id: str, origin: str, url: str):
+    def __init__(
+        self,
+        connection: CdpConnection,
+        session_id: str,
+        origin: str,
+        url: str,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._connection = connection
         self._session = session_id
         self.origin = origin
-        self.network = NetworkLog(origin)
+        self.network = NetworkLog(origin, clock=clock)
         self._url = url
         self._requests: dict[str, tuple[str, bool]] = {}  # requestId -> (url, navigation)
         self._answered: set[str] = set()
@@ -279,9 +285,9 @@ class CdpTab:
             return
         if int(params["response"].get("status", 0)) < 500:
             self._answered.add(request_id)
-            self.network.answered.append(time.monotonic())
+            self.network.answered.append(self.network.clock())
         else:
-            self.network.failed.append(time.monotonic())
+            self.network.failed.append(self.network.clock())
 
     def _on_failed(self, params: dict[str, Any]) -> None:
         request_id = str(params.get("requestId"))
@@ -291,20 +297,20 @@ class CdpTab:
             return
         url, navigation = self._requests[request_id]
         if not navigation and self._mine(url):
-            self.network.failed.append(time.monotonic())
+            self.network.failed.append(self.network.clock())
 
     def _on_websocket(self, params: dict[str, Any]) -> None:
         self._sockets[str(params.get("requestId"))] = str(params.get("url", ""))
 
     def _on_frame(self, params: dict[str, Any]) -> None:
         if self._mine(self._sockets.get(str(params.get("requestId")), "")):
-            self.network.answered.append(time.monotonic())
+            self.network.answered.append(self.network.clock())
 
     def _on_navigated(self, params: dict[str, Any]) -> None:
         frame = params.get("frame") or {}
         if not frame.get("parentId"):
             self._url = str(frame.get("url", self._url))
-            self.network.navigations.append(time.monotonic())
+            self.network.navigations.append(self.network.clock())
 
     # -- what the session layer uses ---------------------------------------------------------
 
@@ -379,12 +385,6 @@ class CdpTab:
             {"origin": self.origin, "storageTypes": ",".join(storage_types)},
         )
 
-    async def screenshot(self, path: Path) -> None:
-        import base64
-
-        reply = await self._send("Page.captureScreenshot", {"format": "png"})
-        path.write_bytes(base64.b64decode(reply["data"]))
-
 
 async def _enable_or_unblock(
     tab: CdpTab, url: str, remaining: Callable[[], float], noted: Callable[[str], None]
@@ -411,12 +411,14 @@ async def attach_tab(
     timeout_s: float,
     open_if_missing: bool = True,
     unblock: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[CdpConnection, CdpTab, str | None]:
     """Attach to the client's tab of the browser at endpoint; open one if there is none and
     open_if_missing. With unblock (a callback taking a note), a tab that does not answer (an
     open JavaScript dialog) is reloaded, which closes the dialog, and unblock gets told.
 
-    Return the connection, the tab and the id of the tab we opened (None if it was there).
+    Return the connection, the tab (its network log stamped with clock) and the id of the tab
+    we opened (None if it was there).
     Raise DriverError if the browser does not answer, has no client tab (and may not open one),
     or the tab cannot be attached.
     """
@@ -449,7 +451,7 @@ async def attach_tab(
         attached = await connection.send(
             "Target.attachToTarget", {"targetId": target_id, "flatten": True}, timeout_s=remaining()
         )
-        tab = CdpTab(connection, str(attached["sessionId"]), origin, url)
+        tab = CdpTab(connection, str(attached["sessionId"]), origin, url, clock)
         if unblock is not None and opened is None:
             await _enable_or_unblock(tab, url, remaining, unblock)
         else:

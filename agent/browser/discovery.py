@@ -30,6 +30,9 @@ QUIET_ARGS = (
     "--disable-sync",
     "--disable-quic",
 )
+# Flags Playwright adds to every launch that change how a profile stores secrets: the managed
+# browser is started with them too, so both ways in read the same cookies and keys.
+PROFILE_COMPATIBLE_ARGS = ("--password-store=basic", "--use-mock-keychain")
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.browser.discovery import QUIET_ARGS, Browser
-from agent.browser.driver import PROFILE_COMPATIBLE_ARGS
+from agent.browser.discovery import PROFILE_COMPATIBLE_ARGS, QUIET_ARGS, Browser
 from agent.browser.endpoint import DEFAULT_PORT, devtools_port, find_endpoint
 
 __all__ = ["devtools_port", "managed_command", "port_in_use", "running_endpoint", "start_managed"]

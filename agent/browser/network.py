@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.errors import ConfigError
-from agent.probe.origin import origin_of
+from agent.urls import origin_of
 
 
 def same_origin(url: str, origin: str) -> bool:
@@ -20,12 +22,14 @@ def same_origin(url: str, origin: str) -> bool:
 
 @dataclass
 class NetworkLog:
-    """What the client's page exchanged with its own origin, stamped with monotonic time."""
+    """What the client's page exchanged with its own origin, stamped with clock() (the clock
+    the logout's deadlines use: the session service passes its own down through the driver)."""
 
     origin: str
     answered: list[float] = field(default_factory=list)
     failed: list[float] = field(default_factory=list)
     navigations: list[float] = field(default_factory=list)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     def unlink_seen(self, since: float, until: float) -> bool | None:
         """Given the confirm click and the QR time, say whether the unpair reached the server.

@@ -9,9 +9,9 @@ from typing import Any
 
 from agent.audit import configure_logging
 from agent.errors import ConfigError
-from agent.probe.origin import origin_of
 from agent.session.service import default_profile
 from agent.settings import ProfileSettings, Settings, load_settings
+from agent.urls import origin_of
 
 
 def add_profile_options(parser: argparse.ArgumentParser, json_output: bool = True) -> None:

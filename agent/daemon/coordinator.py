@@ -101,15 +101,14 @@ class LogoutCoordinator:
     ) -> Outcome:
         self.record(self.state.begin, LogoutInProgress(profile.name, trigger, self.clock.now()))
         logger.info("{}: logout starts ({})", profile.name, trigger.value)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = self.clock.monotonic()
         attempts = 0
         outcome = Outcome(profile=profile.name, trigger=trigger)
         try:
             async with asyncio.timeout(budget_s):
                 while attempts <= self.retries:
                     attempts += 1
-                    remaining = budget_s - (loop.time() - started)
+                    remaining = budget_s - (self.clock.monotonic() - started)
                     outcome = await self._attempt(profile, trigger, remaining)
                     if outcome.result is not Result.FAILED:
                         break
@@ -129,7 +128,7 @@ class LogoutCoordinator:
         outcome.profile = profile.name  # the configured name, whatever the agent reported
         outcome.attempts = max(outcome.attempts, attempts)
         if not outcome.duration_ms:
-            outcome.duration_ms = round((loop.time() - started) * 1000)
+            outcome.duration_ms = round((self.clock.monotonic() - started) * 1000)
         if outcome.result is not Result.FAILED:
             self.record(self.state.finish, profile.name)
         self._report(outcome)

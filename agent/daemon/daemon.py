@@ -129,8 +129,7 @@ class Daemon:
         """
         if not self.allowed(trigger):
             return []
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        started = self.clock.monotonic()
         deadline_s = self.deadline_for(trigger)
         chosen = list(self.profiles if profiles is None else profiles)
         probes = await asyncio.gather(*(self._probe(profile, deadline_s) for profile in chosen))
@@ -141,7 +140,7 @@ class Daemon:
             or self.coordinator.busy(profile.name)
             or await self._running(profile)
         ]
-        spent_s = loop.time() - started
+        spent_s = self.clock.monotonic() - started
         return list(
             await asyncio.gather(
                 *(

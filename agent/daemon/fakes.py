@@ -12,8 +12,16 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from agent.daemon.ports import WarningResult
-from agent.outcome import Linked, Outcome, PageState, ProbeResult, Result, Trigger
+from agent.outcome import (
+    Linked,
+    LogoutPath,
+    Outcome,
+    PageState,
+    ProbeResult,
+    Result,
+    Trigger,
+    WarningResult,
+)
 from agent.settings import ProfileSettings
 
 
@@ -120,7 +128,7 @@ class FakeSessionAgent:
             profile=profile.name,
             trigger=trigger,
             result=self.result,
-            path="cold",
+            path=LogoutPath.COLD,
             state_before=PageState.CHATS if before is Linked.LINKED else PageState.QR,
             verified=self.result is Result.LOGGED_OUT,
         )

@@ -13,9 +13,9 @@ from enum import StrEnum
 
 from loguru import logger
 
-from agent.daemon.ports import Clock, IdleSource, Notifier, SessionAgent, WarningResult
+from agent.daemon.ports import Clock, IdleSource, Notifier, SessionAgent
 from agent.errors import KioskguardError
-from agent.outcome import Linked, Outcome, Trigger
+from agent.outcome import Linked, Outcome, Trigger, WarningResult
 from agent.settings import IdleSettings, ProfileSettings
 
 LogoutFunction = Callable[[ProfileSettings, Trigger, float], Awaitable[Outcome]]

@@ -40,8 +40,9 @@ class Metrics:
     def __init__(self, textfile: Path | None = None, profiles: Sequence[str] = ()) -> None:
         """Build the metrics; with a textfile, rewrite it after every update.
 
-        Every series exists from start-up (logouts at 0 for each result and trigger, each
-        profile's linked gauge at -1 = not checked yet), so rate() and alerts see them.
+        Every series exists from start-up (logouts at 0 for each result and trigger with how
+        "none", each profile's linked gauge at -1 = not checked yet), so rate() and alerts see
+        them.
         """
         self.textfile = textfile
         self.registry = CollectorRegistry()

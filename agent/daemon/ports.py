@@ -8,19 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from agent.outcome import Linked, Outcome, ProbeResult, Trigger
+from agent.outcome import Linked, Outcome, ProbeResult, Trigger, WarningResult
 from agent.settings import ProfileSettings
-
-
-class WarningResult(StrEnum):
-    """How an in-page countdown before a logout ended."""
-
-    COMPLETED = "completed"  # the countdown ran out: go ahead
-    CANCELLED = "cancelled"  # the user touched the page: do not log out
-    UNAVAILABLE = "unavailable"  # no client tab to show it in
 
 
 @runtime_checkable

@@ -73,7 +73,7 @@ def outcome_summary(outcome: Outcome, at: str) -> dict[str, Any]:
         "result": outcome.result.value,
         "verified": outcome.verified,
         "local_only": outcome.result is Result.LOCAL_ONLY,
-        "path": outcome.path,
+        "path": outcome.path.value,
         "duration_ms": outcome.duration_ms,
         "error": scrub(outcome.error) if outcome.error else None,
         "at": at,

@@ -16,8 +16,8 @@ from agent.errors import ProbeError
 from agent.outcome import Linked, ProbeResult
 from agent.privacy import mask_wid
 from agent.probe.localstorage import decode_item, find_sqlite, read_origin_items
-from agent.probe.origin import origin_of
 from agent.probe.profiles import find_profiles
+from agent.urls import origin_of
 
 SESSION_KEYS = (
     "last-wid-md",

@@ -33,9 +33,17 @@ from agent.browser.endpoint import EndpointCheck, find_endpoint
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.logout_lock import logout_turn
 from agent.browser.singleton import ProfileHold, hold_profile
-from agent.daemon.ports import WarningResult
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
-from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
+from agent.outcome import (
+    Action,
+    Linked,
+    LogoutPath,
+    Outcome,
+    ProbeResult,
+    Result,
+    Trigger,
+    WarningResult,
+)
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
 from agent.session.pagestate import inspect
@@ -82,7 +90,7 @@ class SessionService:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.driver = driver or Driver()
+        self.driver = driver or Driver(clock)
         self.clock = clock
         self._browser: Browser | None = None
         self._shell: Browser | None = None
@@ -299,7 +307,7 @@ class SessionService:
             if probe.linked is Linked.NOT_LINKED:
                 outcome.result, outcome.path, outcome.verified = (
                     Result.NOTHING_TO_DO,
-                    "offline",
+                    LogoutPath.OFFLINE,
                     True,
                 )
                 return
@@ -322,7 +330,7 @@ class SessionService:
         opening = self._open_warm if warm else self._open_cold
         session = await opening(profile, deadline - reserve, outcome.notes)
         outcome.path = session.path
-        if session.path == "cold":
+        if session.path is LogoutPath.COLD:
             relaunched_with = self.cold_executable()
             outcome.notes.append(f"relaunched with {relaunched_with.kind} {relaunched_with.path}")
         tab = BoundedTab(session.tab, deadline, self.clock)
@@ -332,6 +340,7 @@ class SessionService:
                 self.client_url(profile),
                 deadline - reserve,
                 paths=tuple(self.settings.logout.paths),
+                clock=self.clock,
             )
             self._record(outcome, report)
             if (
@@ -366,10 +375,10 @@ class SessionService:
         if report.nothing_to_do:
             outcome.result = Result.NOTHING_TO_DO
         elif report.verified and report.device_unlinked is not False:
-            outcome.action, outcome.result = "in_page_logout", Result.LOGGED_OUT
+            outcome.action, outcome.result = Action.IN_PAGE_LOGOUT, Result.LOGGED_OUT
             outcome.how = report.how or "none"
         elif report.verified:
-            outcome.action = "in_page_logout"
+            outcome.action = Action.IN_PAGE_LOGOUT
             outcome.how = report.how or "none"
             outcome.result = Result.LOCAL_ONLY
             outcome.error = "the client could not reach its server to unlink the device"
@@ -392,8 +401,8 @@ class SessionService:
             outcome.result = Result.FAILED
             outcome.error = f"fallback ran but keys remain: {', '.join(left)}"
             return
-        if outcome.action == "none":
-            outcome.action = "fallback_clear"
+        if outcome.action is Action.NONE:
+            outcome.action = Action.FALLBACK_CLEAR
             outcome.how = "wipe"
         outcome.result = Result.LOCAL_ONLY
         outcome.notes.append(LOCAL_ONLY_NOTE)

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from agent.daemon.daemon import Daemon
 from agent.daemon.fakes import FakeClock, FakeIdleSource, FakeSessionAgent
 from agent.daemon.idle import BrowserIdleSource, IdleDecision, IdleWatch
-from agent.daemon.ports import WarningResult
-from agent.outcome import Linked, Trigger
+from agent.outcome import Linked, Trigger, WarningResult
 
 IDLE = {"timeout_s": 300, "warning_s": 30, "poll_s": 1}
 

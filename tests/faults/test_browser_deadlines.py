@@ -22,11 +22,11 @@ from agent.browser.driver import Driver
 from agent.browser.managed import running_endpoint, start_managed
 from agent.errors import DriverError
 from agent.outcome import Linked, Result, Trigger
-from agent.probe.origin import origin_of
 from agent.probe.probe import probe_profile
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle, stop_process
+from agent.urls import origin_of
 from tests.conftest import PersistentLauncher
 from tests.faults.browser_helpers import HANG_GUARD_S, kioskguard, link_closed_profile
 from tests.session.helpers import link_managed, managed_browser, settings_for

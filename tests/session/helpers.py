@@ -12,13 +12,14 @@ import pytest
 from playwright.async_api import Page
 
 from agent.browser.discovery import Browser
-from agent.browser.driver import Driver, Tab
+from agent.browser.driver import Driver
 from agent.browser.managed import running_endpoint, start_managed
-from agent.demo import QR_TOKEN, wait_for_state
+from agent.browser.relaunch import Tab
+from agent.linking import QR_TOKEN, wait_for_state
 from agent.outcome import PageState
-from agent.probe.origin import origin_of
 from agent.settings import Settings
 from agent.simulator.testing import SimulatorHandle
+from agent.urls import origin_of
 
 
 async def link(tab: Tab, sim: SimulatorHandle) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page
 
-from agent.browser.driver import Tab
+from agent.browser.relaunch import Tab
 from agent.outcome import PageState
-from agent.probe.origin import origin_of
 from agent.session.logout import log_out_in_page, stored_keys
 from agent.simulator.testing import SimulatorHandle
+from agent.urls import origin_of
 from tests.session.helpers import deadline, linked_tab
 
 pytestmark = pytest.mark.browser

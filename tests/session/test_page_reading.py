@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page
 
-from agent.browser.driver import Tab
+from agent.browser.relaunch import Tab
 from agent.errors import DriverError
 from agent.session.pagestate import inspect, parse_inspection
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page
 
-from agent.browser.driver import Tab
+from agent.browser.relaunch import Tab
 from agent.outcome import PageState
 from agent.session.pagestate import Inspection, Memory, inspect
 

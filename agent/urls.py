@@ -1,7 +1,9 @@
-"""Turn a client URL into the origin string Chromium files its localStorage under."""
+"""Origins and URLs, below every layer: the origin string Chromium files a client URL's
+localStorage under, and whether an endpoint is this machine's loopback."""
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -40,3 +42,14 @@ def origin_of(url: str) -> str:
     if port is None or port == _DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
+
+
+def is_loopback_endpoint(endpoint: str) -> bool:
+    """Return True when a CDP endpoint URL points at this machine's loopback interface."""
+    host = urlsplit(endpoint).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.errors import ConfigError
-from agent.probe import origin_of
+from agent.urls import origin_of
 
 
 def test_real_client_url_gives_origin_without_path_or_default_port() -> None:
