@@ -25,7 +25,7 @@ from tests.daemon_integration.conftest import (
     wait_until,
     write_config,
 )
-from tests.session.helpers import link_managed
+from tests.session.helpers import link_managed, stored_on_disk
 
 INVALID: dict[str, dict[str, Any]] = {
     "general": {"client_url": "ftp://nowhere", "colour": "blue"},
@@ -92,6 +92,7 @@ async def test_closing_the_managed_browser_logs_the_stored_session_out_cold(
     base_config: dict[str, dict[str, Any]],
 ) -> None:
     await link_managed(profile_dir, sim)
+    await stored_on_disk(profile_dir, sim.url)  # a visitor reads for a while before closing
     daemon = start_daemon(base_config)
     daemon.wait_for_log("managed: the browser is open")
     await close_like_a_visitor(playwright, profile_dir)

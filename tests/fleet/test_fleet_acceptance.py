@@ -22,7 +22,7 @@ from agent.fleet.topics import command_topic, encode, make_command
 from agent.settings import FleetSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.fleet.conftest import Collector, Kiosk, fleet_settings, kioskguard
-from tests.session.helpers import link_managed
+from tests.session.helpers import link_managed, stored_on_disk
 
 pytestmark = pytest.mark.browser
 WAIT_S = 90.0
@@ -266,6 +266,10 @@ async def test_broker_outage_loses_no_audit_event_and_duplicates_none(
     lib_a = [kiosks["lib-a-01"], kiosks["lib-a-02"]]
     await link(lib_a, simulator)
     await until_linked(admin, [kiosk.host for kiosk in lib_a])
+    # The status reads the live pages; the browser writes the keys to disk seconds later, and a
+    # browser killed before that leaves nothing stored to log out. Close once it is stored.
+    for kiosk in lib_a:
+        await stored_on_disk(kiosk.profile_dir, simulator.url)
     broker.stop()
     for kiosk in lib_a:  # the visitor closes the browser: a local logout, broker down
         kiosk.browser.terminate()

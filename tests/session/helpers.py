@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from agent.browser.driver import Driver
 from agent.browser.managed import running_endpoint, start_managed
 from agent.browser.relaunch import Tab
 from agent.linking import QR_TOKEN, wait_for_state
-from agent.outcome import PageState
+from agent.outcome import Linked, PageState
+from agent.probe.probe import probe_user_data_dir
 from agent.settings import Settings
 from agent.simulator.testing import SimulatorHandle
 from agent.urls import origin_of
@@ -86,3 +88,15 @@ def settings_for(tmp_path: Path, sim: SimulatorHandle, **sections: object) -> Se
     """Settings with a state dir under tmp_path, the simulator as client, plus sections."""
     general = {"state_dir": str(tmp_path / "state"), "client_url": sim.url}
     return Settings.model_validate({"general": general, **sections})
+
+
+async def stored_on_disk(profile_dir: Path, url: str, timeout_s: float = 30.0) -> None:
+    """Wait until the profile's session is on disk: the browser writes localStorage seconds after
+    the page, and a browser stopped before that leaves nothing stored to log out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        results = await asyncio.to_thread(probe_user_data_dir, profile_dir, url)
+        if any(result.linked is Linked.LINKED for result in results):
+            return
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"{profile_dir}: the session never reached the disk")
