@@ -242,9 +242,8 @@ class FleetLink:
     async def refresh_linked(self) -> None:
         """Read whether each profile holds a session (skipping profiles being logged out).
 
-        While a profile's browser runs with a proven endpoint, the client tab's own keys
-        (SessionService.linked_now: plain CDP, no tab opened, bounded): the disk lags a link or
-        a logout by seconds. Otherwise, or if the page cannot be read, the offline probe.
+        The offline probe, as the daemon's own check uses: it never attaches to the visitor's
+        browser (the disk may lag a fresh link by a few seconds; the next refresh catches up).
         """
         if self.daemon is None:
             return
@@ -252,7 +251,8 @@ class FleetLink:
             if self.daemon.coordinator.busy(profile.name):
                 continue  # its outcome tells soon; do not read a page being logged out
             try:
-                state = await asyncio.wait_for(self.daemon.agent.linked_now(profile), 10.0)
+                probe = await asyncio.wait_for(self.daemon.agent.probe(profile), 10.0)
+                state = probe.linked
             except (KioskguardError, TimeoutError):
                 state = Linked.UNKNOWN
             self.linked[profile.name] = state.value
