@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, Route
 
-from agent.browser.driver import Tab
+from agent.browser.relaunch import Tab
 from agent.session.logout import log_out_in_page, stored_keys
 from tests.session.helpers import deadline
 
