@@ -65,9 +65,25 @@ async def test_change_before_the_wait_is_not_missed(page: Page) -> None:
 async def test_navigation_during_the_wait_is_an_error_to_read_again(page: Page) -> None:
     tab = await open_chats(page)
     reading = await inspect(tab)
-    await page.evaluate("setTimeout(() => location.reload(), 50)")
+    # Reload only once the reading is waiting (a timer could fire before the wait starts on a
+    # busy machine, and a fresh page is simply read, without a wait).
+    await page.evaluate(
+        """const poll = setInterval(() => {
+             const watch = window.__kioskguardWatch;
+             if (watch && watch.waiters.length) { clearInterval(poll); location.reload(); }
+           }, 5)"""
+    )
     with pytest.raises(DriverError):
         await inspect(tab, after=reading, wait_s=NEVER_S)
+
+
+@pytest.mark.timeout(60)
+async def test_navigation_before_the_wait_reads_the_new_page_at_once(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    await page.reload()  # the new page has no change counter yet: nothing to wait for
+    fresh = await inspect(tab, after=reading, wait_s=NEVER_S)
+    assert reading.opener is not None and fresh.opener is None
 
 
 async def test_visible_control_gets_a_click_point(page: Page) -> None:
