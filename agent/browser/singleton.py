@@ -91,6 +91,9 @@ class ProfileHold:
                 continue
             except OSError:
                 return
+            if self._stop.is_set():  # release()'s wake-up call, not a browser
+                connection.close()
+                return
             with connection:
                 connection.settimeout(2.0)
                 with contextlib.suppress(OSError):
@@ -103,6 +106,13 @@ class ProfileHold:
             if os.readlink(self._link(name)) == target:
                 self._link(name).unlink()
 
+    def _wake(self) -> None:
+        """Connect to our own socket so the serving thread's accept returns now, not at its
+        next timeout (a logout would otherwise wait up to that long for the hold to end)."""
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as wake:
+            wake.settimeout(0.5)
+            wake.connect(str(self._socket_path))
+
     def release(self) -> None:
         """Remove our entries (never one a browser replaced them with) and stop answering."""
         self._remove_if_ours(SINGLETON_NAMES[0], self._lock_target)
@@ -110,6 +120,7 @@ class ProfileHold:
         self._remove_if_ours(SINGLETON_NAMES[2], self._cookie)
         self._stop.set()
         if self._thread.is_alive():
+            self._wake()
             self._thread.join(timeout=2.0)
         self._server.close()
         shutil.rmtree(self._directory, ignore_errors=True)

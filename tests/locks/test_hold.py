@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,13 @@ def test_hold_on_a_locked_profile_is_busy_and_leaves_the_lock(tmp_path: Path) ->
     with pytest.raises(ProfileBusy, match="locked"), hold_profile(tmp_path):
         pass
     assert os.readlink(tmp_path / "SingletonLock") == "library-pc-07-4242"
+
+
+def test_release_wakes_the_answering_thread_instead_of_waiting_for_its_timeout(
+    tmp_path: Path,
+) -> None:
+    with hold_profile(tmp_path) as hold:
+        hold._server.settimeout(None)  # only the wake-up call can end the next accept()
+        time.sleep(0.5)  # let the accept() under way (0.2 s timeout) give way to that one
+    assert not hold._thread.is_alive()  # release() joined it (a 2 s join would give up)
+    assert hold.refused == 0  # the wake-up call is not counted as a browser turned away
