@@ -8,6 +8,7 @@ moves on by ``tick`` seconds at every evaluation, so timeouts play out without w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -126,6 +127,8 @@ class FakeTab:
             if self.on_escape is not None:
                 self.on_escape(self)
             return True
+        if isinstance(argument, str):  # the reading's argument travels as JSON text
+            argument = json.loads(argument)
         self.arguments.append(argument)
         reading = {"seq": self.seq, "url": self.url, **self.page}
         if reading.get("baseline") != "missing" and isinstance(argument, dict):

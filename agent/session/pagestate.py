@@ -10,6 +10,7 @@ ambiguity instead of a guess (docs/reader.md).
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -21,7 +22,8 @@ from agent.session.labels import all_labels, page_labels
 
 
 class PageLike(Protocol):
-    """What the session layer needs of a tab (agent.browser.driver.Tab implements it)."""
+    """What the session layer needs of a tab (agent.browser.relaunch.Tab, agent.browser.cdp.CdpTab
+    and agent.session.fakes.FakeTab implement it)."""
 
     origin: str
 
@@ -85,10 +87,16 @@ class Inspection:
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
+# The argument travels as one JSON string: Playwright's own serializer walks every value in
+# Python, and the label tables hold thousands of words (about 30 ms a reading, the profiler
+# showed); one string costs nothing.
+_READ = """(text) => (%s)(JSON.parse(text))"""
+
 # Waits (at most waitMs) until the page changed since the reading that saw waitSeq, at once if it
 # already has, then reads it: one round trip instead of a wait and a read. A navigation during
 # the wait rejects it (script context destroyed).
-_WAIT_THEN = """async (arg) => {
+_WAIT_THEN = """async (text) => {
+  const arg = JSON.parse(text);
   const watch = window.__kioskguardWatch;
   if (arg.waitSeq !== null && watch && watch.seq === arg.waitSeq) {
     await new Promise((resolve) => {
@@ -102,7 +110,25 @@ _WAIT_THEN = """async (arg) => {
 
 @cache
 def inspect_script() -> str:
+    """Return inspect.js: a function of the argument object."""
     return resources.files("agent.session").joinpath("inspect.js").read_text(encoding="utf-8")
+
+
+@cache
+def read_script() -> str:
+    """Return inspect.js taking its argument as JSON text (see argument_text)."""
+    return _READ % inspect_script().strip().rstrip(";")
+
+
+@cache
+def _all_labels_json() -> str:
+    return json.dumps({concept: list(words) for concept, words in all_labels().items()})
+
+
+def argument_text(argument: dict[str, Any]) -> str:
+    """Given the reading's argument without the label tables, return it with them as JSON."""
+    rest = json.dumps(argument)
+    return '{"labels": ' + _all_labels_json() + (", " + rest[1:] if rest != "{}" else "}")
 
 
 @cache
@@ -192,7 +218,6 @@ async def inspect(
     """
     memory = memory or Memory()
     argument: dict[str, Any] = {
-        "labels": {concept: list(words) for concept, words in all_labels().items()},
         "pageLabels": {
             concept: list(words) for concept, words in page_labels(memory.language).items()
         },
@@ -203,13 +228,13 @@ async def inspect(
         "linkedKeys": list(LINKED_WHEN),
     }
     if after is None:
-        raw = await tab.evaluate(inspect_script(), argument)
+        raw = await tab.evaluate(read_script(), argument_text(argument))
     elif after.seq is None:  # a page without the change counter: wait on the clock
         await asyncio.sleep(wait_s)
-        raw = await tab.evaluate(inspect_script(), argument)
+        raw = await tab.evaluate(read_script(), argument_text(argument))
     else:
         argument.update(waitSeq=after.seq, waitMs=max(round(wait_s * 1000), 1))
-        raw = await tab.evaluate(wait_then_inspect_script(), argument)
+        raw = await tab.evaluate(wait_then_inspect_script(), argument_text(argument))
     reading = parse_inspection(raw if isinstance(raw, dict) else {})
     if reading.language:
         memory.language = reading.language
