@@ -15,6 +15,7 @@ from typing import Any
 from agent.errors import DriverError
 from agent.probe.probe import SESSION_KEYS
 from agent.session.logout import ESCAPE_SCRIPT, client_logout_script
+from agent.session.pagestate import LEAVE_SCRIPT
 
 Raw = dict[str, Any]
 Handler = Callable[["FakeTab"], None]
@@ -93,6 +94,7 @@ class FakeTab:
         self.tick = tick
         self.seq = 0
         self.clicks: list[str] = []  # mark names, in order
+        self.left = 0  # times the agent removed its marks and change counter from the page
         self.arguments: list[Any] = []  # what each reading was asked (baseline, labels, ...)
         self.client_calls = 0
         self.gotos: list[str] = []
@@ -122,6 +124,9 @@ class FakeTab:
             if self.client is None:
                 return {"available": False, "called": False, "reason": "no require"}
             return self.client(self)
+        if script == LEAVE_SCRIPT:
+            self.left += 1
+            return True
         if script == ESCAPE_SCRIPT:
             self.escapes += 1
             if self.on_escape is not None:

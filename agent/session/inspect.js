@@ -1,7 +1,8 @@
 // Reads the client's page in one round trip and marks the controls the agent may click.
 // Argument: {labels: {concept: [strings]}, pageLabels: {concept: [strings]}, logoutText,
 // expectConfirm, baseline: "take"|"use"}. Returns a plain object (agent/session/pagestate.py).
-// Marked elements carry data-kioskguard="<name>" so the agent clicks them with real input.
+// Marked elements carry data-kioskguard="<name>" so the agent clicks them with real input; the
+// marks and the change counter stay until the agent leaves the page (pagestate.leave_page).
 //
 // Evidence rules (docs/reader.md): each kind is optional. Structure finds the candidates (what
 // appeared after the opener was clicked, an open menu, the dialog that appeared); names (aria-
@@ -191,15 +192,19 @@
   // A change counter the agent waits on between readings instead of polling on a timer. Our own
   // marks do not count as changes. Installed once per document; a navigation drops it.
   if (!window.__kioskguardWatch) {
-    const watch = { seq: 0, waiters: [], baseline: null };
-    new MutationObserver((records) => {
+    const watch = { seq: 0, waiters: [], baseline: null, observer: null };
+    watch.observer = new MutationObserver((records) => {
       if (records.every((r) => r.type === "attributes" && r.attributeName === "data-kioskguard")) {
         return;
       }
       watch.seq += 1;
       watch.waiters.splice(0).forEach((wake) => wake());
-    }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-    Object.defineProperty(window, "__kioskguardWatch", { value: watch });
+    });
+    watch.observer.observe(document, {
+      subtree: true, childList: true, attributes: true, characterData: true,
+    });
+    // configurable: the agent deletes it when it is done with the page (pagestate.LEAVE_SCRIPT)
+    Object.defineProperty(window, "__kioskguardWatch", { value: watch, configurable: true });
   }
   const watch = window.__kioskguardWatch;
   // Structure: the elements present before the opener was clicked; what is not among them

@@ -27,7 +27,7 @@ from loguru import logger
 from agent.errors import BrowserClosed, DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN, SESSION_KEYS
-from agent.session.pagestate import Inspection, Memory, PageLike, inspect
+from agent.session.pagestate import Inspection, Memory, PageLike, inspect, leave_page
 
 POLL_S = 0.05  # storage polling while the keys disappear (storage changes fire no DOM event)
 WAIT_S = 0.25  # longest wait for the page to change before reading it again anyway
@@ -454,6 +454,13 @@ async def log_out_in_page(
     if unknown or not paths:
         raise ValueError(f"paths {paths!r}: allowed: {', '.join(PATHS)} (at least one)")
     run = _Run(tab, client_url, deadline, clock, tuple(paths))
+    try:
+        return await _loop(run)
+    finally:
+        await leave_page(tab)  # the visitor's page as it was found (the QR page has nothing)
+
+
+async def _loop(run: _Run) -> LogoutReport:
     last_error = ""
     pause = NAV_RETRY_S
     while run.remaining() > 0:

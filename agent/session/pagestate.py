@@ -10,12 +10,14 @@ ambiguity instead of a guess (docs/reader.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol
 
+from agent.errors import DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN
 from agent.session.labels import all_labels, page_labels
@@ -106,6 +108,31 @@ _WAIT_THEN = """async (text) => {
   }
   return (%s)(arg);
 }"""
+
+
+# What a reading leaves in the page (the change counter's observer and window property, the
+# marks on controls) lives only while the agent uses the tab: this removes all of it, so the
+# visitor's page is left as it was found. The input-idle watch (agent.session.warning) is the
+# one thing that stays: it must see input between the daemon's checks.
+LEAVE_SCRIPT = """() => {
+  const watch = window.__kioskguardWatch;
+  if (watch) {
+    if (watch.observer) watch.observer.disconnect();
+    watch.waiters.splice(0).forEach((wake) => wake());
+    delete window.__kioskguardWatch;
+  }
+  for (const element of document.querySelectorAll("[data-kioskguard]")) {
+    element.removeAttribute("data-kioskguard");
+  }
+  return !("__kioskguardWatch" in window);
+}"""
+
+
+async def leave_page(tab: PageLike) -> None:
+    """Remove what readings left in the tab's page; a page already gone has nothing left."""
+    # navigated, closed or past the deadline: that document and its marks are gone
+    with contextlib.suppress(DriverError):
+        await tab.evaluate(LEAVE_SCRIPT)
 
 
 @cache

@@ -46,7 +46,7 @@ from agent.outcome import (
 )
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
 from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
-from agent.session.pagestate import inspect
+from agent.session.pagestate import inspect, leave_page
 from agent.session.warning import input_idle_seconds, show_countdown
 from agent.settings import ProfileSettings, Settings
 
@@ -189,7 +189,13 @@ class SessionService:
         try:
             tab = BoundedTab(session.tab, deadline, self.clock)
             present = await stored_keys(tab, LINKED_WHEN)
-            state = (await inspect(tab)).state.value if with_state else None
+            if with_state:
+                try:
+                    state = (await inspect(tab)).state.value
+                finally:
+                    await leave_page(tab)
+            else:
+                state = None
         except KioskguardError as exc:
             return PageReading(running=True, endpoint=endpoint, error=str(exc))
         finally:

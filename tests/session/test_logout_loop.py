@@ -65,6 +65,7 @@ async def test_menu_item_and_confirm_are_clicked_and_how_says_menu() -> None:
     assert tab.clicks == ["opener-menu", "logout-item", "confirm"]
     assert tab.client_calls == 0
     assert "item: words" in report.evidence
+    assert tab.left == 1  # marks and change counter removed once, at the end
 
 
 async def test_the_opener_reading_takes_the_baseline_and_the_next_reading_uses_it() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import Page
 
 from agent.browser.relaunch import Tab
 from agent.errors import DriverError
-from agent.session.pagestate import inspect, parse_inspection
+from agent.session.logout import log_out_in_page
+from agent.session.pagestate import inspect, leave_page, parse_inspection
 
 pytestmark = pytest.mark.browser
 
@@ -123,3 +126,35 @@ def test_malformed_points_are_dropped() -> None:
     assert reading.seq == 3
     assert reading.points == {'[data-kioskguard="opener"]': (10.0, 20.5)}
     assert parse_inspection({"state": "chats", "seq": "3"}).seq is None
+
+
+LEFT_BEHIND = """() => ({
+  marks: document.querySelectorAll("[data-kioskguard]").length,
+  watch: "__kioskguardWatch" in window,
+})"""
+
+
+async def test_leaving_the_page_removes_marks_and_the_change_counter(page: Page) -> None:
+    tab = await open_chats(page)
+    reading = await inspect(tab)
+    assert reading.opener is not None
+    assert await page.evaluate(LEFT_BEHIND) == {"marks": 1, "watch": True}
+    await leave_page(tab)
+    assert await page.evaluate(LEFT_BEHIND) == {"marks": 0, "watch": False}
+    again = await inspect(tab)  # a later reading starts afresh
+    assert again.opener is not None and again.seq == 0
+
+
+async def test_a_logout_that_cannot_finish_leaves_the_visitors_page_as_found(page: Page) -> None:
+    tab = await open_chats(page)  # a menu opener, but no Log out item behind it
+    before = await page.evaluate("document.body.innerHTML")
+    report = await log_out_in_page(
+        tab,
+        "about:blank",
+        asyncio.get_running_loop().time() + 2.0,
+        clock=asyncio.get_running_loop().time,
+        paths=("ui",),
+    )
+    assert not report.verified
+    assert await page.evaluate(LEFT_BEHIND) == {"marks": 0, "watch": False}
+    assert await page.evaluate("document.body.innerHTML") == before  # no mark, nothing added
