@@ -35,6 +35,7 @@ FLOOR_MODULES = (
     "prometheus_client",
     "psutil",
     "pydantic.main",  # "import pydantic" alone defers BaseModel: the daemon's settings use it
+    "pydantic_settings",  # the settings are BaseSettings (about 3 MB of its own)
     "tzlocal",
 )
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
