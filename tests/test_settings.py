@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings
 from agent.errors import ConfigError
 from agent.settings import InvalidSettings, Settings, load_settings
 
-CONFIG = Path(__file__).resolve().parents[2] / "config"
+CONFIG = Path(__file__).resolve().parents[1] / "config"
 
 
 def write(tmp_path: Path, text: str) -> Path:
