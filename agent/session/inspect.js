@@ -274,7 +274,7 @@
     has("decoy", name) && !name.split(" | ").some((part) => logoutWords().includes(part));
 
   // Dialogs first: they sit above every screen and intercept clicks.
-  const dialogs = all('[role="dialog"], [role="alertdialog"], [aria-modal="true"], [data-animate-modal-popup]');
+  const dialogs = all('[role="dialog"], [role="alertdialog"], [aria-modal="true"], [data-animate-modal-popup], dialog[open]');
   const dialog = dialogs.find((element) => !dialogs.some((other) => other !== element && other.contains(element))) || null;
   if (dialog) {
     const inner = all("*", dialog).filter(isTarget);
@@ -484,9 +484,10 @@
       if (top.length === 1) pick = top[0];
       else result.ambiguity = `logout item: ${top.length} candidates with the same evidence (${top[0].evidence.join("+")})`;
     } else if (safe.some((entry) => entry.red)) {
+      // Colour alone never picks an item: a red item nothing else names may be an account or
+      // chat deletion in a language without a table (the red team's "Funga akaunti yako").
       const red = safe.filter((entry) => entry.red);
-      if (red.length === 1) pick = red[0];
-      else result.ambiguity = `logout item: ${red.length} destructive candidates and no name or icon to choose`;
+      result.ambiguity = `logout item: ${red.length} destructive candidate(s) and no name, icon or id to confirm one`;
     } else if (fresh.length && pool.length) {
       result.ambiguity = `logout item: none of ${pool.length} new items carries evidence`;
     }

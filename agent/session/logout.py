@@ -42,6 +42,7 @@ CONFIRM_AMBIGUOUS_S = 1.0  # a confirm dialog without a unique confirm button th
 UI_SHARE = 0.5  # share of the time available after which the UI path gives way
 CLIENT_EVENT_WAIT_MS = 4000  # longest wait for the client's "logout" event after the call
 USE_HERE_PATIENCE_S = 3.5  # after a Use here click, how long the screen may take to change
+ITEM_CLICKS = 2  # clicks the Log out item gets without a confirm appearing before the UI gives way
 DISMISS_CLICKS = 2  # clicks one modal's dismiss control gets before Escape, then the next path
 PATHS = ("ui", "client_function")
 
@@ -122,6 +123,7 @@ class _Run:
         self.unknown_since: float | None = None
         self.banner_clicks = 0
         self.dismiss_clicks = 0  # on the modal shown now (reset when no modal is shown)
+        self.item_clicks = 0  # Log out item clicks since the last confirm dialog
         self.escape_pressed = False
         self.modal_stuck = False  # a modal no evidence or Escape could close: the UI path is done
         self.use_here_at: float | None = None
@@ -249,8 +251,12 @@ class _Run:
         """One step of the UI path on the chats screen."""
         report, memory = self.report, self.memory
         if reading.logout_item:
+            if self.item_clicks >= ITEM_CLICKS:  # what it opens is no confirm: never click on
+                why = f"log out item clicked {self.item_clicks} times, no confirm appeared"
+                return await self.give_way(why, reading)
             step = f"log out item ({reading.logout_how})"
             if await self.click(reading, reading.logout_item, step):
+                self.item_clicks += 1
                 memory.logout_text = reading.logout_text
                 memory.expect_confirm = True
                 self.item_via = self.last_opener or "list"
@@ -374,6 +380,7 @@ class _Run:
             self.use_here_at = None
         if reading.dialog_kind == "confirm" and reading.confirm:
             self.confirm_ambiguous_since = None
+            self.item_clicks = 0  # the item did open a confirm
             if self.confirmed_at is not None and now - self.confirmed_at < CONFIRM_PATIENCE_S:
                 self.settle(reading)  # confirmed already: the client is answering; never twice
                 return False

@@ -84,7 +84,7 @@ async def test_two_unnamed_red_items_are_an_ambiguity_not_a_guess(page: Page) ->
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     reading = await open_menu(page, tab, items, Memory())
     assert reading.logout_item is None
-    assert reading.ambiguity and "2 destructive candidates" in reading.ambiguity
+    assert reading.ambiguity and "2 destructive candidate(s)" in reading.ambiguity
 
 
 async def test_new_items_without_any_evidence_are_an_ambiguity(page: Page) -> None:

@@ -150,10 +150,23 @@ async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
 
 async def test_red_on_a_child_of_a_plain_li_counts_as_destructive(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
+    items = (
+        '<ul><li>Bafo</li><li>Limu daso</li><li><span data-icon="logout"></span>'
+        f'<span style="{RED}">Zibo kuf</span></li></ul>'
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_how == "icon+destructive"
+    assert await marked(page, "logout-item") == "Zibo kuf"
+
+
+async def test_a_lone_red_item_that_nothing_else_names_is_never_clicked(page: Page) -> None:
+    # The red team's Swahili menu: Log out not red and unknown, the only red item a decoy
+    # ("Funga akaunti yako", close your account) that no table lists.
+    tab = await show(page, WDS_SIDE.format(**XWORDS))
     items = f'<ul><li>Bafo</li><li>Limu daso</li><li><span style="{RED}">Zibo kuf</span></li></ul>'
     reading = await open_menu(page, tab, items, Memory())
-    assert reading.logout_how == "destructive"
-    assert await marked(page, "logout-item") == "Zibo kuf"
+    assert reading.logout_item is None
+    assert reading.ambiguity and "1 destructive candidate(s)" in reading.ambiguity
 
 
 async def test_rows_without_any_click_evidence_are_found_as_the_new_list(page: Page) -> None:
@@ -186,6 +199,23 @@ async def test_the_confirm_dialog_of_wds_2026_is_read_and_its_log_out_chosen(pag
         "</div></div>"
     )
     tab = await show(page, html)
+    reading = await inspect(tab)
+    assert reading.dialog_kind == "confirm" and reading.confirm
+    assert await marked(page, "confirm") == "Log out"
+
+
+@pytest.mark.parametrize("opened", ["open attribute", "showModal"])
+async def test_a_confirm_in_a_native_dialog_element_is_read(page: Page, opened: str) -> None:
+    # The red team's v7i/v7j: a <dialog> element has the dialog role without any attribute.
+    attribute = " open" if opened == "open attribute" else ""
+    html = WDS_SIDE.format(**EN) + (
+        f"<dialog{attribute}><h1>Log out?</h1><p>Are you sure you want to log out?</p>"
+        '<button>Cancel</button><button style="background:#ea0038;color:#fff">Log out</button>'
+        "</dialog>"
+    )
+    tab = await show(page, html)
+    if opened == "showModal":
+        await page.evaluate("document.querySelector('dialog').showModal()")
     reading = await inspect(tab)
     assert reading.dialog_kind == "confirm" and reading.confirm
     assert await marked(page, "confirm") == "Log out"

@@ -121,16 +121,6 @@ WORDS = {
         "list": "Lemi tora",
         "items": [["Pelo taf", False], ["Gorun vel", True], ["Mirtu Sofal", True], ["Nadi", True]],
     },
-    "invented, one red item, no client title": {
-        "lang": "qx",
-        "api": False,
-        "logout": "Mirtu Sofal",
-        "cancel": "Daso",
-        "menu": "Kavo",
-        "chats": "Lemi",
-        "list": "Lemi tora",
-        "items": [["Pelo taf", False], ["Rubo", False], ["Mirtu Sofal", True]],
-    },
 }
 
 
@@ -174,8 +164,37 @@ async def test_a_client_the_simulator_never_rendered_is_logged_out(page: Page, c
     assert "post_logout" in page.url
 
 
+LONE_RED = {  # a language no table knows, no client title: only the colour names the item
+    "lang": "qx",
+    "api": False,
+    "logout": "Mirtu Sofal",
+    "cancel": "Daso",
+    "menu": "Kavo",
+    "chats": "Lemi",
+    "list": "Lemi tora",
+    "items": [["Pelo taf", False], ["Rubo", False], ["Mirtu Sofal", True]],
+}
+
+
+async def test_colour_alone_is_not_enough_to_click_an_item(page: Page) -> None:
+    # The same page with "Mirtu Sofal" meaning "close your account" would be indistinguishable:
+    # the UI path gives way (the service then clears the origin and reports local_only).
+    unpaired = await serve(page, LONE_RED)
+    await page.goto(ORIGIN + "/")
+    await page.evaluate(
+        "() => { localStorage.setItem('last-wid-md', '\"1:2@c.us\"');"
+        " localStorage.setItem('WANoiseInfo', 'x'); }"
+    )
+    tab = Tab(page, ORIGIN)
+    await tab.goto(ORIGIN + "/", 15.0)
+    report = await log_out_in_page(tab, ORIGIN + "/", deadline(), paths=("ui",))
+    assert not report.verified and not unpaired
+    assert report.ui_failed and "destructive candidate" in report.ui_failed
+    assert await clicked(page) == []  # the red item was never clicked
+
+
 async def test_a_replica_menu_of_unnamed_red_items_is_left_alone(page: Page) -> None:
-    words = dict(WORDS["invented, one red item, no client title"])
+    words = dict(LONE_RED)
     words["items"] = [["Pelo taf", True], ["Mirtu Sofal", True]]
     await serve(page, words)
     await page.goto(ORIGIN + "/")
