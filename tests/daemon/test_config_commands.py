@@ -20,7 +20,9 @@ def test_check_config_lists_every_error_and_exits_2(tmp_path: Path, capsys) -> N
     assert lines == [
         f"{path}: logout.retries: 9: Input should be less than or equal to 5",
         f"{path}: idle.timeout_s: 0.5: Input should be greater than or equal to 1",
-        f"{path}: idle.bogus: True: unknown key (not part of the configuration)",
+        f"{path}: idle.bogus: True: unknown key (not part of the configuration)"
+        "; allowed in [idle]: enabled, timeout_s, source, poll_s, warning_s,"
+        " desktop_notification",
         f"{path}: 3 errors",
     ]
 
