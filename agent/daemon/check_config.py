@@ -13,6 +13,7 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import ConfigError
@@ -69,21 +70,31 @@ def _file_problem(path: Path) -> str | None:
     return _directory_problem(path.parent)
 
 
+def _checked(problem_of: Callable[[Path], str | None], path: Path) -> str | None:
+    """Given a check and a path, return its problem; a path this user may not even look at
+    (a parent directory without search permission) is a problem too, never a traceback."""
+    try:
+        return problem_of(path)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot be checked by {_who()}: {exc.strerror or exc}{where}"
+
+
 def path_problems(source: Path, settings: Settings) -> list[str]:
     """Given valid settings, return one line per path the daemon could not write."""
     general = settings.general
     checks: list[tuple[str, Path, str | None]] = [
-        ("general.state_dir", general.state_dir, _directory_problem(general.state_dir)),
+        ("general.state_dir", general.state_dir, _checked(_directory_problem, general.state_dir)),
         (
             "general.state_dir",
             general.state_dir / "state.json",
-            _file_problem(general.state_dir / "state.json"),
+            _checked(_file_problem, general.state_dir / "state.json"),
         ),
-        ("general.audit_log", general.audit_path, _file_problem(general.audit_path)),
+        ("general.audit_log", general.audit_path, _checked(_file_problem, general.audit_path)),
     ]
     if settings.metrics.enabled and settings.metrics.textfile is not None:
         textfile = settings.metrics.textfile
-        checks.append(("metrics.textfile", textfile, _file_problem(textfile)))
+        checks.append(("metrics.textfile", textfile, _checked(_file_problem, textfile)))
     lines, seen = [], set()
     for field, path, problem in checks:
         if problem is not None and problem not in seen:

@@ -75,3 +75,26 @@ def test_check_config_names_the_relaunch_limit_and_headless_shell_fields(
     err = capsys.readouterr().err
     assert f"{path}: logout.parallel_launches: 0: Input should be greater than or equal to 1" in err
     assert f"{path}: browser.headless_shell: 'maybe': Input should be a valid boolean" in err
+
+
+def test_check_config_names_a_state_dir_it_may_not_look_into_instead_of_a_traceback(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    # As a service user, a state_dir under another user's home cannot even be stat'ed (EACCES;
+    # root, which runs the tests, is never refused, so the refusal is simulated).
+    locked = tmp_path / "locked"
+    path = tmp_path / "site.toml"
+    path.write_text(f'[general]\nstate_dir = "{locked / "state"}"\n')
+    real_stat = Path.stat
+
+    def stat(self: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self.is_relative_to(locked):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", stat)
+    assert main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{path}: general.state_dir: '{locked / 'state'}': cannot be checked by " in err
+    assert "Permission denied" in err
