@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import ConfigError
-from agent.settings import InvalidSettings, Settings, load_settings
+from agent.settings import InvalidSettings, Settings, environment_origins, load_settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -106,6 +106,13 @@ def path_problems(source: Path, settings: Settings) -> list[str]:
 def run(arguments: argparse.Namespace) -> int:
     """Check arguments.file; print the problems to stderr (exit 2) or a summary (exit 0)."""
     path: Path = arguments.file
+    ignored = sorted(set(environment_origins(os.environ).values()))
+    if ignored:  # run, status and logout apply them: say so, or the summary misleads
+        print(
+            f"note: not applied here (only the file is checked): {', '.join(ignored)};"
+            " `kioskguard run` applies them over the file and refuses to start if one is invalid",
+            file=sys.stderr,
+        )
     try:
         settings = load_settings(path, use_environment=False)
     except InvalidSettings as exc:

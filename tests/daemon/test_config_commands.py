@@ -98,3 +98,15 @@ def test_check_config_names_a_state_dir_it_may_not_look_into_instead_of_a_traceb
     assert "Traceback" not in err
     assert f"{path}: general.state_dir: '{locked / 'state'}': cannot be checked by " in err
     assert "Permission denied" in err
+
+
+def test_check_config_says_which_environment_overrides_it_did_not_apply(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text("[idle]\ntimeout_s = 300\n")
+    monkeypatch.setenv("KIOSKGUARD_IDLE__TIMEOUT_S", "yes")
+    assert main(["check-config", str(path)]) == 0  # the file is fine: it is what is checked
+    out, err = capsys.readouterr()
+    assert "idle logout after 300 s" in out
+    assert "not applied here (only the file is checked): KIOSKGUARD_IDLE__TIMEOUT_S;" in err
