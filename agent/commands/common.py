@@ -24,7 +24,9 @@ def add_profile_options(parser: argparse.ArgumentParser, json_output: bool = Tru
     parser.add_argument(
         "--profile", type=Path, help="browser user data dir (default: the managed profile)"
     )
-    parser.add_argument("--url", help="client URL (default: https://web.whatsapp.com/)")
+    parser.add_argument(
+        "--url", help="client URL (default: general.client_url, https://web.whatsapp.com/)"
+    )
     if json_output:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
