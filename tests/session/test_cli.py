@@ -166,3 +166,11 @@ def test_logout_of_a_managed_profile_never_opened_says_how_it_is_made(tmp_path: 
         result.stderr
     )  # no --profile was given, so none is blamed
     assert "made the first time `kioskguard browser` opens it" in result.stderr
+
+
+def test_an_unknown_option_is_reported_with_the_commands_own_usage(tmp_path: Path) -> None:
+    result = kioskguard("status", "--jsn", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: kioskguard status ")
+    assert "kioskguard status: error: unrecognized arguments: --jsn" in result.stderr
