@@ -103,6 +103,22 @@ def path_problems(source: Path, settings: Settings) -> list[str]:
     return lines
 
 
+def profile_notes(source: Path, settings: Settings) -> list[str]:
+    """Given valid settings, return a note per configured profile directory that does not exist
+    (yet): not an error, a browser makes it when it first runs, but a mistyped path would
+    leave the daemon guarding nothing there without a word."""
+    notes = []
+    for index, profile in enumerate(settings.profiles):
+        if not _checked(lambda path: None if path.is_dir() else "missing", profile.user_data_dir):
+            continue
+        notes.append(
+            f"note: {source}: profiles[{index}].user_data_dir ({profile.name}):"
+            f" {str(profile.user_data_dir)!r}: no such directory (yet); nothing is guarded there"
+            " until a browser has used it: check the path"
+        )
+    return notes
+
+
 def run(arguments: argparse.Namespace) -> int:
     """Check arguments.file; print the problems to stderr (exit 2) or a summary (exit 0)."""
     path: Path = arguments.file
@@ -132,4 +148,6 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"{path}: {count} error{'s' if count > 1 else ''}", file=sys.stderr)
         return 2
     print(summary(path, settings))
+    for note in profile_notes(path, settings):  # after the summary: the file is valid
+        print(note)
     return 0

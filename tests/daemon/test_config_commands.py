@@ -110,3 +110,19 @@ def test_check_config_says_which_environment_overrides_it_did_not_apply(
     out, err = capsys.readouterr()
     assert "idle logout after 300 s" in out
     assert "not applied here (only the file is checked): KIOSKGUARD_IDLE__TIMEOUT_S;" in err
+
+
+def test_check_config_notes_a_profile_directory_that_does_not_exist(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "seat-1"
+    path = tmp_path / "site.toml"
+    path.write_text(f'[[profiles]]\nname = "seat-1"\nuser_data_dir = "{missing}"\n')
+    assert main(["check-config", str(path)]) == 0  # a browser may make it later: not an error
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: ok (profiles: seat-1;") and err == ""
+    assert (
+        f"note: {path}: profiles[0].user_data_dir (seat-1): '{missing}': no such directory (yet)"
+        in out
+    )
+    missing.mkdir()
+    assert main(["check-config", str(path)]) == 0
+    assert "note:" not in capsys.readouterr().out
