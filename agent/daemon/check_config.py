@@ -119,16 +119,21 @@ def profile_notes(source: Path, settings: Settings) -> list[str]:
     return notes
 
 
+def environment_notes() -> list[str]:
+    """Return a note naming the KIOSKGUARD_ settings variables set here, which check-config does
+    not apply but run, status and logout do (without it the summary misleads)."""
+    ignored = sorted(set(environment_origins(os.environ).values()))
+    if not ignored:
+        return []
+    return [
+        f"note: not applied here (only the file is checked): {', '.join(ignored)};"
+        " `kioskguard run` applies them over the file and refuses to start if one is invalid"
+    ]
+
+
 def run(arguments: argparse.Namespace) -> int:
     """Check arguments.file; print the problems to stderr (exit 2) or a summary (exit 0)."""
     path: Path = arguments.file
-    ignored = sorted(set(environment_origins(os.environ).values()))
-    if ignored:  # run, status and logout apply them: say so, or the summary misleads
-        print(
-            f"note: not applied here (only the file is checked): {', '.join(ignored)};"
-            " `kioskguard run` applies them over the file and refuses to start if one is invalid",
-            file=sys.stderr,
-        )
     try:
         settings = load_settings(path, use_environment=False)
     except InvalidSettings as exc:
@@ -148,6 +153,6 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"{path}: {count} error{'s' if count > 1 else ''}", file=sys.stderr)
         return 2
     print(summary(path, settings))
-    for note in profile_notes(path, settings):  # after the summary: the file is valid
+    for note in profile_notes(path, settings) + environment_notes():  # the file is valid
         print(note)
     return 0
