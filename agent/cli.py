@@ -62,6 +62,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     chosen = next((word for word in argv if word in COMMANDS), None)
     for name, (_module, help_text) in COMMANDS.items():
         subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        subparser.set_defaults(_command_parser=subparser)  # its usage, for unknown options
         if name == chosen:
             load_command(name).configure(subparser)
     return parser
@@ -76,7 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KioskguardError as exc:
         print(f"kioskguard {chosen}: {exc}", file=sys.stderr)
         return 1
-    namespace = parser.parse_args(arguments)
+    namespace, unknown = parser.parse_known_args(arguments)
+    if unknown:  # the command's own usage and name, not the top level's
+        command_parser = getattr(namespace, "_command_parser", None) or parser
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if namespace.command is None:
         parser.print_help()
         return 2

@@ -13,6 +13,7 @@ or ``inf`` are errors naming the variable.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
@@ -48,6 +49,7 @@ _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 _DAYS = re.compile(rf"^(\*|{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*)$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LOCALHOST = {"localhost"}
+_URL_PATTERN = r"^https?://[^\s/]+(/\S*)?$"
 ENV_PREFIX = "KIOSKGUARD_"
 
 
@@ -112,7 +114,7 @@ class GeneralSettings(Section):
         "https://web.whatsapp.com/",
         "Address of the web client to guard (the simulator's address in tests and demos).",
         "https://web.whatsapp.com/",
-        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        pattern=_URL_PATTERN,
     )
     log_level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR"] = setting(
         "INFO", "Least severe console log level.", "INFO"
@@ -186,7 +188,7 @@ class ProfileSettings(Section):
         None,
         "Client address for this profile (default: general.client_url).",
         "https://web.whatsapp.com/",
-        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        pattern=_URL_PATTERN,
     )
 
 
@@ -719,6 +721,46 @@ def environment_origins(environment: Mapping[str, str]) -> dict[tuple[str, ...],
     return origins
 
 
+# What a field's pattern allows, in words: the regular expression means nothing to an admin.
+_PATTERN_TEXT = {
+    _URL_PATTERN: "must be an http:// or https:// address such as https://web.whatsapp.com/",
+    _FLEET_NAME: "must be lower-case letters, digits, '-', '_' or '.', starting with a letter"
+    " or digit, at most 63 characters",
+    r"^[a-z0-9][a-z0-9_-]*$": "must be lower-case letters, digits, '-' or '_', starting with a"
+    " letter or digit (e.g. front-desk)",
+    r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$": "must be topic levels of letters, digits, '-' or '_'"
+    " separated by '/' (e.g. kioskguard/v1)",
+}
+
+
+def _known_keys_hint(location: tuple[str, ...]) -> str:
+    """Given the location of an unknown key, return "; did you mean X?; allowed in [table]: ..."
+    naming the keys its table does allow (empty if the table cannot be resolved)."""
+    model: Any = Settings
+    names: list[str] = []
+    in_list = False
+    for part in location[:-1]:
+        if part.isdigit():
+            in_list = True
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return ""
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model = next((arg for arg in get_args(model) if isinstance(arg, type)), None)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+        names.append(part)
+        in_list = False
+    keys = list(model.model_fields)
+    close = difflib.get_close_matches(location[-1] if location else "", keys, n=1)
+    guess = f"; did you mean {close[0]}?" if close else ""
+    table = ".".join(names)
+    where = (f"in [[{table}]]" if in_list else f"in [{table}]") if table else "tables"
+    return f"{guess}; allowed {where}: {', '.join(keys)}"
+
+
 def describe_errors(
     source: str, error: ValidationError, origins: Mapping[tuple[str, ...], str] | None = None
 ) -> list[str]:
@@ -745,7 +787,12 @@ def describe_errors(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
         ).lstrip(".")
         if problem["type"] == "extra_forbidden":
-            allowed = "unknown key (not part of the configuration)"
+            allowed = "unknown key (not part of the configuration)" + _known_keys_hint(location)
+        elif (
+            problem["type"] == "string_pattern_mismatch"
+            and problem.get("ctx", {}).get("pattern") in _PATTERN_TEXT
+        ):
+            allowed = _PATTERN_TEXT[problem["ctx"]["pattern"]]
         elif problem["type"] == "missing":
             allowed = "required, missing"
         else:

@@ -33,6 +33,8 @@ def test_unknown_key_is_rejected_with_its_path(tmp_path: Path) -> None:
         load_settings(path)
     assert caught.value.problems == [
         f"{path}: idle.timeuot_s: 30: unknown key (not part of the configuration)"
+        "; did you mean timeout_s?; allowed in [idle]: enabled, timeout_s, source, poll_s,"
+        " warning_s, desktop_notification"
     ]
 
 
@@ -106,3 +108,26 @@ def test_settings_is_pydantic_settings_with_the_environment_over_init_tables(mon
     assert isinstance(settings, BaseSettings)
     assert (settings.idle.timeout_s, settings.idle.warning_s) == (120, 20)
     assert settings.browser.executable == Path("/opt/chrome/chrome")
+
+
+def test_unknown_key_error_names_the_keys_its_table_allows(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[closing_time.times]]\ntime = "20:00"\nday = "mon"\n[idel]\nx = 1\n')
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(path, use_environment=False)
+    assert sorted(caught.value.problems) == [
+        f"{path}: closing_time.times[0].day: 'mon': unknown key (not part of the configuration)"
+        "; did you mean days?; allowed in [[closing_time.times]]: days, time",
+        f"{path}: idel: {{'x': 1}}: unknown key (not part of the configuration)"
+        "; did you mean idle?; allowed tables: general, browser, profiles, logout, check, idle,"
+        " closing_time, events, metrics, fleet",
+    ]
+
+
+def test_a_url_that_is_not_http_is_explained_in_words_not_as_a_pattern(tmp_path: Path) -> None:
+    path = write(tmp_path, '[general]\nclient_url = "ftp://x"\n')
+    with pytest.raises(InvalidSettings) as caught:
+        load_settings(path, use_environment=False)
+    assert caught.value.problems == [
+        f"{path}: general.client_url: 'ftp://x': must be an http:// or https:// address such as"
+        " https://web.whatsapp.com/"
+    ]

@@ -13,10 +13,11 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import ConfigError
-from agent.settings import InvalidSettings, Settings, load_settings
+from agent.settings import InvalidSettings, Settings, environment_origins, load_settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -69,27 +70,65 @@ def _file_problem(path: Path) -> str | None:
     return _directory_problem(path.parent)
 
 
+def _checked(problem_of: Callable[[Path], str | None], path: Path) -> str | None:
+    """Given a check and a path, return its problem; a path this user may not even look at
+    (a parent directory without search permission) is a problem too, never a traceback."""
+    try:
+        return problem_of(path)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"cannot be checked by {_who()}: {exc.strerror or exc}{where}"
+
+
 def path_problems(source: Path, settings: Settings) -> list[str]:
     """Given valid settings, return one line per path the daemon could not write."""
     general = settings.general
     checks: list[tuple[str, Path, str | None]] = [
-        ("general.state_dir", general.state_dir, _directory_problem(general.state_dir)),
+        ("general.state_dir", general.state_dir, _checked(_directory_problem, general.state_dir)),
         (
             "general.state_dir",
             general.state_dir / "state.json",
-            _file_problem(general.state_dir / "state.json"),
+            _checked(_file_problem, general.state_dir / "state.json"),
         ),
-        ("general.audit_log", general.audit_path, _file_problem(general.audit_path)),
+        ("general.audit_log", general.audit_path, _checked(_file_problem, general.audit_path)),
     ]
     if settings.metrics.enabled and settings.metrics.textfile is not None:
         textfile = settings.metrics.textfile
-        checks.append(("metrics.textfile", textfile, _file_problem(textfile)))
+        checks.append(("metrics.textfile", textfile, _checked(_file_problem, textfile)))
     lines, seen = [], set()
     for field, path, problem in checks:
         if problem is not None and problem not in seen:
             seen.add(problem)
             lines.append(f"{source}: {field}: {str(path)!r}: {problem}")
     return lines
+
+
+def profile_notes(source: Path, settings: Settings) -> list[str]:
+    """Given valid settings, return a note per configured profile directory that does not exist
+    (yet): not an error, a browser makes it when it first runs, but a mistyped path would
+    leave the daemon guarding nothing there without a word."""
+    notes = []
+    for index, profile in enumerate(settings.profiles):
+        if not _checked(lambda path: None if path.is_dir() else "missing", profile.user_data_dir):
+            continue
+        notes.append(
+            f"note: {source}: profiles[{index}].user_data_dir ({profile.name}):"
+            f" {str(profile.user_data_dir)!r}: no such directory (yet); nothing is guarded there"
+            " until a browser has used it: check the path"
+        )
+    return notes
+
+
+def environment_notes() -> list[str]:
+    """Return a note naming the KIOSKGUARD_ settings variables set here, which check-config does
+    not apply but run, status and logout do (without it the summary misleads)."""
+    ignored = sorted(set(environment_origins(os.environ).values()))
+    if not ignored:
+        return []
+    return [
+        f"note: not applied here (only the file is checked): {', '.join(ignored)};"
+        " `kioskguard run` applies them over the file and refuses to start if one is invalid"
+    ]
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -114,4 +153,6 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"{path}: {count} error{'s' if count > 1 else ''}", file=sys.stderr)
         return 2
     print(summary(path, settings))
+    for note in profile_notes(path, settings) + environment_notes():  # the file is valid
+        print(note)
     return 0

@@ -185,7 +185,17 @@ async def _logout(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
         ]
         print(_table(["SITE", "HOST", "RESULT", "PROFILES", "NOTE"], table) if table else "")
         if not rows:
-            print("no kiosk matches: none has reported to this broker")
+            target = (
+                f"--host {arguments.host}"
+                if arguments.host
+                else f"--site {arguments.site}"
+                if arguments.site
+                else "--all"
+            )
+            print(
+                f"no kiosk matches {target}: no kiosk of that name has reported to this broker"
+                " (`kioskguard fleet status` lists those that have)"
+            )
         ok = sum(r["result"] in ("verified", "nothing_to_do") for r in rows)
         print(f"\n{ok} of {len(rows)} kiosk(s) verified (command {batch.command['id']})")
     return 0 if batch.all_ok else 1

@@ -140,3 +140,37 @@ def test_unknown_logout_path_in_config_exits_2_naming_the_field(tmp_path: Path) 
     result = kioskguard("check-config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert "logout.paths" in result.stdout + result.stderr
+
+
+def test_status_without_config_reads_the_daemons_file_and_names_its_missing_profile(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / ".config" / "kioskguard" / "kioskguard.toml"
+    config.parent.mkdir(parents=True)
+    missing = tmp_path / "seat-1-profile"
+    config.write_text(f'[[profiles]]\nname = "seat-1"\nuser_data_dir = "{missing}"\n')
+    result = kioskguard("status", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        f"{config}: profiles[0].user_data_dir (seat-1): {missing}: no such directory"
+        in result.stderr
+    )
+
+
+def test_logout_of_a_managed_profile_never_opened_says_how_it_is_made(tmp_path: Path) -> None:
+    result = kioskguard("logout", cwd=tmp_path)
+    assert result.returncode == 2
+    managed = tmp_path / "state" / "kioskguard" / "browser-profile"
+    assert f"kioskguard logout: {managed}: no such directory: the managed browser's profile is" in (
+        result.stderr
+    )  # no --profile was given, so none is blamed
+    assert "made the first time `kioskguard browser` opens it" in result.stderr
+
+
+def test_an_unknown_option_is_reported_with_the_commands_own_usage(tmp_path: Path) -> None:
+    result = kioskguard("status", "--jsn", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("usage: kioskguard status ")
+    assert "kioskguard status: error: unrecognized arguments: --jsn" in result.stderr

@@ -20,7 +20,9 @@ def test_check_config_lists_every_error_and_exits_2(tmp_path: Path, capsys) -> N
     assert lines == [
         f"{path}: logout.retries: 9: Input should be less than or equal to 5",
         f"{path}: idle.timeout_s: 0.5: Input should be greater than or equal to 1",
-        f"{path}: idle.bogus: True: unknown key (not part of the configuration)",
+        f"{path}: idle.bogus: True: unknown key (not part of the configuration)"
+        "; allowed in [idle]: enabled, timeout_s, source, poll_s, warning_s,"
+        " desktop_notification",
         f"{path}: 3 errors",
     ]
 
@@ -73,3 +75,54 @@ def test_check_config_names_the_relaunch_limit_and_headless_shell_fields(
     err = capsys.readouterr().err
     assert f"{path}: logout.parallel_launches: 0: Input should be greater than or equal to 1" in err
     assert f"{path}: browser.headless_shell: 'maybe': Input should be a valid boolean" in err
+
+
+def test_check_config_names_a_state_dir_it_may_not_look_into_instead_of_a_traceback(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    # As a service user, a state_dir under another user's home cannot even be stat'ed (EACCES;
+    # root, which runs the tests, is never refused, so the refusal is simulated).
+    locked = tmp_path / "locked"
+    path = tmp_path / "site.toml"
+    path.write_text(f'[general]\nstate_dir = "{locked / "state"}"\n')
+    real_stat = Path.stat
+
+    def stat(self: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self.is_relative_to(locked):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", stat)
+    assert main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{path}: general.state_dir: '{locked / 'state'}': cannot be checked by " in err
+    assert "Permission denied" in err
+
+
+def test_check_config_says_which_environment_overrides_it_did_not_apply(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text("[idle]\ntimeout_s = 300\n")
+    monkeypatch.setenv("KIOSKGUARD_IDLE__TIMEOUT_S", "yes")
+    assert main(["check-config", str(path)]) == 0  # the file is fine: it is what is checked
+    out, err = capsys.readouterr()
+    assert "idle logout after 300 s" in out and err == ""
+    assert "not applied here (only the file is checked): KIOSKGUARD_IDLE__TIMEOUT_S;" in out
+
+
+def test_check_config_notes_a_profile_directory_that_does_not_exist(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "seat-1"
+    path = tmp_path / "site.toml"
+    path.write_text(f'[[profiles]]\nname = "seat-1"\nuser_data_dir = "{missing}"\n')
+    assert main(["check-config", str(path)]) == 0  # a browser may make it later: not an error
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: ok (profiles: seat-1;") and err == ""
+    assert (
+        f"note: {path}: profiles[0].user_data_dir (seat-1): '{missing}': no such directory (yet)"
+        in out
+    )
+    missing.mkdir()
+    assert main(["check-config", str(path)]) == 0
+    assert "note:" not in capsys.readouterr().out

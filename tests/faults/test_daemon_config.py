@@ -201,5 +201,7 @@ def test_an_unknown_key_with_keys_below_it_names_the_variable() -> None:
         load_settings(environment={"KIOSKGUARD_IDLE__TIMEOUT__S": "120"})
     assert caught.value.problems == [
         "environment KIOSKGUARD_IDLE__TIMEOUT__S: idle.timeout: {'s': '120'}:"
-        " unknown key (not part of the configuration)"
+        " unknown key (not part of the configuration); did you mean timeout_s?"
+        "; allowed in [idle]: enabled, timeout_s, source, poll_s, warning_s,"
+        " desktop_notification"
     ]

@@ -225,3 +225,20 @@ def test_daemon_with_a_missing_password_file_is_a_configuration_error(tmp_path: 
     )
     with pytest.raises(ConfigError, match=r"fleet.password_file .*absent: no such file"):
         FleetLink(settings)
+
+
+def test_fleet_logout_of_an_unknown_host_names_it_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.fleet import command
+    from agent.fleet.admin import BatchResult
+
+    async def no_kiosk_matches(*_: Any, **__: Any) -> BatchResult:
+        return BatchResult(command={"id": "cmd-1"}, kiosks=[], seconds_to_last_reply=None)
+
+    monkeypatch.setattr(command, "send_command", no_kiosk_matches)
+    config = tmp_path / "admin.toml"
+    config.write_text('[fleet]\nbroker = "127.0.0.1:1"\nusername = "admin"\ntls = false\n')
+    assert main(["fleet", "--config", str(config), "logout", "--host", "lib-a-09"]) == 1
+    out = capsys.readouterr().out
+    assert "no kiosk matches --host lib-a-09: no kiosk of that name has reported" in out
