@@ -25,6 +25,7 @@ from loguru import logger
 
 from agent.daemon.coordinator import LogoutCoordinator, OutcomeHook
 from agent.daemon.idle import IdleWatch
+from agent.daemon.live import LiveMemory, LiveReading
 from agent.daemon.metrics import Metrics
 from agent.daemon.ports import (
     Clock,
@@ -41,6 +42,7 @@ from agent.outcome import Linked, Outcome, ProbeResult, Trigger
 from agent.settings import ProfileSettings, Settings
 
 _SHUTDOWN_LIKE = {Trigger.SHUTDOWN, Trigger.SLEEP, Trigger.LOGOFF, Trigger.SIGNAL}
+PAGE_READ_S = 5.0  # the browser watch's reading of a running profile's disk or page
 STOP_GRACE_S = 0.5  # past the shutdown deadline: interrupt what still runs and record it
 Reloader = Callable[[], Settings]
 
@@ -76,8 +78,14 @@ class Daemon:
         self._reload_requested = asyncio.Event()
         self.state = state or StateFile(settings.general.state_dir / "state.json")
         all_hooks = [*hooks, *([metrics.record_outcome] if metrics else [])]
+        self.live = LiveMemory()  # the last reading of each running page (agent/daemon/live.py)
         self.coordinator = LogoutCoordinator(
-            agent, self.state, clock, retries=settings.logout.retries, hooks=all_hooks
+            agent,
+            self.state,
+            clock,
+            retries=settings.logout.retries,
+            hooks=all_hooks,
+            settle=self.live.settle,
         )
         self.idle_watch: IdleWatch | None = None
         if settings.idle.enabled and idle_source is not None:
@@ -119,10 +127,13 @@ class Daemon:
     async def logout_linked(
         self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
     ) -> list[Outcome]:
-        """Log out every profile whose probe says LINKED or UNKNOWN, or whose browser runs.
+        """Log out every profile whose probe says LINKED or UNKNOWN, or whose browser runs, or
+        whose page last read linked while its disk did not (agent/daemon/live.py).
 
         A running browser may not have written the session to disk yet, so its offline probe
         is not trusted: the session layer then reads the page itself (or its logout joins).
+        A closed one may never have written it: that logout finds nothing to do and is
+        reported local_only (LiveMemory.settle).
         The probes count against the trigger's deadline: the logouts get what is left.
 
         Return the outcomes; nothing runs if the configuration disables the trigger.
@@ -138,6 +149,7 @@ class Daemon:
             for profile, probe in zip(chosen, probes, strict=True)
             if probe.linked is not Linked.NOT_LINKED
             or self.coordinator.busy(profile.name)
+            or self.live.unflushed(profile.name) is not None
             or await self._running(profile)
         ]
         spent_s = self.clock.monotonic() - started
@@ -225,8 +237,13 @@ class Daemon:
         return results
 
     async def watch_browsers(self) -> list[Outcome]:
-        """Log out profiles whose browser closed since the last look with a session linked."""
+        """Log out profiles whose browser closed since the last look with a session linked.
+
+        While a browser runs, read its page too (read_live): a browser closed seconds after a
+        link may never write the session to disk, and only this reading knows it existed.
+        """
         closed = []
+        running_now = []
         for profile in self.profiles:
             try:
                 running = await self.agent.browser_running(profile)
@@ -240,8 +257,39 @@ class Daemon:
                 closed.append(profile)
             elif running and not was_running:
                 logger.info("{}: the browser is open", profile.name)
+            if running:
+                running_now.append(profile)
             self._browser_running[profile.name] = running
+        await asyncio.gather(*(self.read_live(profile) for profile in running_now))
         return await self.logout_linked(Trigger.BROWSER_CLOSED, closed) if closed else []
+
+    async def read_live(self, profile: ProfileSettings) -> LiveReading | None:
+        """Read a running profile's disk, and its page while the disk holds no session; remember
+        the reading (LiveMemory) and return it. None when the page cannot be read, or a logout
+        of the profile runs (its outcome tells)."""
+        if self.coordinator.busy(profile.name):
+            return None
+        at = self.clock.now()
+        probe = await self._probe(profile, PAGE_READ_S)
+        on_disk = probe.linked is Linked.LINKED
+        if on_disk:
+            linked: Linked | None = Linked.LINKED  # stored: a closed browser's logout finds it
+        else:
+            try:
+                linked = await asyncio.wait_for(self.agent.page_linked(profile), PAGE_READ_S)
+            except (KioskguardError, TimeoutError) as exc:
+                logger.debug("{}: page not read: {}", profile.name, exc or "timed out")
+                return None
+        if linked is None or self.coordinator.busy(profile.name):
+            return None
+        reading = LiveReading(linked, at, on_disk)
+        if self.live.seen(profile.name, reading):
+            logger.info(
+                "{}: the page holds a session the disk does not have yet (seen {:%H:%M:%S})",
+                profile.name,
+                at,
+            )
+        return reading
 
     async def closing_time(self) -> list[Outcome]:
         """Log out every linked profile: it is closing time."""

@@ -35,6 +35,7 @@ from agent.browser.logout_lock import logout_turn
 from agent.browser.singleton import ProfileHold, hold_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import (
+    LOCAL_ONLY_NOTE,
     Action,
     Linked,
     LogoutPath,
@@ -51,7 +52,6 @@ from agent.session.warning import input_idle_seconds, show_countdown
 from agent.settings import ProfileSettings, Settings
 
 FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
-LOCAL_ONLY_NOTE = "local only: the device may still be listed on the phone; log it out there"
 CLOSE_FLOOR_S = 1.0  # closing the relaunched browser always gets this long: never left running
 PAGE_READ_S = 5.0  # reading a running page (linked_now, status, idle input) ends by then
 
@@ -213,6 +213,10 @@ class SessionService:
                 "{}: cannot read the page ({}); using the probe", profile.name, reading.error
             )
         return (await self.probe(profile)).linked
+
+    async def page_linked(self, profile: ProfileSettings) -> Linked | None:
+        """Return what the running browser's client tab says (no probe); None if unreadable."""
+        return (await self.read_page(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE
