@@ -92,6 +92,7 @@ class FakeSessionAgent:
     running: dict[str, bool] = field(default_factory=dict)
     default_linked: Linked = Linked.LINKED
     result: Result = Result.LOGGED_OUT
+    path: LogoutPath = LogoutPath.COLD
     warning_result: WarningResult = WarningResult.COMPLETED
     during_warning: Callable[[], None] | None = None
     logout_gate: asyncio.Event | None = None
@@ -135,7 +136,7 @@ class FakeSessionAgent:
             profile=profile.name,
             trigger=trigger,
             result=self.result,
-            path=LogoutPath.COLD,
+            path=self.path,
             state_before=PageState.CHATS if before is Linked.LINKED else PageState.QR,
             verified=self.result is Result.LOGGED_OUT,
         )
