@@ -10,6 +10,8 @@ the cold logout runs and verifies as usual.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,22 @@ from agent.browser.discovery import Browser
 from agent.outcome import LOCAL_ONLY_NOTE, Linked
 from agent.probe.probe import probe_user_data_dir
 from agent.simulator.testing import SimulatorHandle
-from tests.daemon_integration.conftest import DaemonFactory, DaemonProcess, wait_until
+from tests.daemon_integration.conftest import REPOSITORY, DaemonFactory, DaemonProcess, wait_until
 from tests.session.helpers import link_managed, managed_browser
 
 SEEN_LIVE = "managed: the page holds a session the disk does not have yet"
 ROUNDS = 3  # Chromium sometimes stores the keys as it closes: the unstored case must occur
+
+
+def status(config: Path) -> subprocess.CompletedProcess[str]:
+    """Run `kioskguard status` on the daemon's configuration file."""
+    return subprocess.run(
+        [sys.executable, "-m", "agent", "status", "--config", str(config)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def closed_records(daemon: DaemonProcess) -> list[dict[str, Any]]:
@@ -32,6 +45,7 @@ def closed_records(daemon: DaemonProcess) -> list[dict[str, Any]]:
 
 @pytest.mark.browser
 async def test_browser_closed_before_the_session_reached_the_disk_reports_local_only(
+    tmp_path: Path,
     profile_dir: Path,
     sim: SimulatorHandle,
     browser_executable: Browser,
@@ -76,5 +90,9 @@ async def test_browser_closed_before_the_session_reached_the_disk_reports_local_
         assert "never reached the disk" in record["error"], record
         assert LOCAL_ONLY_NOTE in record["notes"], record
         assert len(sim.devices()) == 1  # as reported: the phone still lists the device
+        shown = status(tmp_path / "config-0.toml")
+        assert shown.returncode == 0, shown.stderr
+        assert "last logout: local_only (browser_closed)" in shown.stdout, shown.stdout
+        assert "never reached the disk" in shown.stdout and LOCAL_ONLY_NOTE in shown.stdout
         break
     assert unstored == 1, f"Chromium stored the session before closing in all {ROUNDS} rounds"
