@@ -174,7 +174,7 @@ class Daemon:
     async def _linked_now(self, profile: ProfileSettings) -> Linked:
         """The page's answer when the browser runs, else the probe; UNKNOWN if neither works."""
         try:
-            return await asyncio.wait_for(self.agent.linked_now(profile), 5.0)
+            return await asyncio.wait_for(self.linked_now(profile), 5.0)
         except (KioskguardError, TimeoutError) as exc:
             self._warn_once(
                 f"probe {profile.name}", f"{profile.name}: probe failed: {exc or 'timed out'}"
@@ -264,30 +264,45 @@ class Daemon:
         return await self.logout_linked(Trigger.BROWSER_CLOSED, closed) if closed else []
 
     async def read_live(self, profile: ProfileSettings) -> LiveReading | None:
-        """Read a running profile's disk, and its page while the disk holds no session; remember
-        the reading (LiveMemory) and return it. None when the page cannot be read, or a logout
-        of the profile runs (its outcome tells)."""
+        """Read a running profile's page (its own keys) and remember the reading (LiveMemory),
+        with whether the disk holds keys then; return it. None when the page cannot be read, or
+        a logout of the profile runs (its outcome tells)."""
         if self.coordinator.busy(profile.name):
             return None
         at = self.clock.now()
-        probe = await self._probe(profile, PAGE_READ_S)
-        on_disk = probe.linked is Linked.LINKED
-        if on_disk:
-            linked: Linked | None = Linked.LINKED  # stored: a closed browser's logout finds it
-        else:
-            try:
-                linked = await asyncio.wait_for(self.agent.page_linked(profile), PAGE_READ_S)
-            except (KioskguardError, TimeoutError) as exc:
-                logger.debug("{}: page not read: {}", profile.name, exc or "timed out")
-                return None
-        if linked is None or self.coordinator.busy(profile.name):
+        try:
+            linked = await asyncio.wait_for(self.agent.page_linked(profile), PAGE_READ_S)
+        except (KioskguardError, TimeoutError) as exc:
+            logger.debug("{}: page not read: {}", profile.name, exc or "timed out")
             return None
-        reading = LiveReading(linked, at, on_disk)
+        if linked is None:
+            return None
+        on_disk = False
+        if linked is Linked.LINKED:
+            on_disk = (await self._probe(profile, PAGE_READ_S)).linked is Linked.LINKED
+        return self._remember(profile, LiveReading(linked, at, on_disk))
+
+    async def linked_now(self, profile: ProfileSettings) -> Linked:
+        """Return the agent's linked_now (the page while the browser runs, else the probe); a
+        LINKED answer from a running browser is remembered like the watch's readings (so the
+        fleet's status reading counts as a session seen live)."""
+        at = self.clock.now()
+        state = await self.agent.linked_now(profile)
+        if state is Linked.LINKED and await self._running(profile):
+            probe = await self._probe(profile, PAGE_READ_S)
+            self._remember(profile, LiveReading(state, at, probe.linked is Linked.LINKED))
+        return state
+
+    def _remember(self, profile: ProfileSettings, reading: LiveReading) -> LiveReading | None:
+        """Keep the reading unless a logout of the profile began meanwhile; return it if kept."""
+        if self.coordinator.busy(profile.name):
+            return None  # the logout's outcome tells, and settles against the earlier reading
         if self.live.seen(profile.name, reading):
             logger.info(
-                "{}: the page holds a session the disk does not have yet (seen {:%H:%M:%S})",
+                "{}: the page holds a session (seen {:%H:%M:%S}; keys on disk: {})",
                 profile.name,
-                at,
+                reading.at,
+                "yes" if reading.on_disk else "not yet",
             )
         return reading
 

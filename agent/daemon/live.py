@@ -6,10 +6,13 @@ session at all, although the phone lists the device. The offline probe then find
 stored, and "nothing to do" would be a success report the agent did not see.
 
 So while a profile's browser runs, the daemon reads the client tab's own keys (the browser
-watch, every check.browser_poll_s) and remembers the last reading here. When a later logout of
-that profile finds nothing to do although the last live reading said linked, settle() turns it
-into local_only: the session never reached the disk, so no logout can reach it on this PC, and
-the device may still be listed on the phone.
+watch, every check.browser_poll_s, and the fleet's status reading) and remembers the last reading
+here. When a later logout of that profile finds nothing to do from the disk (the offline probe
+found no keys, or a cold relaunch found the QR) although the last live reading said linked,
+settle() turns it into local_only: the live session never reached the disk, so no logout can
+reach it on this PC, and the device may still be listed on the phone. Keys on disk are not proof
+that they are the live session's: a removal Chromium never stored leaves an older session's keys
+(measured in the fleet tests), which the cold relaunch then shows as the QR.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class LiveReading:
 
     linked: Linked
     at: datetime
-    on_disk: bool  # the offline probe said LINKED at the time of this reading
+    on_disk: bool  # the offline probe said LINKED at the time of this reading (for the notes)
 
 
 class LiveMemory:
@@ -36,9 +39,9 @@ class LiveMemory:
         self._last: dict[str, LiveReading] = {}
 
     def seen(self, profile: str, reading: LiveReading) -> bool:
-        """Remember the reading; return True when it is news worth logging (a session the page
-        holds and the disk does not, after a reading that said otherwise)."""
-        news = _unflushed(reading) and self.unflushed(profile) is None
+        """Remember the reading; return True when it is news worth logging (the page holds a
+        session, after no reading or one that said otherwise)."""
+        news = reading.linked is Linked.LINKED and self.unflushed(profile) is None
         self._last[profile] = reading
         return news
 
@@ -47,10 +50,10 @@ class LiveMemory:
         return self._last.get(profile)
 
     def unflushed(self, profile: str) -> LiveReading | None:
-        """Return the last reading if it said linked while the disk held no session then: a
-        session the disk may never get. None otherwise."""
+        """Return the last reading if it said linked: a session the disk may not have (or an
+        older one). None otherwise."""
         reading = self._last.get(profile)
-        return reading if reading is not None and _unflushed(reading) else None
+        return reading if reading is not None and reading.linked is Linked.LINKED else None
 
     def forget(self, profile: str) -> None:
         """Drop the profile's reading (its logout reported; a new reading starts afresh)."""
@@ -80,12 +83,9 @@ class LiveMemory:
             f"the session was live at {reading.at:%H:%M:%S} but never reached the disk (the"
             " browser closed before Chromium stored it): nothing on this PC to log out"
         )
+        stored = "keys of another session" if reading.on_disk else "no keys"
         outcome.notes.append(
-            f"the page held the session keys at {reading.at:%H:%M:%S}; the disk holds none"
+            f"the page held the session keys at {reading.at:%H:%M:%S}; the disk held {stored}"
         )
         outcome.notes.append(LOCAL_ONLY_NOTE)
         return outcome
-
-
-def _unflushed(reading: LiveReading) -> bool:
-    return reading.linked is Linked.LINKED and not reading.on_disk

@@ -53,7 +53,8 @@ from agent.settings import ProfileSettings, Settings
 
 FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
 CLOSE_FLOOR_S = 1.0  # closing the relaunched browser always gets this long: never left running
-PAGE_READ_S = 5.0  # reading a running page (linked_now, status, idle input) ends by then
+PAGE_READ_S = 5.0  # reading a running page (status, warning, idle input) ends by then
+LINKED_NOW_PAGE_S = 3.0  # linked_now's page read: the probe fallback fits in the daemon's 5 s
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ class SessionService:
         While its browser runs and answers, read the client tab's own storage (the disk lags a
         fresh link, and a logout, by seconds); otherwise, or if that fails, the offline probe.
         """
-        reading = await self.read_page(profile)
+        reading = await self.read_page(profile, LINKED_NOW_PAGE_S)
         if reading.linked is not None:
             return reading.linked
         if reading.error:

@@ -47,13 +47,30 @@ async def test_local_only_is_reported_once_then_forgotten(make_daemon, agent) ->
 
 
 async def test_browser_closed_with_the_session_stored_logs_out_as_usual(make_daemon, agent) -> None:
-    agent.running["managed"] = True  # disk says LINKED: the page is not even read
+    agent.running["managed"] = True
+    agent.live_linked["managed"] = Linked.LINKED  # and the disk has the keys (default LINKED)
     daemon = make_daemon()
     await daemon.watch_browsers()
-    assert agent.page_reads == []
+    assert agent.page_reads == ["managed"]
     agent.running["managed"] = False
     (outcome,) = await daemon.watch_browsers()
     assert (outcome.result, outcome.verified) == (Result.LOGGED_OUT, True)
+
+
+async def test_older_session_keys_on_disk_with_the_live_one_lost_report_local_only(
+    make_daemon, agent
+) -> None:
+    """A removal Chromium never stored leaves an older session's keys: the cold relaunch shows
+    the QR (nothing to do), while the live session is still on the phone."""
+    agent.running["managed"] = True
+    agent.live_linked["managed"] = Linked.LINKED
+    agent.result, agent.path = Result.NOTHING_TO_DO, LogoutPath.COLD
+    daemon = make_daemon()
+    await daemon.watch_browsers()
+    agent.running["managed"] = False
+    (outcome,) = await daemon.watch_browsers()
+    assert outcome.result is Result.LOCAL_ONLY
+    assert any("the disk held keys of another session" in note for note in outcome.notes)
 
 
 async def test_stored_then_logged_out_in_the_page_is_nothing_to_do(make_daemon, agent) -> None:
@@ -120,10 +137,11 @@ def test_settle_keeps_failures_and_logouts_that_found_keys() -> None:
     assert done.result is Result.LOGGED_OUT and memory.last("desk") is None
 
 
-def test_seen_is_news_only_when_a_session_first_lacks_the_disk() -> None:
+def test_seen_is_news_once_per_live_session() -> None:
     memory = LiveMemory()
     linked = LiveReading(Linked.LINKED, SATURDAY_EVENING, on_disk=False)
     assert memory.seen("desk", linked) is True
-    assert memory.seen("desk", linked) is False
     assert memory.seen("desk", LiveReading(Linked.LINKED, SATURDAY_EVENING, True)) is False
-    assert memory.unflushed("desk") is None  # stored now
+    assert memory.seen("desk", LiveReading(Linked.NOT_LINKED, SATURDAY_EVENING, False)) is False
+    assert memory.unflushed("desk") is None
+    assert memory.seen("desk", linked) is True  # a new session

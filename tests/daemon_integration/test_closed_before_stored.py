@@ -24,7 +24,7 @@ from agent.simulator.testing import SimulatorHandle
 from tests.daemon_integration.conftest import REPOSITORY, DaemonFactory, DaemonProcess, wait_until
 from tests.session.helpers import link_managed, managed_browser
 
-SEEN_LIVE = "managed: the page holds a session the disk does not have yet"
+SEEN_LIVE = "managed: the page holds a session"
 ROUNDS = 3  # Chromium sometimes stores the keys as it closes: the unstored case must occur
 
 
