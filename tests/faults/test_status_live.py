@@ -19,11 +19,11 @@ import pytest
 from agent.browser.cdp import CdpConnection
 from agent.browser.discovery import Browser
 from agent.browser.managed import running_endpoint
-from agent.commands.status import verdict
+from agent.commands.status import last_logout, logout_lines, verdict
 from agent.daemon.clock import SystemClock
 from agent.daemon.daemon import Daemon
 from agent.fleet.kiosk import FleetLink
-from agent.outcome import Linked, ProbeResult, Result, Trigger
+from agent.outcome import LOCAL_ONLY_NOTE, Linked, ProbeResult, Result, Trigger
 from agent.probe.probe import probe_user_data_dir
 from agent.session.service import PageReading, SessionService, combine
 from agent.settings import ProfileSettings
@@ -148,3 +148,27 @@ def test_fleet_status_reports_the_live_page_right_after_link_and_warm_logout(
             await service.close()
 
     asyncio.run(scenario())
+
+
+def test_status_last_logout_finds_the_profile_s_last_record_past_a_cut_line(
+    tmp_path: Path,
+) -> None:
+    profile = ProfileSettings(name="cli", user_data_dir=tmp_path / "profile")
+    audit = tmp_path / "audit.jsonl"
+    mine = {
+        "at": "2026-11-22T04:07:25.000+00:00",
+        "profile": "managed",
+        "trigger": "browser_closed",
+        "result": "local_only",
+        "verified": False,
+        "error": "the session was live at 04:07:25 but never reached the disk",
+        "notes": [f"user data dir: {profile.user_data_dir}"],
+    }
+    other = {**mine, "profile": "desk", "result": "logged_out", "notes": []}
+    audit.write_text('ut": "x"}\n' + json.dumps(mine) + "\n" + json.dumps(other) + "\n")
+    record = last_logout(audit, profile)
+    assert record == mine
+    lines = logout_lines(mine)
+    assert lines[0].startswith("last logout: local_only (browser_closed) at 2026-11-22T04:07")
+    assert "never reached the disk" in lines[1] and LOCAL_ONLY_NOTE in lines[2]
+    assert last_logout(tmp_path / "missing.jsonl", profile) is None
