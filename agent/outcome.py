@@ -45,6 +45,9 @@ class Linked(StrEnum):
     UNKNOWN = "unknown"
 
 
+LOCAL_ONLY_NOTE = "local only: the device may still be listed on the phone; log it out there"
+
+
 class Result(StrEnum):
     """The end of one logout attempt, and the CLI exit code it maps to."""
 

@@ -15,8 +15,8 @@ import math
 from agent.audit import AuditWriteError, audit
 from agent.commands.common import add_profile_options, emit, resolve
 from agent.errors import ConfigError
-from agent.outcome import Outcome, Result, Trigger
-from agent.session.service import LOCAL_ONLY_NOTE, SessionService
+from agent.outcome import LOCAL_ONLY_NOTE, Outcome, Result, Trigger
+from agent.session.service import SessionService
 
 MAX_DEADLINE_S = 600.0
 

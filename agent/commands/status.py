@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 from agent.browser.locks import read_lock
 from agent.commands.common import add_profile_options, emit, resolve
-from agent.outcome import Linked, ProbeResult
+from agent.outcome import LOCAL_ONLY_NOTE, Linked, ProbeResult
 from agent.probe.probe import probe_user_data_dir
 from agent.session.service import PageReading, SessionService, combine
 from agent.settings import ProfileSettings
@@ -39,6 +41,47 @@ def verdict(live: PageReading, disk: list[ProbeResult]) -> tuple[str, str]:
     return combine(disk, "", "").linked.value, "disk"
 
 
+AUDIT_TAIL_BYTES = 512 * 1024  # the last logout is near the end: never read a whole year
+
+
+def last_logout(audit_path: Path | None, profile: ProfileSettings) -> dict[str, Any] | None:
+    """Given the audit file, return the profile's last audit record (by name or user data
+    dir), None if there is none or the file cannot be read."""
+    if audit_path is None:
+        return None
+    try:
+        with audit_path.open("rb") as file:
+            size = file.seek(0, 2)
+            file.seek(max(size - AUDIT_TAIL_BYTES, 0))
+            lines = file.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    directory_note = f"user data dir: {profile.user_data_dir}"
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line cut by the tail, or damaged: the ones before still count
+        if not isinstance(record, dict):
+            continue
+        if record.get("profile") == profile.name or directory_note in record.get("notes", []):
+            return record
+    return None
+
+
+def logout_lines(record: dict[str, Any]) -> list[str]:
+    """Given an audit record, return the status lines telling the last logout."""
+    result = record.get("result", "?")
+    verified = ", verified" if record.get("verified") else ""
+    line = f"last logout: {result} ({record.get('trigger', '?')}{verified}) at {record.get('at')}"
+    lines = [line]
+    if record.get("error"):
+        lines.append(f"  {record['error']}")
+    if result == "local_only":
+        lines.append(f"  {LOCAL_ONLY_NOTE}")
+    return lines
+
+
 def browser_data(live: PageReading) -> dict[str, Any]:
     data: dict[str, Any] = {"running": live.running}
     if live.running:
@@ -57,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     lock = read_lock(profile.user_data_dir)
     live = asyncio.run(live_state(SessionService(settings), profile))
     linked, source = verdict(live, results)
+    last = last_logout(settings.general.audit_path, profile)
     data = {
         "user_data_dir": str(profile.user_data_dir),
         "url": url,
@@ -65,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         "lock": lock.state.value,
         "profiles": [result.to_dict() for result in results],
         "browser": browser_data(live),
+        "last_logout": last,
     }
     disk_linked = verdict(PageReading(running=False), results)[0]
     if source == "page":
@@ -85,5 +130,7 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"browser: running at {live.endpoint}, page {page}")
     else:
         lines.append("browser: not running")
+    if last is not None:
+        lines.extend(logout_lines(last))
     emit(data, args.json, "\n".join(lines))
     return 0

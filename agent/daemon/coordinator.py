@@ -2,7 +2,9 @@
 
 A trigger that arrives while the profile's logout runs joins it and gets the same Outcome.
 Each logout is recorded in the state file while it runs (for recovery after a crash), retried
-inside its deadline when it fails, and handed to the outcome hooks (audit log, metrics).
+inside its deadline when it fails, settled against what the daemon saw live (a session that
+never reached the disk: agent/daemon/live.py), and handed to the outcome hooks (audit log,
+metrics).
 A logout cut short (the daemon stops and its shutdown deadline passed) still reports an
 outcome, failed, naming why; its state record stays so the next start finishes it.
 """
@@ -36,12 +38,14 @@ class LogoutCoordinator:
         *,
         retries: int = 0,
         hooks: Sequence[OutcomeHook] = (),
+        settle: Callable[[Outcome], Outcome] | None = None,
     ) -> None:
         self.agent = agent
         self.state = state
         self.clock = clock
         self.retries = retries
         self.hooks = list(hooks)
+        self.settle = settle  # sees each outcome before it is recorded (agent/daemon/live.py)
         self._running: dict[str, asyncio.Task[Outcome]] = {}
         self._interrupt_reason = "cancelled"
 
@@ -126,6 +130,8 @@ class LogoutCoordinator:
                 error=f"interrupted: {self._interrupt_reason}",
             )
         outcome.profile = profile.name  # the configured name, whatever the agent reported
+        if self.settle is not None:
+            outcome = self.settle(outcome)
         outcome.attempts = max(outcome.attempts, attempts)
         if not outcome.duration_ms:
             outcome.duration_ms = round((self.clock.monotonic() - started) * 1000)

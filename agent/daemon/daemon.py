@@ -25,6 +25,7 @@ from loguru import logger
 
 from agent.daemon.coordinator import LogoutCoordinator, OutcomeHook
 from agent.daemon.idle import IdleWatch
+from agent.daemon.live import LiveMemory, LiveReading
 from agent.daemon.metrics import Metrics
 from agent.daemon.ports import (
     Clock,
@@ -41,6 +42,7 @@ from agent.outcome import Linked, Outcome, ProbeResult, Trigger
 from agent.settings import ProfileSettings, Settings
 
 _SHUTDOWN_LIKE = {Trigger.SHUTDOWN, Trigger.SLEEP, Trigger.LOGOFF, Trigger.SIGNAL}
+PAGE_READ_S = 5.0  # the browser watch's reading of a running profile's disk or page
 STOP_GRACE_S = 0.5  # past the shutdown deadline: interrupt what still runs and record it
 Reloader = Callable[[], Settings]
 
@@ -76,8 +78,14 @@ class Daemon:
         self._reload_requested = asyncio.Event()
         self.state = state or StateFile(settings.general.state_dir / "state.json")
         all_hooks = [*hooks, *([metrics.record_outcome] if metrics else [])]
+        self.live = LiveMemory()  # the last reading of each running page (agent/daemon/live.py)
         self.coordinator = LogoutCoordinator(
-            agent, self.state, clock, retries=settings.logout.retries, hooks=all_hooks
+            agent,
+            self.state,
+            clock,
+            retries=settings.logout.retries,
+            hooks=all_hooks,
+            settle=self.live.settle,
         )
         self.idle_watch: IdleWatch | None = None
         if settings.idle.enabled and idle_source is not None:
@@ -119,10 +127,13 @@ class Daemon:
     async def logout_linked(
         self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
     ) -> list[Outcome]:
-        """Log out every profile whose probe says LINKED or UNKNOWN, or whose browser runs.
+        """Log out every profile whose probe says LINKED or UNKNOWN, or whose browser runs, or
+        whose page last read linked while its disk did not (agent/daemon/live.py).
 
         A running browser may not have written the session to disk yet, so its offline probe
         is not trusted: the session layer then reads the page itself (or its logout joins).
+        A closed one may never have written it: that logout finds nothing to do and is
+        reported local_only (LiveMemory.settle).
         The probes count against the trigger's deadline: the logouts get what is left.
 
         Return the outcomes; nothing runs if the configuration disables the trigger.
@@ -138,6 +149,7 @@ class Daemon:
             for profile, probe in zip(chosen, probes, strict=True)
             if probe.linked is not Linked.NOT_LINKED
             or self.coordinator.busy(profile.name)
+            or self.live.unflushed(profile.name) is not None
             or await self._running(profile)
         ]
         spent_s = self.clock.monotonic() - started
@@ -162,7 +174,7 @@ class Daemon:
     async def _linked_now(self, profile: ProfileSettings) -> Linked:
         """The page's answer when the browser runs, else the probe; UNKNOWN if neither works."""
         try:
-            return await asyncio.wait_for(self.agent.linked_now(profile), 5.0)
+            return await asyncio.wait_for(self.linked_now(profile), 5.0)
         except (KioskguardError, TimeoutError) as exc:
             self._warn_once(
                 f"probe {profile.name}", f"{profile.name}: probe failed: {exc or 'timed out'}"
@@ -225,8 +237,13 @@ class Daemon:
         return results
 
     async def watch_browsers(self) -> list[Outcome]:
-        """Log out profiles whose browser closed since the last look with a session linked."""
+        """Log out profiles whose browser closed since the last look with a session linked.
+
+        While a browser runs, read its page too (read_live): a browser closed seconds after a
+        link may never write the session to disk, and only this reading knows it existed.
+        """
         closed = []
+        running_now = []
         for profile in self.profiles:
             try:
                 running = await self.agent.browser_running(profile)
@@ -240,8 +257,54 @@ class Daemon:
                 closed.append(profile)
             elif running and not was_running:
                 logger.info("{}: the browser is open", profile.name)
+            if running:
+                running_now.append(profile)
             self._browser_running[profile.name] = running
+        await asyncio.gather(*(self.read_live(profile) for profile in running_now))
         return await self.logout_linked(Trigger.BROWSER_CLOSED, closed) if closed else []
+
+    async def read_live(self, profile: ProfileSettings) -> LiveReading | None:
+        """Read a running profile's page (its own keys) and remember the reading (LiveMemory),
+        with whether the disk holds keys then; return it. None when the page cannot be read, or
+        a logout of the profile runs (its outcome tells)."""
+        if self.coordinator.busy(profile.name):
+            return None
+        at = self.clock.now()
+        try:
+            linked = await asyncio.wait_for(self.agent.page_linked(profile), PAGE_READ_S)
+        except (KioskguardError, TimeoutError) as exc:
+            logger.debug("{}: page not read: {}", profile.name, exc or "timed out")
+            return None
+        if linked is None:
+            return None
+        on_disk = False
+        if linked is Linked.LINKED:
+            on_disk = (await self._probe(profile, PAGE_READ_S)).linked is Linked.LINKED
+        return self._remember(profile, LiveReading(linked, at, on_disk))
+
+    async def linked_now(self, profile: ProfileSettings) -> Linked:
+        """Return the agent's linked_now (the page while the browser runs, else the probe); a
+        LINKED answer from a running browser is remembered like the watch's readings (so the
+        fleet's status reading counts as a session seen live)."""
+        at = self.clock.now()
+        state = await self.agent.linked_now(profile)
+        if state is Linked.LINKED and await self._running(profile):
+            probe = await self._probe(profile, PAGE_READ_S)
+            self._remember(profile, LiveReading(state, at, probe.linked is Linked.LINKED))
+        return state
+
+    def _remember(self, profile: ProfileSettings, reading: LiveReading) -> LiveReading | None:
+        """Keep the reading unless a logout of the profile began meanwhile; return it if kept."""
+        if self.coordinator.busy(profile.name):
+            return None  # the logout's outcome tells, and settles against the earlier reading
+        if self.live.seen(profile.name, reading):
+            logger.info(
+                "{}: the page holds a session (seen {:%H:%M:%S}; keys on disk: {})",
+                profile.name,
+                reading.at,
+                "yes" if reading.on_disk else "not yet",
+            )
+        return reading
 
     async def closing_time(self) -> list[Outcome]:
         """Log out every linked profile: it is closing time."""

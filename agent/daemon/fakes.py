@@ -92,6 +92,7 @@ class FakeSessionAgent:
     running: dict[str, bool] = field(default_factory=dict)
     default_linked: Linked = Linked.LINKED
     result: Result = Result.LOGGED_OUT
+    path: LogoutPath = LogoutPath.COLD
     warning_result: WarningResult = WarningResult.COMPLETED
     during_warning: Callable[[], None] | None = None
     logout_gate: asyncio.Event | None = None
@@ -99,6 +100,7 @@ class FakeSessionAgent:
     page_idle: float | None = None
     live_linked: dict[str, Linked] = field(default_factory=dict)  # the page's answer, if any
     probes: list[str] = field(default_factory=list)
+    page_reads: list[str] = field(default_factory=list)
     logouts: list[tuple[str, Trigger, float]] = field(default_factory=list)
     warnings: list[tuple[str, int]] = field(default_factory=list)
 
@@ -111,6 +113,12 @@ class FakeSessionAgent:
         if profile.name in self.live_linked:
             return self.live_linked[profile.name]
         return (await self.probe(profile)).linked
+
+    async def page_linked(self, profile: ProfileSettings) -> Linked | None:
+        self.page_reads.append(profile.name)
+        if not self.running.get(profile.name, False):
+            return None
+        return self.live_linked.get(profile.name)
 
     async def logout(
         self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
@@ -128,7 +136,7 @@ class FakeSessionAgent:
             profile=profile.name,
             trigger=trigger,
             result=self.result,
-            path=LogoutPath.COLD,
+            path=self.path,
             state_before=PageState.CHATS if before is Linked.LINKED else PageState.QR,
             verified=self.result is Result.LOGGED_OUT,
         )

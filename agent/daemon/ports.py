@@ -33,6 +33,11 @@ class SessionAgent(Protocol):
         when it answers (no disk lag), else the offline probe."""
         ...
 
+    async def page_linked(self, profile: ProfileSettings) -> Linked | None:
+        """Return whether the running browser's client tab holds the session keys (its own
+        storage, no probe); None when no browser runs or its page cannot be read."""
+        ...
+
     async def browser_running(self, profile: ProfileSettings) -> bool:
         """Return True while a browser holds the profile."""
         ...

@@ -52,6 +52,8 @@ class FleetDaemon(Protocol):
         self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
     ) -> list[Outcome]: ...
 
+    async def linked_now(self, profile: ProfileSettings) -> Linked: ...
+
 
 def summarize(outcomes: Sequence[Outcome]) -> str:
     """Given a command's logout outcomes, return verified, local_only, failed or nothing_to_do."""
@@ -242,8 +244,10 @@ class FleetLink:
     async def refresh_linked(self) -> None:
         """Read whether each profile holds a session (skipping profiles being logged out).
 
-        The offline probe, as the daemon's own check uses: it never attaches to the visitor's
-        browser (the disk may lag a fresh link by a few seconds; the next refresh catches up).
+        While a profile's browser runs with a proven endpoint, the client tab's own keys
+        (SessionService.linked_now: plain CDP, no tab opened, bounded): the disk lags a link or
+        a logout by seconds. Otherwise, or if the page cannot be read, the offline probe. Through
+        Daemon.linked_now: a session read live is remembered, in case it never reaches the disk.
         """
         if self.daemon is None:
             return
@@ -251,8 +255,7 @@ class FleetLink:
             if self.daemon.coordinator.busy(profile.name):
                 continue  # its outcome tells soon; do not read a page being logged out
             try:
-                probe = await asyncio.wait_for(self.daemon.agent.probe(profile), 10.0)
-                state = probe.linked
+                state = await asyncio.wait_for(self.daemon.linked_now(profile), 10.0)
             except (KioskguardError, TimeoutError):
                 state = Linked.UNKNOWN
             self.linked[profile.name] = state.value

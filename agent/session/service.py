@@ -35,6 +35,7 @@ from agent.browser.logout_lock import logout_turn
 from agent.browser.singleton import ProfileHold, hold_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import (
+    LOCAL_ONLY_NOTE,
     Action,
     Linked,
     LogoutPath,
@@ -51,9 +52,9 @@ from agent.session.warning import input_idle_seconds, show_countdown
 from agent.settings import ProfileSettings, Settings
 
 FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
-LOCAL_ONLY_NOTE = "local only: the device may still be listed on the phone; log it out there"
 CLOSE_FLOOR_S = 1.0  # closing the relaunched browser always gets this long: never left running
-PAGE_READ_S = 5.0  # reading a running page (linked_now, status, idle input) ends by then
+PAGE_READ_S = 5.0  # reading a running page (status, warning, idle input) ends by then
+LINKED_NOW_PAGE_S = 3.0  # linked_now's page read: the probe fallback fits in the daemon's 5 s
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class SessionService:
         While its browser runs and answers, read the client tab's own storage (the disk lags a
         fresh link, and a logout, by seconds); otherwise, or if that fails, the offline probe.
         """
-        reading = await self.read_page(profile)
+        reading = await self.read_page(profile, LINKED_NOW_PAGE_S)
         if reading.linked is not None:
             return reading.linked
         if reading.error:
@@ -219,6 +220,10 @@ class SessionService:
                 "{}: cannot read the page ({}); using the probe", profile.name, reading.error
             )
         return (await self.probe(profile)).linked
+
+    async def page_linked(self, profile: ProfileSettings) -> Linked | None:
+        """Return what the running browser's client tab says (no probe); None if unreadable."""
+        return (await self.read_page(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE

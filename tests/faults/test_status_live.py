@@ -10,6 +10,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ import pytest
 from agent.browser.cdp import CdpConnection
 from agent.browser.discovery import Browser
 from agent.browser.managed import running_endpoint
-from agent.commands.status import verdict
-from agent.outcome import Linked, ProbeResult, Result, Trigger
+from agent.commands.status import last_logout, logout_lines, verdict
+from agent.daemon.clock import SystemClock
+from agent.daemon.daemon import Daemon
+from agent.fleet.kiosk import FleetLink
+from agent.outcome import LOCAL_ONLY_NOTE, Linked, ProbeResult, Result, Trigger
 from agent.probe.probe import probe_user_data_dir
 from agent.session.service import PageReading, SessionService, combine
 from agent.settings import ProfileSettings
@@ -108,3 +112,63 @@ def test_status_verdict_prefers_the_page_and_keeps_the_disk_as_detail() -> None:
     assert verdict(unread, disk) == ("not_linked", "disk")
     stored = [ProbeResult("Default", "https://x", Linked.LINKED)]
     assert verdict(PageReading(running=False), stored) == ("linked", "disk")
+
+
+@pytest.mark.browser
+def test_fleet_status_reports_the_live_page_right_after_link_and_warm_logout(
+    tmp_path: Path, sim: SimulatorHandle, browser_executable: Browser
+) -> None:
+    """The kiosk's retained fleet status reads the page too (no broker needed to refresh it)."""
+    profile_dir = tmp_path / "profile"
+    settings = settings_for(
+        tmp_path,
+        sim,
+        profiles=[{"name": "kiosk", "user_data_dir": str(profile_dir), "url": sim.url}],
+        fleet={"enabled": True, "site": "lib", "host": "k1", "tls": False},
+    )
+    fleet = FleetLink(settings)
+    service = SessionService(settings)
+
+    async def linked() -> list[str]:
+        await fleet.refresh_linked()
+        return [entry["linked"] for entry in fleet.status()["profiles"]]
+
+    async def scenario() -> None:
+        fleet.daemon = Daemon(settings, service, SystemClock(UTC), hooks=[fleet.record_outcome])
+        profile = fleet.daemon.profiles[0]
+        try:
+            with managed_browser(browser_executable, profile_dir, sim.url):
+                await link_managed(profile_dir, sim)
+                assert await linked() == ["linked"]
+                await asyncio.to_thread(wait_for_disk, profile_dir, sim.url, Linked.LINKED)
+                outcome = await service.logout(profile, Trigger.MANUAL, 60.0)
+                assert outcome.result is Result.LOGGED_OUT and outcome.path == "warm", outcome
+                assert await linked() == ["not_linked"]
+        finally:
+            await service.close()
+
+    asyncio.run(scenario())
+
+
+def test_status_last_logout_finds_the_profile_s_last_record_past_a_cut_line(
+    tmp_path: Path,
+) -> None:
+    profile = ProfileSettings(name="cli", user_data_dir=tmp_path / "profile")
+    audit = tmp_path / "audit.jsonl"
+    mine = {
+        "at": "2026-11-22T04:07:25.000+00:00",
+        "profile": "managed",
+        "trigger": "browser_closed",
+        "result": "local_only",
+        "verified": False,
+        "error": "the session was live at 04:07:25 but never reached the disk",
+        "notes": [f"user data dir: {profile.user_data_dir}"],
+    }
+    other = {**mine, "profile": "desk", "result": "logged_out", "notes": []}
+    audit.write_text('ut": "x"}\n' + json.dumps(mine) + "\n" + json.dumps(other) + "\n")
+    record = last_logout(audit, profile)
+    assert record == mine
+    lines = logout_lines(mine)
+    assert lines[0].startswith("last logout: local_only (browser_closed) at 2026-11-22T04:07")
+    assert "never reached the disk" in lines[1] and LOCAL_ONLY_NOTE in lines[2]
+    assert last_logout(tmp_path / "missing.jsonl", profile) is None

@@ -22,7 +22,7 @@ from agent.fleet.topics import command_topic, encode, make_command
 from agent.settings import FleetSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.fleet.conftest import Collector, Kiosk, fleet_settings, kioskguard
-from tests.session.helpers import link_managed, stored_on_disk
+from tests.session.helpers import link_managed
 
 pytestmark = pytest.mark.browser
 WAIT_S = 90.0
@@ -266,18 +266,22 @@ async def test_broker_outage_loses_no_audit_event_and_duplicates_none(
     lib_a = [kiosks["lib-a-01"], kiosks["lib-a-02"]]
     await link(lib_a, simulator)
     await until_linked(admin, [kiosk.host for kiosk in lib_a])
-    # The status reads the live pages; the browser writes the keys to disk seconds later, and a
-    # browser killed before that leaves nothing stored to log out. Close once it is stored.
-    for kiosk in lib_a:
-        await stored_on_disk(kiosk.profile_dir, simulator.url)
     broker.stop()
-    for kiosk in lib_a:  # the visitor closes the browser: a local logout, broker down
+    for kiosk in lib_a:  # the visitor closes the browser at once: a local logout, broker down
         kiosk.browser.terminate()
+    local_only = 0
     for kiosk in lib_a:
         record = kiosk.daemon.wait_for_audit("browser_closed")
-        assert (record["result"], record["verified"]) == ("logged_out", True)
+        # Chromium stores the keys seconds after the link, or never when closed first: the
+        # daemon saw the session live and says so (local_only), never nothing_to_do.
+        if record["result"] == "local_only":
+            assert "never reached the disk" in record["error"], record
+            local_only += 1
+        else:
+            assert (record["result"], record["verified"]) == ("logged_out", True), record
         kiosk.daemon.wait_for_log("event(s) wait on disk")
-    assert simulator.devices() == []
+    assert len(simulator.devices()) == local_only  # each local_only: still on the phone
+    simulator.logout_all()  # the visitor unlinks it there, as the local_only note asks
     broker.start()
 
     def delivered() -> bool:
