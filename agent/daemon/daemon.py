@@ -16,6 +16,7 @@ logout), and the caller starts again with it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC
@@ -225,9 +226,14 @@ class Daemon:
         return outcomes
 
     async def check_linked(self) -> list[ProbeResult]:
-        """Probe every profile (offline), update the metrics, and return the results."""
+        """Probe every profile (offline), update the metrics, and return the results.
+
+        While a profile's browser runs, its last live page reading (the browser watch's) is the
+        verdict: the disk lags a link and a logout by seconds (the metrics would say linked
+        after a verified logout)."""
         results = [
-            await self._probe(profile, self.settings.logout.deadline_s) for profile in self.profiles
+            self._with_live(profile, await self._probe(profile, self.settings.logout.deadline_s))
+            for profile in self.profiles
         ]
         linked = sum(result.linked is Linked.LINKED for result in results)
         if self.metrics is not None:
@@ -235,6 +241,15 @@ class Daemon:
             self.metrics.record_profiles(results, [profile.name for profile in self.profiles])
         logger.debug("check: {} of {} profiles linked", linked, len(results))
         return results
+
+    def _with_live(self, profile: ProfileSettings, result: ProbeResult) -> ProbeResult:
+        reading = self.live.last(profile.name)
+        if reading is None or not self._browser_running.get(profile.name, False):
+            return result
+        if reading.linked is result.linked:
+            return result
+        detail = f"live page at {reading.at:%H:%M:%S} (stored data on disk: {result.linked.value})"
+        return dataclasses.replace(result, linked=reading.linked, detail=detail)
 
     async def watch_browsers(self) -> list[Outcome]:
         """Log out profiles whose browser closed since the last look with a session linked.

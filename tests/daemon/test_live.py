@@ -145,3 +145,20 @@ def test_seen_is_news_once_per_live_session() -> None:
     assert memory.seen("desk", LiveReading(Linked.NOT_LINKED, SATURDAY_EVENING, False)) is False
     assert memory.unflushed("desk") is None
     assert memory.seen("desk", linked) is True  # a new session
+
+
+async def test_while_the_browser_runs_the_linked_gauge_follows_the_page_not_the_disk(
+    make_daemon, agent
+) -> None:
+    agent.running["managed"] = True
+    agent.live_linked["managed"] = Linked.NOT_LINKED  # logged out in the page a moment ago
+    agent.default_linked = Linked.LINKED  # the disk still holds the keys (stored late)
+    daemon = make_daemon()
+    await daemon.watch_browsers()
+    (result,) = await daemon.check_linked()
+    assert result.linked is Linked.NOT_LINKED and "live page" in result.detail
+    agent.running["managed"] = False  # closed: the disk is all there is again
+    agent.default_linked = Linked.NOT_LINKED
+    await daemon.watch_browsers()
+    (result,) = await daemon.check_linked()
+    assert result.linked is Linked.NOT_LINKED and "live page" not in result.detail
