@@ -102,12 +102,20 @@ async function clearSession(keepKeys) {
   if (!keepKeys) for (const key of SESSION_KEYS) localStorage.removeItem(key);
   await Promise.all(Object.keys(DATABASES).map(deleteDatabase));
   await withTimeout(serviceWorkerReady, 3000);
+  // Every step is bounded: a service worker or cache call that never settles must not keep the
+  // page on "Logging out..." (a stranger's trial saw that once, intermittently).
   if ("serviceWorker" in navigator) {
-    const registrations = await navigator.serviceWorker.getRegistrations();
-    await Promise.all(registrations.map((registration) => registration.unregister()));
+    await withTimeout(
+      navigator.serviceWorker
+        .getRegistrations()
+        .then((registrations) => Promise.all(registrations.map((r) => r.unregister()))),
+      3000,
+    );
   }
   if (self.caches) {
-    const names = await caches.keys();
-    await Promise.all(names.map((name) => caches.delete(name)));
+    await withTimeout(
+      caches.keys().then((names) => Promise.all(names.map((name) => caches.delete(name)))),
+      3000,
+    );
   }
 }
