@@ -28,7 +28,7 @@ from loguru import logger
 
 from agent.browser.bounded import BoundedTab, before
 from agent.browser.discovery import Browser, find_browser, find_headless_shell
-from agent.browser.driver import Driver, Session
+from agent.browser.driver import BrowserDriver, Driver, Session
 from agent.browser.endpoint import EndpointCheck, find_endpoint
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.logout_lock import logout_turn
@@ -85,11 +85,11 @@ class SessionService:
     def __init__(
         self,
         settings: Settings,
-        driver: Driver | None = None,
+        driver: BrowserDriver | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.driver = driver or Driver(clock)
+        self.driver: BrowserDriver = driver or Driver(clock)
         self.clock = clock
         self._browser: Browser | None = None
         self._shell: Browser | None = None
