@@ -16,7 +16,8 @@ from agent.audit import AuditWriteError, audit
 from agent.commands.common import add_profile_options, emit, resolve
 from agent.errors import ConfigError
 from agent.outcome import Outcome, Result, Trigger
-from agent.session.service import LOCAL_ONLY_NOTE, SessionService
+from agent.session.outcomes import LOCAL_ONLY_NOTE
+from agent.session.service import SessionService
 
 MAX_DEADLINE_S = 600.0
 

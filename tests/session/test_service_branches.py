@@ -21,7 +21,8 @@ from agent.browser.endpoint import EndpointCheck
 from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
 from agent.outcome import Action, Linked, LogoutPath, Result, Trigger
 from agent.session.fakes import FakeDriver, FakeTab, chats, confirm_dialog, item, opener
-from agent.session.service import LOCAL_ONLY_NOTE, SessionService
+from agent.session.outcomes import LOCAL_ONLY_NOTE
+from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 
 ENDPOINT = "ws://127.0.0.1:9/devtools/browser/fake"
