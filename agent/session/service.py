@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from loguru import logger
@@ -138,33 +139,11 @@ class SessionService:
             return PageReading(running=True, error=f"no proven endpoint: {check.reason}")
         endpoint = check.endpoint
         try:
-            session = await before(
-                deadline,
-                "attaching to the browser",
-                self.driver.attach(
-                    endpoint,
-                    self.client_url(profile),
-                    max(deadline - self.clock(), 0.05),
-                    open_if_missing=False,
-                ),
-                self.clock,
-            )
+            async with self.client_tab(profile, endpoint, deadline) as tab:
+                present = await stored_keys(tab, LINKED_WHEN)
+                state = (await inspect(tab)).state.value if with_state else None
         except KioskguardError as exc:
             return PageReading(running=True, endpoint=endpoint, error=str(exc))
-        try:
-            tab = BoundedTab(session.tab, deadline, self.clock)
-            present = await stored_keys(tab, LINKED_WHEN)
-            if with_state:
-                try:
-                    state = (await inspect(tab)).state.value
-                finally:
-                    await leave_page(tab)
-            else:
-                state = None
-        except KioskguardError as exc:
-            return PageReading(running=True, endpoint=endpoint, error=str(exc))
-        finally:
-            await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
         linked = Linked.LINKED if len(present) == len(LINKED_WHEN) else Linked.NOT_LINKED
         return PageReading(
             running=True, endpoint=endpoint, linked=linked, keys=tuple(present), state=state
@@ -303,39 +282,67 @@ class SessionService:
             outcome.notes.extend(tab.dialogs)
             await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
 
+    @asynccontextmanager
+    async def client_tab(
+        self,
+        profile: ProfileSettings,
+        endpoint: str,
+        deadline: float,
+        use_s: float | None = None,
+    ) -> AsyncIterator[BoundedTab]:
+        """Given the proven endpoint of the profile's running browser, yield its client tab.
+
+        Attaches over plain CDP (Playwright is for cold relaunches only) before deadline (a
+        clock() value), never opening a tab in the visitor's browser; every call on the tab
+        ends by deadline, or use_s after attaching when given. Afterwards the page is left as
+        found (leave_page) and the session closed (at least CLOSE_FLOOR_S to do so). Raise
+        DriverError (DeadlineExceeded included) if the attach fails.
+        """
+        session = await before(
+            deadline,
+            "attaching to the browser",
+            self.driver.attach(
+                endpoint,
+                self.client_url(profile),
+                max(deadline - self.clock(), 0.05),
+                open_if_missing=False,
+            ),
+            self.clock,
+        )
+        if use_s is not None:
+            deadline = self.clock() + use_s
+        tab = BoundedTab(session.tab, deadline, self.clock)
+        try:
+            yield tab
+        finally:
+            try:
+                await leave_page(tab)
+            finally:
+                await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
+
     async def show_warning(self, profile: ProfileSettings, seconds: int) -> WarningResult:
         """Show the countdown in the visitor's browser; return completed/cancelled/unavailable."""
         endpoint = (await asyncio.to_thread(self.endpoint, profile)).endpoint
         if endpoint is None:
             return WarningResult.UNAVAILABLE
-        try:  # plain CDP: Playwright is for cold relaunches only
-            session = await self.driver.attach(
-                endpoint, self.client_url(profile), PAGE_READ_S, open_if_missing=False
-            )
+        attach_by = self.clock() + PAGE_READ_S
+        try:  # only the attach raises: show_countdown answers "unavailable" for page errors
+            async with self.client_tab(profile, endpoint, attach_by, seconds + PAGE_READ_S) as tab:
+                return WarningResult(await show_countdown(tab, seconds))
         except DriverError:
             return WarningResult.UNAVAILABLE
-        tab = BoundedTab(session.tab, self.clock() + seconds + PAGE_READ_S, self.clock)
-        try:  # DeadlineExceeded is a DriverError: show_countdown answers "unavailable"
-            return WarningResult(await show_countdown(tab, seconds))
-        finally:
-            await session.close()
 
     async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
         """Return seconds since the last input in the client's tab, None if it cannot be read."""
         endpoint = (await asyncio.to_thread(self.endpoint, profile, 0.5)).endpoint
         if endpoint is None:
             return None
-        try:  # plain CDP: Playwright is for cold relaunches only
-            session = await self.driver.attach(
-                endpoint, self.client_url(profile), PAGE_READ_S, open_if_missing=False
-            )
+        attach_by = self.clock() + PAGE_READ_S
+        try:  # only the attach raises: a page past the deadline answers None
+            async with self.client_tab(profile, endpoint, attach_by, PAGE_READ_S) as tab:
+                return await input_idle_seconds(tab)
         except DriverError:
             return None
-        try:
-            tab = BoundedTab(session.tab, self.clock() + PAGE_READ_S, self.clock)
-            return await input_idle_seconds(tab)  # a page past the deadline answers None
-        finally:
-            await session.close()
 
     async def close(self) -> None:
         await self.driver.stop()

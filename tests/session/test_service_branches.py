@@ -19,7 +19,7 @@ import pytest
 
 from agent.browser.endpoint import EndpointCheck
 from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
-from agent.outcome import Action, Linked, LogoutPath, Result, Trigger
+from agent.outcome import Action, Linked, LogoutPath, Result, Trigger, WarningResult
 from agent.session.fakes import FakeDriver, FakeTab, chats, confirm_dialog, item, opener
 from agent.session.outcomes import LOCAL_ONLY_NOTE
 from agent.session.service import SessionService
@@ -268,3 +268,39 @@ async def test_closed_profiles_relaunch_at_most_parallel_launches_at_once(
     assert [o.result for o in outcomes] == [Result.LOGGED_OUT] * 3, outcomes
     assert driver.peak == 2  # two at once, the third waited for a slot
     assert driver.closes == [LogoutPath.COLD] * 3
+
+
+async def test_reading_the_page_attaches_without_opening_a_tab_and_leaves_it_as_found(
+    tmp_path: Path, live_profile: ProfileSettings
+) -> None:
+    driver = FakeDriver(lambda path: logs_out())
+    reading = await service_on(tmp_path, driver).read_page(live_profile, with_state=True)
+    assert reading.linked is Linked.LINKED and reading.state == "chats", reading
+    assert driver.attaches == [(ENDPOINT, False)]  # never opens one in the visitor's browser
+    assert driver.tabs[0].left == 1 and driver.closes == [LogoutPath.WARM]
+
+
+async def test_reading_a_page_that_cannot_be_attached_says_why(
+    tmp_path: Path, live_profile: ProfileSettings
+) -> None:
+    driver = FakeDriver(lambda path: logs_out())
+    driver.fail_attach = DriverError("no client tab open")
+    reading = await service_on(tmp_path, driver).read_page(live_profile)
+    assert reading.running and reading.linked is None and reading.error == "no client tab open"
+    assert driver.closes == []
+
+
+async def test_warning_and_idle_read_go_through_the_client_tab_and_close_it(
+    tmp_path: Path, live_profile: ProfileSettings
+) -> None:
+    driver = FakeDriver(lambda path: logs_out())
+    service = service_on(tmp_path, driver)
+    assert await service.show_warning(live_profile, 5) is WarningResult.UNAVAILABLE  # no banner
+    assert await service.page_input_idle_seconds(live_profile) is None  # reading, not a number
+    assert driver.attaches == [(ENDPOINT, False)] * 2
+    assert [tab.left for tab in driver.tabs] == [1, 1]
+    assert driver.closes == [LogoutPath.WARM] * 2
+    driver.fail_attach = DriverError("gone")
+    assert await service.show_warning(live_profile, 5) is WarningResult.UNAVAILABLE
+    assert await service.page_input_idle_seconds(live_profile) is None
+    assert len(driver.closes) == 2
