@@ -21,13 +21,12 @@ T = TypeVar("T")
 CLEANUP_TIMEOUT_S = 5.0
 
 
-class RawTab(Protocol):
-    """A client tab as a driver hands it out, unbounded: agent.browser.cdp.CdpTab (warm),
-    agent.browser.relaunch.Tab (cold) and agent.session.fakes.FakeTab implement it."""
+class PageLike(Protocol):
+    """What the session layer needs of a tab to read and act on the page (agent.browser.relaunch.
+    Tab, agent.browser.cdp.CdpTab, BoundedTab and agent.session.fakes.FakeTab implement it;
+    agent.session.pagestate re-exports it)."""
 
     origin: str
-    network: NetworkLog
-    dialogs: list[str]  # JavaScript dialogs answered: kind and answer, never text
 
     @property
     def url(self) -> str: ...
@@ -41,6 +40,14 @@ class RawTab(Protocol):
     async def goto(self, url: str, timeout_s: float) -> None: ...
 
     async def local_storage(self, keys: Sequence[str]) -> dict[str, str | None]: ...
+
+
+class RawTab(PageLike, Protocol):
+    """A client tab as a driver hands it out, unbounded: agent.browser.cdp.CdpTab (warm),
+    agent.browser.relaunch.Tab (cold) and agent.session.fakes.FakeTab implement it."""
+
+    network: NetworkLog
+    dialogs: list[str]  # JavaScript dialogs answered: kind and answer, never text
 
     async def clear_origin_data(self, storage_types: Sequence[str]) -> None: ...
 

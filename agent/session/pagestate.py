@@ -16,32 +16,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
+from agent.browser.bounded import PageLike as PageLike  # re-exported: the tab it reads
 from agent.errors import DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN
 from agent.session.labels import all_labels, page_labels
-
-
-class PageLike(Protocol):
-    """What the session layer needs of a tab (agent.browser.relaunch.Tab, agent.browser.cdp.CdpTab
-    and agent.session.fakes.FakeTab implement it)."""
-
-    origin: str
-
-    @property
-    def url(self) -> str: ...
-
-    async def evaluate(self, script: str, argument: Any = None) -> Any: ...
-
-    async def click(self, selector: str, timeout_s: float) -> None: ...
-
-    async def click_at(self, x: float, y: float) -> None: ...
-
-    async def goto(self, url: str, timeout_s: float) -> None: ...
-
-    async def local_storage(self, keys: Any) -> dict[str, str | None]: ...
 
 
 @dataclass
