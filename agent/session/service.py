@@ -139,7 +139,7 @@ class SessionService:
             return PageReading(running=True, error=f"no proven endpoint: {check.reason}")
         endpoint = check.endpoint
         try:
-            async with self.client_tab(profile, endpoint, deadline) as tab:
+            async with self.client_tab(profile, endpoint, deadline, leave=with_state) as tab:
                 present = await stored_keys(tab, LINKED_WHEN)
                 state = (await inspect(tab)).state.value if with_state else None
         except KioskguardError as exc:
@@ -289,13 +289,15 @@ class SessionService:
         endpoint: str,
         deadline: float,
         use_s: float | None = None,
+        leave: bool = True,
     ) -> AsyncIterator[BoundedTab]:
         """Given the proven endpoint of the profile's running browser, yield its client tab.
 
         Attaches over plain CDP (Playwright is for cold relaunches only) before deadline (a
         clock() value), never opening a tab in the visitor's browser; every call on the tab
         ends by deadline, or use_s after attaching when given. Afterwards the page is left as
-        found (leave_page) and the session closed (at least CLOSE_FLOOR_S to do so). Raise
+        found (leave_page: the reader's marks and observer; skip with leave=False where no
+        reading marked it) and the session closed (at least CLOSE_FLOOR_S to do so). Raise
         DriverError (DeadlineExceeded included) if the attach fails.
         """
         session = await before(
@@ -316,7 +318,8 @@ class SessionService:
             yield tab
         finally:
             try:
-                await leave_page(tab)
+                if leave:
+                    await leave_page(tab)
             finally:
                 await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
 
@@ -327,7 +330,10 @@ class SessionService:
             return WarningResult.UNAVAILABLE
         attach_by = self.clock() + PAGE_READ_S
         try:  # only the attach raises: show_countdown answers "unavailable" for page errors
-            async with self.client_tab(profile, endpoint, attach_by, seconds + PAGE_READ_S) as tab:
+            opening = self.client_tab(
+                profile, endpoint, attach_by, seconds + PAGE_READ_S, leave=False
+            )
+            async with opening as tab:
                 return WarningResult(await show_countdown(tab, seconds))
         except DriverError:
             return WarningResult.UNAVAILABLE
@@ -339,7 +345,8 @@ class SessionService:
             return None
         attach_by = self.clock() + PAGE_READ_S
         try:  # only the attach raises: a page past the deadline answers None
-            async with self.client_tab(profile, endpoint, attach_by, PAGE_READ_S) as tab:
+            opening = self.client_tab(profile, endpoint, attach_by, PAGE_READ_S, leave=False)
+            async with opening as tab:
                 return await input_idle_seconds(tab)
         except DriverError:
             return None

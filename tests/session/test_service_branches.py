@@ -280,6 +280,16 @@ async def test_reading_the_page_attaches_without_opening_a_tab_and_leaves_it_as_
     assert driver.tabs[0].left == 1 and driver.closes == [LogoutPath.WARM]
 
 
+async def test_reading_only_the_keys_leaves_no_marks_to_remove(
+    tmp_path: Path, live_profile: ProfileSettings
+) -> None:
+    driver = FakeDriver(lambda path: logs_out())
+    reading = await service_on(tmp_path, driver).read_page(live_profile)
+    assert reading.linked is Linked.LINKED and reading.state is None, reading
+    assert driver.tabs[0].left == 0 and driver.tabs[0].arguments == []  # storage only
+    assert driver.closes == [LogoutPath.WARM]
+
+
 async def test_reading_a_page_that_cannot_be_attached_says_why(
     tmp_path: Path, live_profile: ProfileSettings
 ) -> None:
@@ -298,7 +308,7 @@ async def test_warning_and_idle_read_go_through_the_client_tab_and_close_it(
     assert await service.show_warning(live_profile, 5) is WarningResult.UNAVAILABLE  # no banner
     assert await service.page_input_idle_seconds(live_profile) is None  # reading, not a number
     assert driver.attaches == [(ENDPOINT, False)] * 2
-    assert [tab.left for tab in driver.tabs] == [1, 1]
+    assert [tab.left for tab in driver.tabs] == [0, 0]  # nothing read marks the page there
     assert driver.closes == [LogoutPath.WARM] * 2
     driver.fail_attach = DriverError("gone")
     assert await service.show_warning(live_profile, 5) is WarningResult.UNAVAILABLE
