@@ -16,9 +16,11 @@
     +-- InstallError         the service could not be installed (agent/install/runner.py)
     +-- FleetError           the broker cannot be reached, refused us, or the connection broke
 
-The simulator's own errors (ApiError, SimulatorError, ConfigInputError) and LabelTableError
-(a ValueError of the label tables) are not KioskguardErrors: they belong to the test double and
-to data checked at build time.
+Not KioskguardErrors, each caught where it is raised or belonging to a test double:
+    BadCommand           a fleet command the kiosk refuses; answered on MQTT (fleet/topics.py)
+    LabelTableError      a ValueError: labels.toml is malformed, checked at build time
+    ApiError, SimulatorError, ConfigInputError, TooManyDevices   the simulator's (simulator/)
+    BrokerUnavailable    a RuntimeError: no Mosquitto for the tests (fleet/testing.py)
 
 Foreign exceptions (Playwright, OS, D-Bus) are converted at the seam that calls them:
 ``raise DriverError("...") from exc``.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from agent.browser.driver import Driver
+from agent.browser.driver import BrowserDriver
 from agent.errors import KioskguardError
 from agent.outcome import PageState
 from agent.session.pagestate import PageLike, inspect
@@ -42,7 +42,7 @@ QR_TOKEN = """async () => {
 }"""
 
 
-async def link_browser(driver: Driver, endpoint: str, sim: SimulatorHandle) -> None:
+async def link_browser(driver: BrowserDriver, endpoint: str, sim: SimulatorHandle) -> None:
     """Link the browser at endpoint as a visitor would: its QR token goes to the phone."""
     session = await driver.attach(endpoint, sim.url, 15.0)
     try:
@@ -53,7 +53,7 @@ async def link_browser(driver: Driver, endpoint: str, sim: SimulatorHandle) -> N
         await session.close()
 
 
-async def page_state_of(driver: Driver, endpoint: str, url: str) -> PageState:
+async def page_state_of(driver: BrowserDriver, endpoint: str, url: str) -> PageState:
     session = await driver.attach(endpoint, url, 15.0)
     try:
         wanted = {PageState.CHATS, PageState.QR, PageState.LOGGED_OUT}

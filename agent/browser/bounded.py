@@ -10,18 +10,46 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from loguru import logger
 
+from agent.browser.network import NetworkLog
 from agent.errors import DeadlineExceeded, DriverError
-
-if TYPE_CHECKING:
-    from agent.browser.cdp import CdpTab
-    from agent.browser.relaunch import Tab
 
 T = TypeVar("T")
 CLEANUP_TIMEOUT_S = 5.0
+
+
+class PageLike(Protocol):
+    """What the session layer needs of a tab to read and act on the page (agent.browser.relaunch.
+    Tab, agent.browser.cdp.CdpTab, BoundedTab and agent.session.fakes.FakeTab implement it;
+    agent.session.pagestate re-exports it)."""
+
+    origin: str
+
+    @property
+    def url(self) -> str: ...
+
+    async def evaluate(self, script: str, argument: Any = None) -> Any: ...
+
+    async def click(self, selector: str, timeout_s: float) -> None: ...
+
+    async def click_at(self, x: float, y: float) -> None: ...
+
+    async def goto(self, url: str, timeout_s: float) -> None: ...
+
+    async def local_storage(self, keys: Sequence[str]) -> dict[str, str | None]: ...
+
+
+class RawTab(PageLike, Protocol):
+    """A client tab as a driver hands it out, unbounded: agent.browser.cdp.CdpTab (warm),
+    agent.browser.relaunch.Tab (cold) and agent.session.fakes.FakeTab implement it."""
+
+    network: NetworkLog
+    dialogs: list[str]  # JavaScript dialogs answered: kind and answer, never text
+
+    async def clear_origin_data(self, storage_types: Sequence[str]) -> None: ...
 
 
 async def before(
@@ -64,7 +92,7 @@ class BoundedTab:
     """
 
     def __init__(
-        self, tab: Tab | CdpTab, deadline: float, clock: Callable[[], float] = time.monotonic
+        self, tab: RawTab, deadline: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._tab = tab
         self.deadline = deadline

@@ -15,10 +15,10 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.browser.bounded import CLEANUP_TIMEOUT_S, cleanup
-from agent.browser.cdp import CdpConnection, CdpTab, attach_tab
+from agent.browser.bounded import CLEANUP_TIMEOUT_S, RawTab, cleanup
+from agent.browser.cdp import CdpConnection, attach_tab
 from agent.browser.discovery import Browser
 from agent.errors import DriverError
 from agent.outcome import LogoutPath
@@ -26,8 +26,6 @@ from agent.urls import is_loopback_endpoint
 
 if TYPE_CHECKING:
     from playwright.async_api import Playwright
-
-    from agent.browser.relaunch import Tab
 
 
 class Session:
@@ -39,7 +37,7 @@ class Session:
     """
 
     def __init__(
-        self, path: LogoutPath, tab: Tab | CdpTab, release: Callable[[float], Awaitable[None]]
+        self, path: LogoutPath, tab: RawTab, release: Callable[[float], Awaitable[None]]
     ) -> None:
         self.path = path
         self.tab = tab
@@ -57,6 +55,38 @@ async def _detach(connection: CdpConnection, opened_target: str | None) -> None:
             await connection.send("Target.closeTarget", {"targetId": opened_target}, timeout_s=2.0)
     finally:
         await connection.close()
+
+
+class BrowserDriver(Protocol):
+    """The seam below the session service: how it gets into a profile's client tab.
+
+    Driver (below) is the real one; agent.session.fakes.FakeDriver hands out scripted tabs.
+    """
+
+    clock: Callable[[], float]
+
+    async def start(self) -> BrowserDriver: ...
+
+    async def stop(self) -> None: ...
+
+    async def attach(
+        self,
+        endpoint: str,
+        client_url: str,
+        timeout_s: float,
+        allow_remote: bool = False,
+        open_if_missing: bool = True,
+        unblock: Callable[[str], None] | None = None,
+    ) -> Session: ...
+
+    async def launch(
+        self,
+        user_data_dir: Path,
+        client_url: str,
+        executable: Browser,
+        timeout_s: float,
+        headless: bool = True,
+    ) -> Session: ...
 
 
 class Driver:

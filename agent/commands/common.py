@@ -9,7 +9,6 @@ from typing import Any
 
 from agent.audit import configure_logging
 from agent.errors import ConfigError
-from agent.session.service import default_profile
 from agent.settings import ProfileSettings, Settings, default_config_file, load_settings
 from agent.urls import origin_of
 
@@ -29,6 +28,16 @@ def add_profile_options(parser: argparse.ArgumentParser, json_output: bool = Tru
     )
     if json_output:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def default_profile(
+    settings: Settings, user_data_dir: Path | None, url: str | None
+) -> ProfileSettings:
+    """Return the profile a CLI call means: --profile, else the first configured or managed."""
+    if user_data_dir is not None:
+        return ProfileSettings(name="cli", user_data_dir=user_data_dir, url=url)
+    first = settings.effective_profiles()[0]
+    return first.model_copy(update={"url": url}) if url else first
 
 
 def resolve(args: argparse.Namespace, must_exist: bool = True) -> tuple[Settings, ProfileSettings]:

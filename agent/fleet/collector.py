@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from loguru import logger
 
 from agent.errors import ConfigError
 from agent.fleet.connection import MqttError, describe, make_client, messages
+from agent.fleet.database import open_database
 from agent.fleet.topics import kiosk_filter, split_kiosk_topic
 from agent.settings import FleetSettings
 
@@ -49,13 +49,7 @@ class EventStore:
     def __init__(self, path: Path) -> None:
         """Open or create the store. Raise ConfigError naming the file if it cannot be."""
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"fleet events database {path}: {exc}") from exc
+        self.db = open_database(path, _SCHEMA, "fleet events database")
 
     def add_event(self, site: str, host: str, event: dict[str, Any]) -> bool:
         """Store an event published on site/host; return False if it was a copy or unusable."""

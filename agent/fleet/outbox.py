@@ -9,11 +9,10 @@ drop the copy. The same file remembers which commands were carried out (no secon
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from agent.errors import ConfigError
+from agent.fleet.database import open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -35,14 +34,9 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         """Open (or create) the outbox at path. Raise ConfigError if it cannot be opened."""
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"fleet outbox {path}: {exc}") from exc
+        self._db = open_database(
+            path, _SCHEMA, "fleet outbox", pragmas=("synchronous=NORMAL",), shared=True
+        )
 
     def put(self, event_id: str, topic: str, message: dict[str, Any]) -> None:
         """Store one event to be published (a second put of the same id is ignored)."""

@@ -1,4 +1,8 @@
-"""A scripted tab (PageLike) for unit tests of the logout loop, shipped beside the real one.
+"""A scripted tab and a driver handing it out, for unit tests of the session layer, shipped
+beside the real ones (agent.browser.cdp.CdpTab / relaunch.Tab and agent.browser.driver.Driver).
+
+FakeDriver lives here rather than in agent/browser/ because it hands out FakeTab, which speaks
+the session layer's scripts: the browser layer never imports the session layer.
 
 The page is a raw reading: the dict inspect.js would return. Clicking a marked control runs the
 handler registered for its mark name (``on_click["opener-menu"]``), which changes the page, the
@@ -8,11 +12,17 @@ moves on by ``tick`` seconds at every evaluation, so timeouts play out without w
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from agent.browser.discovery import Browser
+from agent.browser.driver import Session
+from agent.browser.network import NetworkLog
 from agent.errors import DriverError
+from agent.outcome import LogoutPath
 from agent.probe.probe import SESSION_KEYS
 from agent.session.logout import ESCAPE_SCRIPT, client_logout_script
 from agent.session.pagestate import LEAVE_SCRIPT
@@ -72,7 +82,10 @@ def qr() -> Raw:
 
 
 class FakeTab:
-    """Implements agent.session.pagestate.PageLike over a scripted page."""
+    """Implements agent.browser.bounded.RawTab (so agent.session.pagestate.PageLike) over a
+    scripted page. ``failure``: every call raises it (a page that never answers); ``dialogs``:
+    the JavaScript dialogs the tab reports as answered; ``network``: its traffic log (append to
+    ``network.failed`` or ``network.answered`` in a handler to say how the unpair went)."""
 
     def __init__(
         self,
@@ -100,6 +113,10 @@ class FakeTab:
         self.gotos: list[str] = []
         self.escapes = 0  # Escape key presses sent to the page
         self.on_escape: Handler | None = None
+        self.network = NetworkLog(origin, clock=lambda: self.clock())
+        self.dialogs: list[str] = []
+        self.failure: Exception | None = None
+        self.cleared: list[tuple[str, ...]] = []  # storage types of each clear_origin_data call
 
     @property
     def url(self) -> str:
@@ -117,6 +134,8 @@ class FakeTab:
 
     async def evaluate(self, script: str, argument: Any = None) -> Any:
         self.clock.advance(self.tick)
+        if self.failure is not None:
+            raise self.failure
         if script == client_logout_script():
             self.client_calls += 1
             if isinstance(self.client, Exception):
@@ -157,5 +176,97 @@ class FakeTab:
         self.gotos.append(url)
         self.seq += 1
 
-    async def local_storage(self, keys: Any) -> dict[str, str | None]:
+    async def local_storage(self, keys: Sequence[str]) -> dict[str, str | None]:
+        if self.failure is not None:
+            raise self.failure
         return {key: self.storage.get(key) for key in keys}
+
+    async def clear_origin_data(self, storage_types: Sequence[str]) -> None:
+        if self.failure is not None:
+            raise self.failure
+        self.cleared.append(tuple(storage_types))
+        self.storage.clear()
+
+
+TabMaker = Callable[[LogoutPath], FakeTab]
+
+
+class FakeDriver:
+    """Implements agent.browser.driver.BrowserDriver with FakeTab sessions (no browser).
+
+    ``make_tab(path)`` builds the tab each attach (warm) or launch (cold) hands out; the driver
+    gives it its own clock, so a SessionService built with ``clock=driver.clock`` and the page
+    share one time. It records what was asked (``attaches``: (endpoint, open_if_missing);
+    ``launches``: user data dirs; ``closes``: the paths of the sessions closed, in order) and
+    fails on demand: ``fail_start``, ``fail_attach``, ``fail_launch`` are raised instead
+    (DriverError, BrowserClosed, DeadlineExceeded, ...). ``launch_pause_s`` makes each launch
+    wait that long (real time), so concurrent launches overlap; ``peak`` is the most sessions
+    open at once.
+    """
+
+    def __init__(
+        self, make_tab: TabMaker, clock: FakeClock | None = None, launch_pause_s: float = 0.0
+    ) -> None:
+        self.clock = clock or FakeClock()
+        self.make_tab = make_tab
+        self.launch_pause_s = launch_pause_s
+        self.open = self.peak = 0
+        self.started = self.stopped = 0
+        self.attaches: list[tuple[str, bool]] = []
+        self.launches: list[Path] = []
+        self.closes: list[LogoutPath] = []
+        self.tabs: list[FakeTab] = []
+        self.fail_start: Exception | None = None
+        self.fail_attach: Exception | None = None
+        self.fail_launch: Exception | None = None
+
+    async def start(self) -> FakeDriver:
+        if self.fail_start is not None:
+            raise self.fail_start
+        self.started += 1
+        return self
+
+    async def stop(self) -> None:
+        self.stopped += 1
+
+    def _session(self, path: LogoutPath) -> Session:
+        tab = self.make_tab(path)
+        tab.clock = self.clock
+        self.tabs.append(tab)
+        self.open += 1
+        self.peak = max(self.peak, self.open)
+
+        async def release(timeout_s: float) -> None:
+            self.open -= 1
+            self.closes.append(path)
+
+        return Session(path, tab, release)
+
+    async def attach(
+        self,
+        endpoint: str,
+        client_url: str,
+        timeout_s: float,
+        allow_remote: bool = False,
+        open_if_missing: bool = True,
+        unblock: Callable[[str], None] | None = None,
+    ) -> Session:
+        self.attaches.append((endpoint, open_if_missing))
+        if self.fail_attach is not None:
+            raise self.fail_attach
+        return self._session(LogoutPath.WARM)
+
+    async def launch(
+        self,
+        user_data_dir: Path,
+        client_url: str,
+        executable: Browser,
+        timeout_s: float,
+        headless: bool = True,
+    ) -> Session:
+        self.launches.append(user_data_dir)
+        if self.launch_pause_s:
+            await asyncio.sleep(self.launch_pause_s)
+        if self.fail_launch is not None:
+            raise self.fail_launch
+        return self._session(LogoutPath.COLD)

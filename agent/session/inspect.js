@@ -229,7 +229,6 @@
     lang: (document.documentElement && document.documentElement.lang) || null,
     offline: false,
     dialog: null,
-    menu_open: false,
     new_items: 0,
     logout_item: null,
     opener: null,
@@ -240,8 +239,6 @@
     ambiguity: null,
     baseline,
     socket: client.socket,
-    client_words: Boolean(client.logout),
-    evidence: [],
   };
   const chatList =
     first("#pane-side") ||
@@ -342,7 +339,6 @@
       if (!close) result.ambiguity = `modal: ${named.length} buttons, no dismiss singled out`;
       result.dialog = { kind: "modal", dismiss: close ? mark(close, "dismiss") : null, how };
     }
-    result.evidence.push(`dialog:${result.dialog.kind}`);
   }
 
   // The app has rendered something a person can use: text and at least one control.
@@ -366,14 +362,11 @@
     : ["CONNECTED", "NORMAL"].includes(socket) ? "chats"
     : socket === "CONFLICT" ? "conflict"
     : null;
-  if (socket) result.evidence.push(`socket:${socket}`);
 
   if (qr) {
     result.state = new URLSearchParams(location.search).has("post_logout") ? "logged_out" : "qr";
-    result.evidence.push("qr:canvas");
   } else if (chatList || first("#side") || first('[data-navbar-item="true"]')) {
     result.state = "chats";
-    result.evidence.push(`chats:${chatList ? chatList.id || chatList.getAttribute("role") || "label" : "shell"}`);
     const region = side || document.body;
     if (has("offline", fold(region.innerText)) || first('[data-icon="alert-computer"]', region)) {
       result.state = "offline";
@@ -381,7 +374,6 @@
     }
   } else if (progress) {
     result.state = "loading";
-    result.evidence.push("progress");
   } else {
     const keys = arg.linkedKeys || [];
     let linked = false;
@@ -406,16 +398,13 @@
       result.state = conflict ? "conflict" : "another_session";
       result.use_here = mark(useHere, "use-here");
       if (conflictLogout) result.conflict_logout = mark(conflictLogout, "conflict-logout");
-      result.evidence.push(has("another_session", bodyText) || conflict ? "landing:text" : "landing:structure");
     } else if (socketSays) {
       result.state = socketSays;
-      result.evidence.push("state:socket");
     } else if (linked && rendered()) {
       // Structure: the session keys are stored, no QR, no progress, no landing, and the app has
       // rendered controls: a chats screen the words did not name. Only openers with evidence
       // (names, icons, header position) are clicked on it.
       result.state = "chats";
-      result.evidence.push("chats:structure");
     }
   }
 
@@ -456,7 +445,6 @@
     pool = pool.filter((element) => !wrappers.has(element));
     pool = pool.filter((element) => !pool.some((other) => other !== element && other.contains(element)));
     result.new_items = fresh.length ? pool.length : 0;
-    result.menu_open = menus.length > 0 || pool.length > 0;
     const scored = pool.map((element) => {
       const name = nameOf(element);
       const evidence = [];
@@ -529,7 +517,6 @@
         if (own.length === 1) return own[0];
       }
       if (top.length > 1) {
-        result.evidence.push(`opener:${family}:ambiguous(${top.length})`);
         return null;
       }
       return top[0];

@@ -27,7 +27,14 @@ from loguru import logger
 from agent.errors import BrowserClosed, DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN, SESSION_KEYS
-from agent.session.pagestate import Inspection, Memory, PageLike, inspect, leave_page
+from agent.session.pagestate import (
+    DialogKind,
+    Inspection,
+    Memory,
+    PageLike,
+    inspect,
+    leave_page,
+)
 
 POLL_S = 0.05  # storage polling while the keys disappear (storage changes fire no DOM event)
 WAIT_S = 0.25  # longest wait for the page to change before reading it again anyway
@@ -378,7 +385,7 @@ class _Run:
             return await self.give_way("not in logout.paths", reading)
         if reading.state not in (PageState.ANOTHER_SESSION, PageState.CONFLICT):
             self.use_here_at = None
-        if reading.dialog_kind == "confirm" and reading.confirm:
+        if reading.dialog_kind is DialogKind.CONFIRM and reading.confirm:
             self.confirm_ambiguous_since = None
             self.item_clicks = 0  # the item did open a confirm
             if self.confirmed_at is not None and now - self.confirmed_at < CONFIRM_PATIENCE_S:
@@ -390,11 +397,11 @@ class _Run:
                 report.how = f"ui:{self.item_via}"
                 report.evidence.append(f"confirm: {reading.confirm_how}")
             return False
-        if reading.dialog_kind == "confirm" and self.confirmed_at is None:
+        if reading.dialog_kind is DialogKind.CONFIRM and self.confirmed_at is None:
             self.confirm_ambiguous_since = self.confirm_ambiguous_since or now
             if now - self.confirm_ambiguous_since > CONFIRM_AMBIGUOUS_S:
                 return await self.give_way(reading.ambiguity or "confirm button not found", reading)
-        if reading.dialog_kind != "modal":
+        if reading.dialog_kind is not DialogKind.MODAL:
             self.dismiss_clicks, self.escape_pressed = 0, False
         elif self.confirmed_at is None and not self.modal_stuck:
             return await self.modal_step(reading)
@@ -416,7 +423,11 @@ class _Run:
             elif reading.use_here and await self.click(reading, reading.use_here, "use here"):
                 self.use_here_at = self.clock()
             return False
-        if self.modal_stuck and self.confirmed_at is None and reading.dialog_kind == "modal":
+        if (
+            self.modal_stuck
+            and self.confirmed_at is None
+            and reading.dialog_kind is DialogKind.MODAL
+        ):
             return await self.give_way(
                 reading.ambiguity or "a modal that no evidence could close", reading
             )

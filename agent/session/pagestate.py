@@ -13,34 +13,16 @@ import asyncio
 import contextlib
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
+from agent.browser.bounded import PageLike as PageLike  # re-exported: the tab it reads
 from agent.errors import DriverError
 from agent.outcome import PageState
 from agent.probe.probe import LINKED_WHEN
 from agent.session.labels import all_labels, page_labels
-
-
-class PageLike(Protocol):
-    """What the session layer needs of a tab (agent.browser.relaunch.Tab, agent.browser.cdp.CdpTab
-    and agent.session.fakes.FakeTab implement it)."""
-
-    origin: str
-
-    @property
-    def url(self) -> str: ...
-
-    async def evaluate(self, script: str, argument: Any = None) -> Any: ...
-
-    async def click(self, selector: str, timeout_s: float) -> None: ...
-
-    async def click_at(self, x: float, y: float) -> None: ...
-
-    async def goto(self, url: str, timeout_s: float) -> None: ...
-
-    async def local_storage(self, keys: Any) -> dict[str, str | None]: ...
 
 
 @dataclass
@@ -55,6 +37,22 @@ class Memory:
     language: str | None = None  # the page's language, once seen
 
 
+class DialogKind(StrEnum):
+    """A dialog in the client's page as inspect.js reads it: the logout's confirm dialog, or
+    any other modal (dismissed by its evidence)."""
+
+    CONFIRM = "confirm"
+    MODAL = "modal"
+
+
+def _dialog_kind(raw: Any) -> DialogKind | None:
+    """Return the reading's dialog kind; anything else (no dialog, an unknown kind) is None."""
+    try:
+        return DialogKind(raw) if raw else None
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Inspection:
     """One reading of the page."""
@@ -62,28 +60,24 @@ class Inspection:
     state: PageState
     url: str = ""
     language: str | None = None
-    dialog_kind: str | None = None  # "confirm" or "modal"
+    dialog_kind: DialogKind | None = None
     confirm: str | None = None  # selectors of marked controls
     dismiss: str | None = None
     dismiss_how: str = ""  # what singled out the modal's dismiss control
-    menu_open: bool = False
     logout_item: str | None = None
     logout_text: str | None = None
     logout_how: str = ""
     opener: str | None = None
-    opener_how: str = ""
     # every opener found, in the order to try: (selector, "menu" | "settings", evidence)
     openers: tuple[tuple[str, str, str], ...] = ()
     new_items: int = 0  # controls that appeared since the baseline
     ambiguity: str | None = None  # why no unique control was chosen, when that happened
     baseline: str = ""  # "taken", "used" or "missing" (the page navigated since the take)
     socket: str | None = None  # the client's own socket state, when it exposes it
-    client_words: bool = False  # the client's own Log out title was read
     confirm_how: str = ""
     use_here: str | None = None
     conflict_logout: str | None = None
     banner_close: str | None = None
-    evidence: tuple[str, ...] = field(default_factory=tuple)
     seq: int | None = None  # the page's change counter at this reading (see wait_for_change)
     # selector -> where a real click on it lands, for controls that could take one at this reading
     points: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -204,27 +198,23 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
         state=state,
         url=str(raw.get("url", "")),
         language=raw.get("lang"),
-        dialog_kind=dialog.get("kind"),
+        dialog_kind=_dialog_kind(dialog.get("kind")),
         confirm=_selector(dialog.get("confirm")),
         dismiss=_selector(dialog.get("dismiss")),
         dismiss_how=str(dialog.get("how") or "") if dialog.get("kind") == "modal" else "",
-        menu_open=bool(raw.get("menu_open")),
         logout_item=_selector(item.get("target")),
         logout_text=item.get("text") or None,
         logout_how=str(item.get("how", "")),
         opener=_selector(opener.get("target")),
-        opener_how=str(opener.get("how", "")),
         openers=_openers(raw.get("openers")),
         new_items=raw["new_items"] if isinstance(raw.get("new_items"), int) else 0,
         ambiguity=str(raw["ambiguity"]) if raw.get("ambiguity") else None,
         baseline=str(raw.get("baseline") or ""),
         socket=str(raw["socket"]) if raw.get("socket") else None,
-        client_words=bool(raw.get("client_words")),
         confirm_how=str(dialog.get("how") or ""),
         use_here=_selector(raw.get("use_here")),
         conflict_logout=_selector(raw.get("conflict_logout")),
         banner_close=_selector(raw.get("banner_close")),
-        evidence=tuple(raw.get("evidence", ())),
         seq=raw["seq"] if isinstance(raw.get("seq"), int) else None,
         points=_points(raw.get("points")),
     )

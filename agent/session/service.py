@@ -13,30 +13,29 @@ logout lock in STATE_DIR/locks; a second run waits for it until its deadline):
 Every browser call ends by the logout's deadline; JavaScript dialogs in the client tab are
 dismissed and noted. When the in-page path cannot finish after reading the page at least once,
 the fallback clears the client's origin only.
+
+This module is the facade; the parts live beside it: agent.session.routing (executable, launch
+slots, endpoint, cold hold) and agent.session.outcomes (report -> Outcome, fallback policy).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from loguru import logger
 
 from agent.browser.bounded import BoundedTab, before
-from agent.browser.discovery import Browser, find_browser, find_headless_shell
-from agent.browser.driver import Driver, Session
-from agent.browser.endpoint import EndpointCheck, find_endpoint
-from agent.browser.locks import LockState, read_lock, remove_stale_lock
+from agent.browser.discovery import Browser
+from agent.browser.driver import BrowserDriver, Driver, Session
+from agent.browser.endpoint import EndpointCheck
+from agent.browser.locks import LockState, read_lock
 from agent.browser.logout_lock import logout_turn
-from agent.browser.singleton import ProfileHold, hold_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import (
-    LOCAL_ONLY_NOTE,
-    Action,
     Linked,
     LogoutPath,
     Outcome,
@@ -46,12 +45,13 @@ from agent.outcome import (
     WarningResult,
 )
 from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
-from agent.session.logout import LogoutReport, log_out_in_page, stored_keys
+from agent.session.logout import log_out_in_page, stored_keys
+from agent.session.outcomes import record, settle
 from agent.session.pagestate import inspect, leave_page
+from agent.session.routing import Routing
 from agent.session.warning import input_idle_seconds, show_countdown
 from agent.settings import ProfileSettings, Settings
 
-FALLBACK_STORAGE = ("cookies", "local_storage", "indexeddb", "service_workers", "cache_storage")
 CLOSE_FLOOR_S = 1.0  # closing the relaunched browser always gets this long: never left running
 PAGE_READ_S = 5.0  # reading a running page (status, warning, idle input) ends by then
 LINKED_NOW_PAGE_S = 3.0  # linked_now's page read: the probe fallback fits in the daemon's 5 s
@@ -86,62 +86,28 @@ class SessionService:
     def __init__(
         self,
         settings: Settings,
-        driver: Driver | None = None,
+        driver: BrowserDriver | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.driver = driver or Driver(clock)
+        self.driver: BrowserDriver = driver or Driver(clock)
         self.clock = clock
-        self._browser: Browser | None = None
-        self._shell: Browser | None = None
-        self._shell_looked = False
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self.routing = Routing(settings, clock)
 
     def client_url(self, profile: ProfileSettings) -> str:
         return profile.url or self.settings.general.client_url
 
     def executable(self) -> Browser:
-        if self._browser is None:
-            configured = self.settings.browser.executable
-            self._browser = find_browser(str(configured) if configured else None)
-        return self._browser
+        """Return the browser executable (found once; see Routing)."""
+        return self.routing.executable()
 
     def cold_executable(self) -> Browser:
-        """Return what relaunches closed profiles: the same-build headless shell when allowed."""
-        browser = self.executable()
-        options = self.settings.browser
-        if not (options.headless_cold and options.headless_shell):
-            return browser
-        if not self._shell_looked:
-            self._shell = find_headless_shell(browser)
-            self._shell_looked = True
-            if self._shell is not None:
-                logger.debug("closed profiles relaunch with {}", self._shell.path)
-        return self._shell or browser
-
-    @asynccontextmanager
-    async def _launch_slot(self, deadline: float) -> AsyncIterator[None]:
-        """Hold one of logout.parallel_launches slots; raise DriverError if none frees in time."""
-        loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots[0] is not loop:
-            self._slots = (loop, asyncio.Semaphore(self.settings.logout.parallel_launches))
-        slots = self._slots[1]
-        try:
-            await asyncio.wait_for(slots.acquire(), max(deadline - self.clock(), 0.01))
-        except TimeoutError as exc:
-            raise DriverError(
-                "no relaunch slot freed before the deadline (logout.parallel_launches"
-                f" = {self.settings.logout.parallel_launches})"
-            ) from exc
-        try:
-            yield
-        finally:
-            slots.release()
+        """Return what relaunches closed profiles (see Routing.cold_executable)."""
+        return self.routing.cold_executable()
 
     def endpoint(self, profile: ProfileSettings, timeout_s: float = 1.0) -> EndpointCheck:
         """Return the proven DevTools endpoint of the browser holding the profile, or why none."""
-        port = self.settings.browser.debugging_port
-        return find_endpoint(profile.user_data_dir, port, timeout_s)
+        return self.routing.endpoint(profile, timeout_s)
 
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
         """Return the offline verdict for the profile's user data dir (no browser involved)."""
@@ -174,33 +140,11 @@ class SessionService:
             return PageReading(running=True, error=f"no proven endpoint: {check.reason}")
         endpoint = check.endpoint
         try:
-            session = await before(
-                deadline,
-                "attaching to the browser",
-                self.driver.attach(
-                    endpoint,
-                    self.client_url(profile),
-                    max(deadline - self.clock(), 0.05),
-                    open_if_missing=False,
-                ),
-                self.clock,
-            )
+            async with self.client_tab(profile, endpoint, deadline, leave=with_state) as tab:
+                present = await stored_keys(tab, LINKED_WHEN)
+                state = (await inspect(tab)).state.value if with_state else None
         except KioskguardError as exc:
             return PageReading(running=True, endpoint=endpoint, error=str(exc))
-        try:
-            tab = BoundedTab(session.tab, deadline, self.clock)
-            present = await stored_keys(tab, LINKED_WHEN)
-            if with_state:
-                try:
-                    state = (await inspect(tab)).state.value
-                finally:
-                    await leave_page(tab)
-            else:
-                state = None
-        except KioskguardError as exc:
-            return PageReading(running=True, endpoint=endpoint, error=str(exc))
-        finally:
-            await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
         linked = Linked.LINKED if len(present) == len(LINKED_WHEN) else Linked.NOT_LINKED
         return PageReading(
             running=True, endpoint=endpoint, linked=linked, keys=tuple(present), state=state
@@ -264,21 +208,6 @@ class SessionService:
             headless=self.settings.browser.headless_cold,
         )
 
-    @contextmanager
-    def _cold_hold(self, profile: ProfileSettings) -> Iterator[ProfileHold | None]:
-        """Clear a stale lock, then hold the profile as a browser would while a headless shell
-        (which takes no lock) has it; the full browser takes its own lock."""
-        user_data_dir = profile.user_data_dir
-        lock = read_lock(user_data_dir)
-        if lock.state is LockState.STALE:
-            logger.info("removing stale lock of {} ({})", user_data_dir, lock.detail)
-            remove_stale_lock(user_data_dir)
-        if self.cold_executable().kind != "headless-shell":
-            yield None
-            return
-        with hold_profile(user_data_dir) as hold:
-            yield hold
-
     async def logout(
         self, profile: ProfileSettings, trigger: Trigger, deadline_s: float
     ) -> Outcome:
@@ -321,8 +250,8 @@ class SessionService:
                     True,
                 )
                 return
-            async with self._launch_slot(deadline):
-                with self._cold_hold(profile) as hold:
+            async with self.routing.launch_slot(deadline):
+                with self.routing.cold_hold(profile) as hold:
                     try:
                         await self._in_session(profile, outcome, deadline, warm=False)
                     finally:
@@ -352,114 +281,80 @@ class SessionService:
                 paths=tuple(self.settings.logout.paths),
                 clock=self.clock,
             )
-            self._record(outcome, report)
-            if (
-                outcome.result is not Result.LOGGED_OUT
-                and outcome.result is not Result.NOTHING_TO_DO
-            ):
-                if tab.answered:
-                    await self._fallback(tab, outcome)
-                else:
-                    outcome.result = Result.FAILED
-                    outcome.error = (
-                        "the client page never answered before the deadline"
-                        f" ({outcome.error or 'no reading'}); nothing was cleared"
-                    )
+            record(outcome, report)
+            await settle(tab, outcome, self.settings.logout.fallback_clear)
         finally:
             outcome.notes.extend(tab.dialogs)
             await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
 
-    def _record(self, outcome: Outcome, report: LogoutReport) -> None:
-        if report.state_before.value != "unknown" or outcome.state_before == "unknown":
-            outcome.state_before = report.state_before
-        outcome.attempts = report.attempts
-        outcome.verified = report.verified
-        outcome.device_unlinked = report.device_unlinked
-        outcome.error = report.error
-        outcome.notes.extend(report.steps)
-        outcome.notes.extend(f"evidence: {item}" for item in report.evidence)
-        if report.ui_failed:
-            outcome.notes.append(f"UI path gave way: {report.ui_failed}")
-        if report.client_failed:
-            outcome.notes.append(f"client function unavailable: {report.client_failed}")
-        if report.nothing_to_do:
-            outcome.result = Result.NOTHING_TO_DO
-        elif report.verified and report.device_unlinked is not False:
-            outcome.action, outcome.result = Action.IN_PAGE_LOGOUT, Result.LOGGED_OUT
-            outcome.how = report.how or "none"
-        elif report.verified:
-            outcome.action = Action.IN_PAGE_LOGOUT
-            outcome.how = report.how or "none"
-            outcome.result = Result.LOCAL_ONLY
-            outcome.error = "the client could not reach its server to unlink the device"
-        elif report.keys_left:
-            outcome.error = f"QR shown but session keys remain: {', '.join(report.keys_left)}"
+    @asynccontextmanager
+    async def client_tab(
+        self,
+        profile: ProfileSettings,
+        endpoint: str,
+        deadline: float,
+        use_s: float | None = None,
+        leave: bool = True,
+    ) -> AsyncIterator[BoundedTab]:
+        """Given the proven endpoint of the profile's running browser, yield its client tab.
 
-    async def _fallback(self, tab: BoundedTab, outcome: Outcome) -> None:
-        if not self.settings.logout.fallback_clear:
-            outcome.result = Result.FAILED
-            return
+        Attaches over plain CDP (Playwright is for cold relaunches only) before deadline (a
+        clock() value), never opening a tab in the visitor's browser; every call on the tab
+        ends by deadline, or use_s after attaching when given. Afterwards the page is left as
+        found (leave_page: the reader's marks and observer; skip with leave=False where no
+        reading marked it) and the session closed (at least CLOSE_FLOOR_S to do so). Raise
+        DriverError (DeadlineExceeded included) if the attach fails.
+        """
+        session = await before(
+            deadline,
+            "attaching to the browser",
+            self.driver.attach(
+                endpoint,
+                self.client_url(profile),
+                max(deadline - self.clock(), 0.05),
+                open_if_missing=False,
+            ),
+            self.clock,
+        )
+        if use_s is not None:
+            deadline = self.clock() + use_s
+        tab = BoundedTab(session.tab, deadline, self.clock)
         try:
-            await tab.clear_origin_data(FALLBACK_STORAGE)
-            left = await stored_keys(tab)
-        except DriverError as exc:
-            outcome.result = Result.FAILED
-            outcome.error = f"{outcome.error or 'logout failed'}; fallback failed too: {exc}"
-            return
-        outcome.fallback_used = True
-        if left:
-            outcome.result = Result.FAILED
-            outcome.error = f"fallback ran but keys remain: {', '.join(left)}"
-            return
-        if outcome.action is Action.NONE:
-            outcome.action = Action.FALLBACK_CLEAR
-            outcome.how = "wipe"
-        outcome.result = Result.LOCAL_ONLY
-        outcome.notes.append(LOCAL_ONLY_NOTE)
+            yield tab
+        finally:
+            try:
+                if leave:
+                    await leave_page(tab)
+            finally:
+                await session.close(max(deadline - self.clock(), CLOSE_FLOOR_S))
 
     async def show_warning(self, profile: ProfileSettings, seconds: int) -> WarningResult:
         """Show the countdown in the visitor's browser; return completed/cancelled/unavailable."""
         endpoint = (await asyncio.to_thread(self.endpoint, profile)).endpoint
         if endpoint is None:
             return WarningResult.UNAVAILABLE
-        try:  # plain CDP: Playwright is for cold relaunches only
-            session = await self.driver.attach(
-                endpoint, self.client_url(profile), PAGE_READ_S, open_if_missing=False
+        attach_by = self.clock() + PAGE_READ_S
+        try:  # only the attach raises: show_countdown answers "unavailable" for page errors
+            opening = self.client_tab(
+                profile, endpoint, attach_by, seconds + PAGE_READ_S, leave=False
             )
+            async with opening as tab:
+                return WarningResult(await show_countdown(tab, seconds))
         except DriverError:
             return WarningResult.UNAVAILABLE
-        tab = BoundedTab(session.tab, self.clock() + seconds + PAGE_READ_S, self.clock)
-        try:  # DeadlineExceeded is a DriverError: show_countdown answers "unavailable"
-            return WarningResult(await show_countdown(tab, seconds))
-        finally:
-            await session.close()
 
     async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
         """Return seconds since the last input in the client's tab, None if it cannot be read."""
         endpoint = (await asyncio.to_thread(self.endpoint, profile, 0.5)).endpoint
         if endpoint is None:
             return None
-        try:  # plain CDP: Playwright is for cold relaunches only
-            session = await self.driver.attach(
-                endpoint, self.client_url(profile), PAGE_READ_S, open_if_missing=False
-            )
+        attach_by = self.clock() + PAGE_READ_S
+        try:  # only the attach raises: a page past the deadline answers None
+            opening = self.client_tab(profile, endpoint, attach_by, PAGE_READ_S, leave=False)
+            async with opening as tab:
+                return await input_idle_seconds(tab)
         except DriverError:
             return None
-        try:
-            tab = BoundedTab(session.tab, self.clock() + PAGE_READ_S, self.clock)
-            return await input_idle_seconds(tab)  # a page past the deadline answers None
-        finally:
-            await session.close()
 
     async def close(self) -> None:
         await self.driver.stop()
-
-
-def default_profile(
-    settings: Settings, user_data_dir: Path | None, url: str | None
-) -> ProfileSettings:
-    """Return the profile a CLI call means: --profile, else the first configured or managed."""
-    if user_data_dir is not None:
-        return ProfileSettings(name="cli", user_data_dir=user_data_dir, url=url)
-    first = settings.effective_profiles()[0]
-    return first.model_copy(update={"url": url}) if url else first

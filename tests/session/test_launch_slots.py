@@ -24,7 +24,7 @@ async def test_a_slot_frees_for_the_next_waiter(tmp_path: Path) -> None:
     order: list[str] = []
 
     async def hold(name: str) -> None:
-        async with service._launch_slot(service.clock() + 5):
+        async with service.routing.launch_slot(service.clock() + 5):
             order.append(f"{name} in")
             await asyncio.sleep(0.05)
             order.append(f"{name} out")
@@ -35,9 +35,9 @@ async def test_a_slot_frees_for_the_next_waiter(tmp_path: Path) -> None:
 
 async def test_no_slot_before_the_deadline_is_a_driver_error(tmp_path: Path) -> None:
     service = service_with(tmp_path, 1)
-    async with service._launch_slot(service.clock() + 5):
+    async with service.routing.launch_slot(service.clock() + 5):
         with pytest.raises(DriverError, match=r"logout\.parallel_launches = 1"):
-            async with service._launch_slot(service.clock() + 0.05):
+            async with service.routing.launch_slot(service.clock() + 0.05):
                 pass
-    async with service._launch_slot(service.clock() + 0.05):  # released: free again
+    async with service.routing.launch_slot(service.clock() + 0.05):  # released: free again
         pass

@@ -1,0 +1,95 @@
+"""Which way into a profile, and what a cold logout may use: the session service's routing.
+
+- the browser executable (found once) and what relaunches closed profiles (the same-build
+  headless shell when allowed);
+- the relaunch limit (logout.parallel_launches slots, per event loop);
+- the profile's proven DevTools endpoint (agent.browser.endpoint);
+- the cold hold: a stale lock cleared, and the profile held as a browser would while a headless
+  shell (which takes no lock of its own) has it (agent.browser.singleton).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from loguru import logger
+
+from agent.browser.discovery import Browser, find_browser, find_headless_shell
+from agent.browser.endpoint import EndpointCheck, find_endpoint
+from agent.browser.locks import LockState, read_lock, remove_stale_lock
+from agent.browser.singleton import ProfileHold, hold_profile
+from agent.errors import DriverError
+from agent.settings import ProfileSettings, Settings
+
+
+class Routing:
+    """The executable cache, launch slots, endpoint and cold hold of one SessionService."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._browser: Browser | None = None
+        self._shell: Browser | None = None
+        self._shell_looked = False
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def executable(self) -> Browser:
+        if self._browser is None:
+            configured = self.settings.browser.executable
+            self._browser = find_browser(str(configured) if configured else None)
+        return self._browser
+
+    def cold_executable(self) -> Browser:
+        """Return what relaunches closed profiles: the same-build headless shell when allowed."""
+        browser = self.executable()
+        options = self.settings.browser
+        if not (options.headless_cold and options.headless_shell):
+            return browser
+        if not self._shell_looked:
+            self._shell = find_headless_shell(browser)
+            self._shell_looked = True
+            if self._shell is not None:
+                logger.debug("closed profiles relaunch with {}", self._shell.path)
+        return self._shell or browser
+
+    @asynccontextmanager
+    async def launch_slot(self, deadline: float) -> AsyncIterator[None]:
+        """Hold one of logout.parallel_launches slots; raise DriverError if none frees in time."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.settings.logout.parallel_launches))
+        slots = self._slots[1]
+        try:
+            await asyncio.wait_for(slots.acquire(), max(deadline - self.clock(), 0.01))
+        except TimeoutError as exc:
+            raise DriverError(
+                "no relaunch slot freed before the deadline (logout.parallel_launches"
+                f" = {self.settings.logout.parallel_launches})"
+            ) from exc
+        try:
+            yield
+        finally:
+            slots.release()
+
+    def endpoint(self, profile: ProfileSettings, timeout_s: float = 1.0) -> EndpointCheck:
+        """Return the proven DevTools endpoint of the browser holding the profile, or why none."""
+        port = self.settings.browser.debugging_port
+        return find_endpoint(profile.user_data_dir, port, timeout_s)
+
+    @contextmanager
+    def cold_hold(self, profile: ProfileSettings) -> Iterator[ProfileHold | None]:
+        """Clear a stale lock, then hold the profile as a browser would while a headless shell
+        (which takes no lock) has it; the full browser takes its own lock."""
+        user_data_dir = profile.user_data_dir
+        lock = read_lock(user_data_dir)
+        if lock.state is LockState.STALE:
+            logger.info("removing stale lock of {} ({})", user_data_dir, lock.detail)
+            remove_stale_lock(user_data_dir)
+        if self.cold_executable().kind != "headless-shell":
+            yield None
+            return
+        with hold_profile(user_data_dir) as hold:
+            yield hold
