@@ -31,14 +31,21 @@ def record(outcome: Outcome, report: LogoutReport) -> None:
         outcome.notes.append(f"client function unavailable: {report.client_failed}")
     if report.nothing_to_do:
         outcome.result = Result.NOTHING_TO_DO
-    elif report.verified and report.device_unlinked is not False:
+    elif report.verified and report.device_unlinked is True:
         outcome.action, outcome.result = Action.IN_PAGE_LOGOUT, Result.LOGGED_OUT
         outcome.how = report.how or "none"
     elif report.verified:
+        # Logged out in the page, but the unpair was not seen answered: a success we did not
+        # see is never reported (the red team's client that logs out without any request).
         outcome.action = Action.IN_PAGE_LOGOUT
         outcome.how = report.how or "none"
         outcome.result = Result.LOCAL_ONLY
-        outcome.error = "the client could not reach its server to unlink the device"
+        outcome.error = (
+            "the client could not reach its server to unlink the device"
+            if report.device_unlinked is False
+            else "no answer from the client's server between the logout and the QR screen:"
+            " the unlink was not seen"
+        )
     elif report.keys_left:
         outcome.error = f"QR shown but session keys remain: {', '.join(report.keys_left)}"
 

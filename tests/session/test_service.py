@@ -252,7 +252,9 @@ async def test_linked_now_never_opens_the_client_in_the_visitors_browser(
     connection = await CdpConnection.open(managed, 5.0)
     try:
         before = (await connection.send("Target.getTargets"))["targetInfos"]
-        assert await service.linked_now(other) is Linked.NOT_LINKED  # the probe's answer
+        # the probe's answer: nothing stored for that origin, or (a browser started a moment
+        # ago under load has no Local Storage LevelDB yet) unknown, never linked
+        assert await service.linked_now(other) in (Linked.NOT_LINKED, Linked.UNKNOWN)
         after = (await connection.send("Target.getTargets"))["targetInfos"]
     finally:
         await connection.close()
