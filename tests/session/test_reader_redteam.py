@@ -101,6 +101,11 @@ CASES = {
     "v6d-usehere-idempotent": "ui:menu",
     # a portal menu whose confirm the notes list twice: one unpair, one confirm click
     "v2-pl-portal": "ui:menu",
+    # session 4's replicas: the confirm in a native <dialog open> / showModal() dialog
+    "v7i-en-native-dialog": "ui:settings",
+    "v7j-en-native-dialog-modal": "ui:settings",
+    # Hindi, the menu trigger named only by its aria-label
+    "v7b-hi-trigger-arialabel": "ui:menu",
 }
 
 
@@ -145,3 +150,26 @@ async def test_a_modal_that_stays_gives_way_to_the_client_function(page: Page) -
     assert report.verified and report.how == "client_function", report
     assert server.decoys == [] and len(server.unpair) == 1, server
     assert "socket-logout" in " ".join(server.events)
+
+
+@pytest.mark.parametrize(
+    "name", ["v12e-sw-only-decoy-red-unknown", "v12g-sw-settings-only-decoy-red"]
+)
+async def test_a_lone_red_decoy_in_an_unknown_language_is_never_clicked(
+    page: Page, name: str
+) -> None:
+    # Swahili: Log out ("Ondoka") neither red nor in a table; the only red item is "Funga
+    # akaunti yako" (close your account). Once clicked 73 times; now the UI path gives way.
+    tab, server = await linked_tab(page, replica(name))
+    report = await log_out_in_page(tab, ORIGIN + "/", deadline(20.0))
+    assert server.decoys == [], server
+    assert not report.verified and report.ui_failed and "destructive" in report.ui_failed
+
+
+async def test_a_logout_without_any_request_to_the_server_is_not_an_unlink(page: Page) -> None:
+    # The client removes its keys and shows the QR without telling its server: the phone still
+    # lists the device, so the report must not say the device was unlinked.
+    tab, server = await linked_tab(page, replica("v13c-en-no-unpair-request"))
+    report = await log_out_in_page(tab, ORIGIN + "/", deadline())
+    assert report.verified and server.unpair == []
+    assert report.device_unlinked is None  # outcomes.record makes this local_only
