@@ -146,10 +146,8 @@ async def clicked(page: Page) -> list[str]:
     return labels
 
 
-@pytest.mark.parametrize("case", WORDS)
-async def test_a_client_the_simulator_never_rendered_is_logged_out(page: Page, case: str) -> None:
-    words = WORDS[case]
-    unpaired = await serve(page, words)
+async def linked(page: Page) -> Tab:
+    """Store a session on the replica's origin and open the client."""
     await page.goto(ORIGIN + "/")
     await page.evaluate(
         "() => { localStorage.setItem('last-wid-md', '\"1:2@c.us\"');"
@@ -157,6 +155,14 @@ async def test_a_client_the_simulator_never_rendered_is_logged_out(page: Page, c
     )
     tab = Tab(page, ORIGIN)
     await tab.goto(ORIGIN + "/", 15.0)
+    return tab
+
+
+@pytest.mark.parametrize("case", WORDS)
+async def test_a_client_the_simulator_never_rendered_is_logged_out(page: Page, case: str) -> None:
+    words = WORDS[case]
+    unpaired = await serve(page, words)
+    tab = await linked(page)
     report = await log_out_in_page(tab, ORIGIN + "/", deadline(), paths=("ui",))
     assert report.verified and report.how == "ui:menu", report
     assert await stored_keys(tab) == [] and unpaired
@@ -180,13 +186,7 @@ async def test_colour_alone_is_not_enough_to_click_an_item(page: Page) -> None:
     # The same page with "Mirtu Sofal" meaning "close your account" would be indistinguishable:
     # the UI path gives way (the service then clears the origin and reports local_only).
     unpaired = await serve(page, LONE_RED)
-    await page.goto(ORIGIN + "/")
-    await page.evaluate(
-        "() => { localStorage.setItem('last-wid-md', '\"1:2@c.us\"');"
-        " localStorage.setItem('WANoiseInfo', 'x'); }"
-    )
-    tab = Tab(page, ORIGIN)
-    await tab.goto(ORIGIN + "/", 15.0)
+    tab = await linked(page)
     report = await log_out_in_page(tab, ORIGIN + "/", deadline(), paths=("ui",))
     assert not report.verified and not unpaired
     assert report.ui_failed and "destructive candidate" in report.ui_failed
@@ -197,13 +197,7 @@ async def test_a_replica_menu_of_unnamed_red_items_is_left_alone(page: Page) -> 
     words = dict(LONE_RED)
     words["items"] = [["Pelo taf", True], ["Mirtu Sofal", True]]
     await serve(page, words)
-    await page.goto(ORIGIN + "/")
-    await page.evaluate(
-        "() => { localStorage.setItem('last-wid-md', '\"1:2@c.us\"');"
-        " localStorage.setItem('WANoiseInfo', 'x'); }"
-    )
-    tab = Tab(page, ORIGIN)
-    await tab.goto(ORIGIN + "/", 15.0)
+    tab = await linked(page)
     report = await log_out_in_page(tab, ORIGIN + "/", deadline(20.0))
     assert not report.verified and not report.confirmed
     assert report.error and report.error.startswith("no in-page path left")
