@@ -98,8 +98,8 @@ class ProfileHold:
                 connection.settimeout(2.0)
                 with contextlib.suppress(OSError):
                     connection.recv(65536)  # "START\0cwd\0argv...": not kept
+                    self.refused += 1  # counted before the answer, which the browser may act on
                     connection.sendall(ACK)
-                    self.refused += 1
 
     def _remove_if_ours(self, name: str, target: str) -> None:
         with contextlib.suppress(OSError):
