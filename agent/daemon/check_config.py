@@ -13,6 +13,7 @@ import argparse
 import getpass
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,6 +56,14 @@ def _directory_problem(directory: Path) -> str | None:
     if not existing.is_dir():
         return f"{existing} is not a directory"
     if os.access(existing, os.W_OK | os.X_OK):
+        if existing == directory:
+            return None
+        # Permission bits say nothing to root, nor of pseudo file systems (/proc, /sys): make
+        # and remove an empty directory there, as the daemon's first start would.
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".kioskguard-check-", dir=existing))
+        except OSError as exc:
+            return f"cannot be created: {existing} does not take new directories ({exc.strerror})"
         return None
     if existing == directory:
         return f"not writable by {_who()}"

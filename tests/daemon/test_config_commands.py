@@ -100,6 +100,26 @@ def test_check_config_names_a_state_dir_it_may_not_look_into_instead_of_a_traceb
     assert "Permission denied" in err
 
 
+def test_check_config_refuses_a_state_dir_no_directory_can_be_made_in(
+    tmp_path: Path, capsys
+) -> None:
+    # /proc takes no new directories, even from root (whose permission bits always say yes)
+    path = tmp_path / "site.toml"
+    path.write_text('[general]\nstate_dir = "/proc/kioskguard-state"\n')
+    assert main(["check-config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: general.state_dir: '/proc/kioskguard-state': cannot be created" in err
+
+
+def test_check_config_leaves_nothing_behind_where_it_tried_a_directory(
+    tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "site.toml"
+    path.write_text(f'[general]\nstate_dir = "{tmp_path / "state" / "kioskguard"}"\n')
+    assert main(["check-config", str(path)]) == 0, capsys.readouterr().err
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["site.toml"]
+
+
 def test_check_config_says_which_environment_overrides_it_did_not_apply(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
