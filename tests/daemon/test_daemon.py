@@ -146,7 +146,9 @@ async def test_sigterm_respects_the_shutdown_deadline_and_leaves_a_recovery_reco
         assert await asyncio.wait_for(running, 10) == 0
     finally:
         remove()
-    assert outcomes[0].error == "deadline of 0.2 s exceeded"
+    # the logout's own budget or the stop's deadline, whichever the loop ran first: failed, why
+    assert outcomes[0].result is Result.FAILED
+    assert outcomes[0].error and "deadline of 0.2 s" in outcomes[0].error
     assert [record.trigger for record in daemon.state.in_progress()] == [Trigger.SIGNAL]
 
 
