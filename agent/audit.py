@@ -42,7 +42,11 @@ def _is_audit(record: Record) -> bool:
 
 
 def _is_console(record: Record) -> bool:
-    return not record["extra"].get("audit")
+    """Return True for a console record, its message scrubbed of phone numbers first."""
+    if record["extra"].get("audit"):
+        return False
+    record["message"] = scrub(record["message"])
+    return True
 
 
 def configure_logging(
