@@ -38,6 +38,8 @@ MARKER_FILES = frozenset(
         "DevToolsActivePort",
     }
 )
+# What one profile (Default/, Profile N/) holds: a user data dir's child, never one itself.
+PROFILE_MARKERS = frozenset({"Preferences", "Local Storage", "IndexedDB", "Secure Preferences"})
 MARKER_DIRECTORIES = re.compile(r"^(Default|Profile \d+|Guest Profile|System Profile)$")
 # Directories of the operating system itself (their subdirectories may hold profiles, as
 # /var/lib/kioskguard/browser-profile does; pseudo file systems never do).
@@ -143,6 +145,12 @@ def content_reason(resolved: Path) -> str | None:
         return f"{UNREADABLE}: {exc.strerror or exc}"
     if not entries or is_chromium_user_data_dir(entries, resolved):
         return None
+    if PROFILE_MARKERS & set(entries):
+        return (
+            "is one browser profile, not a user data directory (it holds"
+            f" {', '.join(sorted(PROFILE_MARKERS & set(entries)))}): name the directory above"
+            f" it, {resolved.parent}"
+        )
     shown = ", ".join(entries[:SHOWN_ENTRIES]) + (", ..." if len(entries) > SHOWN_ENTRIES else "")
     return f"is not a Chromium user data directory and not empty (it holds {shown})"
 

@@ -134,3 +134,15 @@ def test_the_settings_model_keeps_the_resolved_directory(tmp_path: Path) -> None
     config.write_text(f'[[profiles]]\nname = "a"\nuser_data_dir = "{tmp_path / "link"}"\n')
     settings = load_settings(config, use_environment=False)
     assert settings.profiles[0].user_data_dir == tmp_path / "real"
+
+
+def test_one_profile_of_a_user_data_dir_is_refused_naming_its_parent(tmp_path: Path) -> None:
+    profile = tmp_path / "chromium" / "Default"
+    (profile / "Local Storage").mkdir(parents=True)
+    (profile / "Preferences").write_text("{}")
+    problem = refused(profile).problem
+    assert problem == (
+        "is one browser profile, not a user data directory (it holds Local Storage,"
+        f" Preferences): name the directory above it, {tmp_path / 'chromium'}"
+    )
+    assert checked_user_data_dir(tmp_path / "chromium") == tmp_path / "chromium"
