@@ -66,6 +66,16 @@ class Kiosk:
             env={"PATH": "/usr/bin:/bin", "HOME": str(self.home)},
         )
 
+    def check_config(self, config: Path) -> subprocess.CompletedProcess[str]:
+        """Run the installed `kioskguard check-config CONFIG`; return the result."""
+        return subprocess.run(
+            [str(KIOSKGUARD), "check-config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=HANG_GUARD_S,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(self.home)},
+        )
+
     def browser_starts(self) -> list[str]:
         """Return the command lines the recording browser was started with."""
         return self.starts.read_text().splitlines() if self.starts.exists() else []
@@ -153,13 +163,7 @@ def test_check_config_refuses_the_same_values_in_a_file(kiosk: Kiosk, case: str)
     value = make(kiosk)
     config = kiosk.root / "site.toml"
     config.write_text(f'[[profiles]]\nname = "desk"\nuser_data_dir = "{value}"\n')
-    result = subprocess.run(
-        [str(KIOSKGUARD), "check-config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(kiosk.home)},
-    )
+    result = kiosk.check_config(config)
     assert result.returncode == 2, result
     line = f"{config}: profiles[0].user_data_dir: {value!r}: "
     assert line in result.stderr and said in result.stderr and ALLOWED in result.stderr, result
@@ -170,13 +174,7 @@ def test_check_config_refuses_the_managed_profile_under_a_bad_state_dir(kiosk: K
     _documents(kiosk.root / "state" / "browser-profile")
     config = kiosk.root / "site.toml"
     config.write_text(f'[general]\nstate_dir = "{kiosk.root / "state"}"\n')
-    result = subprocess.run(
-        [str(KIOSKGUARD), "check-config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(kiosk.home)},
-    )
+    result = kiosk.check_config(config)
     assert result.returncode == 2, result
     assert f"{config}: general.state_dir: '{kiosk.root / 'state' / 'browser-profile'}':" in (
         result.stderr
@@ -205,13 +203,7 @@ def test_check_config_accepts_a_missing_an_empty_and_a_chromium_directory(kiosk:
             for name in ("missing", "empty", "used")
         )
     )
-    result = subprocess.run(
-        [str(KIOSKGUARD), "check-config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(kiosk.home)},
-    )
+    result = kiosk.check_config(config)
     assert result.returncode == 0, result
     assert "profiles: missing, empty, used" in result.stdout
 
