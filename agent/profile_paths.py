@@ -164,6 +164,8 @@ def checked_user_data_dir(value: str | os.PathLike[str]) -> Path:
     text = os.fspath(value)
     if not text.strip():
         raise ProfilePathError(text, None, "is empty")
+    if text.startswith("~"):  # neither the shell nor TOML expanded it: a directory named "~"
+        raise ProfilePathError(text, None, "starts with ~, which is not expanded: write it out")
     try:
         resolved = Path(os.path.realpath(text))
     except (OSError, ValueError) as exc:

@@ -146,3 +146,9 @@ def test_one_profile_of_a_user_data_dir_is_refused_naming_its_parent(tmp_path: P
         f" Preferences): name the directory above it, {tmp_path / 'chromium'}"
     )
     assert checked_user_data_dir(tmp_path / "chromium") == tmp_path / "chromium"
+
+
+def test_a_tilde_that_nothing_expanded_is_refused() -> None:
+    assert refused("~/.config/chromium").problem == (
+        "starts with ~, which is not expanded: write it out"
+    )
