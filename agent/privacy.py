@@ -13,6 +13,7 @@ their value, so the messages stay readable.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 MASK = "*"
 _DIGITS = re.compile(r"\d{6,}")
@@ -66,3 +67,14 @@ def scrub(text: str) -> str:
     text = _FIELD.sub(lambda match: match["key"] + mask_phone(match["number"]), text)
     text = _LINK.sub(lambda match: match["key"] + mask_phone(match["number"]), text)
     return _INTERNATIONAL.sub(lambda match: "+" + mask_phone(match["number"]), text)
+
+
+def scrub_data(value: Any) -> Any:
+    """Given JSON-like data (an outcome's dict), return it with every string scrubbed."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [scrub_data(item) for item in value]
+    if isinstance(value, dict):
+        return {key: scrub_data(item) for key, item in value.items()}
+    return value
