@@ -22,7 +22,7 @@ from loguru import logger
 
 from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Outcome
-from agent.privacy import scrub
+from agent.privacy import scrub, scrub_data
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -42,7 +42,11 @@ def _is_audit(record: Record) -> bool:
 
 
 def _is_console(record: Record) -> bool:
-    return not record["extra"].get("audit")
+    """Return True for a console record, its message scrubbed of phone numbers first."""
+    if record["extra"].get("audit"):
+        return False
+    record["message"] = scrub(record["message"])
+    return True
 
 
 def configure_logging(
@@ -135,20 +139,10 @@ def _reopen_audit_file() -> None:
         _audit_file["handler"] = _add_audit_sink()
 
 
-def _scrubbed(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, list):
-        return [_scrubbed(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrubbed(item) for key, item in value.items()}
-    return value
-
-
 def audit_line(outcome: Outcome, at: datetime | None = None) -> str:
     """Given an outcome, return its audit line: one JSON object, free text scrubbed."""
     moment = at or datetime.now(UTC)
-    record = {"at": moment.isoformat(timespec="milliseconds"), **_scrubbed(outcome.to_dict())}
+    record = {"at": moment.isoformat(timespec="milliseconds"), **scrub_data(outcome.to_dict())}
     return json.dumps(record, ensure_ascii=False, sort_keys=False)
 
 

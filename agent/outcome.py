@@ -126,6 +126,8 @@ class Outcome:
     attempts: int = 0
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    # the profile's user data dir, symlinks resolved: status matches audit records by it
+    user_data_dir: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

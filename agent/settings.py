@@ -44,6 +44,7 @@ from pydantic_settings import (
 )
 
 from agent.errors import ConfigError
+from agent.profile_paths import ProfilePathError, checked_user_data_dir
 
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 _DAYS = re.compile(rf"^(\*|{_DAY}(-{_DAY})?(,{_DAY}(-{_DAY})?)*)$")
@@ -157,6 +158,12 @@ class BrowserSettings(Section):
         commented=True,
         strict=False,  # a path is text in TOML and in the environment
     )
+
+    @field_validator("user_data_dir", mode="before")
+    @classmethod
+    def _usable_managed_profile(cls, value: Any) -> Any:
+        return None if value is None else _user_data_dir(value)
+
     debugging_port: int = setting(
         9222, "Loopback debugging port of the managed browser.", 9222, ge=1024, le=65535
     )
@@ -190,6 +197,25 @@ class ProfileSettings(Section):
         "https://web.whatsapp.com/",
         pattern=_URL_PATTERN,
     )
+
+    @field_validator("user_data_dir", mode="before")
+    @classmethod
+    def _usable_profile(cls, value: Any) -> Any:
+        return _user_data_dir(value)
+
+
+def _user_data_dir(value: Any) -> Any:
+    """Given a user_data_dir value before validation, return it resolved (symlinks followed).
+
+    Raise ValueError (reported with the file and field) if agent/profile_paths.py's rule
+    refuses it; a value that is not text is left to the field's type check.
+    """
+    if not isinstance(value, str | os.PathLike):
+        return value
+    try:
+        return checked_user_data_dir(value)
+    except ProfilePathError as exc:
+        raise ValueError(exc.reason) from exc
 
 
 LogoutPath = Literal["ui", "client_function"]
@@ -564,6 +590,14 @@ class Settings(BaseSettings):
             raise ValueError(f"profile names must be unique: {', '.join(duplicates)} repeated")
         return self
 
+    @property
+    def managed_user_data_dir(self) -> Path:
+        """Return the managed browser's profile: browser.user_data_dir (checked and resolved by
+        its validator), else STATE_DIR/browser-profile, resolved (the commands and check-config
+        check it: a state_dir that is wrong is reported as such first)."""
+        default = Path(os.path.realpath(self.general.state_dir / "browser-profile"))
+        return self.browser.user_data_dir or default
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -582,10 +616,9 @@ class Settings(BaseSettings):
         Without configured profiles, the managed browser's profile is the only one.
         """
         profiles = self.profiles or [
-            ProfileSettings(
-                name="managed",
-                user_data_dir=self.browser.user_data_dir
-                or self.general.state_dir / "browser-profile",
+            # Not validated here: a bad state_dir is reported by check-config and the commands.
+            ProfileSettings.model_construct(
+                name="managed", user_data_dir=self.managed_user_data_dir, url=None
             )
         ]
         return [

@@ -16,6 +16,7 @@ from agent.audit import AuditWriteError, audit
 from agent.commands.common import add_profile_options, emit, resolve
 from agent.errors import ConfigError
 from agent.outcome import LOCAL_ONLY_NOTE, Outcome, Result, Trigger
+from agent.privacy import scrub, scrub_data
 from agent.session.service import SessionService
 
 MAX_DEADLINE_S = 600.0
@@ -29,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def describe(outcome: Outcome) -> str:
-    """Return the human-readable report of one outcome."""
+    """Return the human-readable report of one outcome (its error and notes scrubbed of phone
+    numbers)."""
     lines = [
         f"profile: {outcome.profile}",
         f"result: {outcome.result.value} (path {outcome.path or '-'}, how {outcome.how},"
@@ -45,7 +47,7 @@ def describe(outcome: Outcome) -> str:
     if outcome.result is Result.LOCAL_ONLY:
         lines.append(LOCAL_ONLY_NOTE)
     if outcome.error:
-        lines.append(f"error: {outcome.error}")
+        lines.append(f"error: {scrub(outcome.error)}")
     return "\n".join(lines)
 
 
@@ -70,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         audit(outcome)
     except AuditWriteError:
         # The logout happened: say how it ended before the CLI reports the lost audit line.
-        emit(outcome.to_dict(), args.json, describe(outcome))
+        emit(scrub_data(outcome.to_dict()), args.json, describe(outcome))
         raise
-    emit(outcome.to_dict(), args.json, describe(outcome))
+    emit(scrub_data(outcome.to_dict()), args.json, describe(outcome))
     return outcome.result.exit_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,38 @@ def verdict(live: PageReading, disk: list[ProbeResult]) -> tuple[str, str]:
 AUDIT_TAIL_BYTES = 512 * 1024  # the last logout is near the end: never read a whole year
 
 
+DIRECTORY_NOTE = "user data dir: "  # the note every logout's record carries (older ones too)
+SHARED_NAME = "cli"  # the name of every unconfigured --profile: never proof of which one
+
+
+def recorded_directory(record: dict[str, Any]) -> str | None:
+    """Given an audit record, return the user data dir it was written for: its field
+    ``user_data_dir``, else (older records) its ``user data dir: ...`` note; None if neither."""
+    recorded = record.get("user_data_dir")
+    if isinstance(recorded, str):
+        return recorded
+    notes = record.get("notes")
+    for note in notes if isinstance(notes, list) else []:
+        if isinstance(note, str) and note.startswith(DIRECTORY_NOTE):
+            return note.removeprefix(DIRECTORY_NOTE)
+    return None
+
+
+def is_record_of(record: dict[str, Any], profile: ProfileSettings) -> bool:
+    """Given an audit record and a profile, return True when the record is that profile's.
+
+    The directory decides (symlinks resolved on both sides); a record without one matches by
+    name, never by the name ``cli`` that every command-line logout once shared.
+    """
+    recorded = recorded_directory(record)
+    if recorded is not None:
+        return os.path.realpath(recorded) == os.path.realpath(profile.user_data_dir)
+    return record.get("profile") == profile.name != SHARED_NAME
+
+
 def last_logout(audit_path: Path | None, profile: ProfileSettings) -> dict[str, Any] | None:
-    """Given the audit file, return the profile's last audit record (by name or user data
-    dir), None if there is none or the file cannot be read."""
+    """Given the audit file, return the profile's last audit record (see is_record_of), None if
+    there is none or the file cannot be read."""
     if audit_path is None:
         return None
     try:
@@ -56,15 +86,12 @@ def last_logout(audit_path: Path | None, profile: ProfileSettings) -> dict[str, 
             lines = file.read().decode("utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    directory_note = f"user data dir: {profile.user_data_dir}"
     for line in reversed(lines):
         try:
             record = json.loads(line)
         except ValueError:
             continue  # a line cut by the tail, or damaged: the ones before still count
-        if not isinstance(record, dict):
-            continue
-        if record.get("profile") == profile.name or directory_note in record.get("notes", []):
+        if isinstance(record, dict) and is_record_of(record, profile):
             return record
     return None
 
@@ -96,7 +123,9 @@ def browser_data(live: PageReading) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     settings, profile = resolve(args)
     url = profile.url or settings.general.client_url
-    results = probe_user_data_dir(profile.user_data_dir, url)
+    # An empty directory (a managed profile before its first start) stores nothing yet.
+    empty = not any(profile.user_data_dir.iterdir())
+    results = [] if empty else probe_user_data_dir(profile.user_data_dir, url)
     lock = read_lock(profile.user_data_dir)
     live = asyncio.run(live_state(SessionService(settings), profile))
     linked, source = verdict(live, results)

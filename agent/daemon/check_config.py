@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.errors import ConfigError
+from agent.profile_paths import ProfilePathError, checked_user_data_dir
 from agent.settings import InvalidSettings, Settings, environment_origins, load_settings
 
 
@@ -79,6 +80,16 @@ def _file_problem(path: Path) -> str | None:
     return _directory_problem(path.parent)
 
 
+def _profile_problem(path: Path) -> str | None:
+    """Return why the managed profile STATE_DIR/browser-profile breaks the user data dir rule
+    (agent/profile_paths.py), or None; configured ones are checked by the settings model."""
+    try:
+        checked_user_data_dir(path)
+    except ProfilePathError as exc:
+        return None if exc.unreadable else f"the managed profile: {exc.reason}"
+    return None
+
+
 def _checked(problem_of: Callable[[Path], str | None], path: Path) -> str | None:
     """Given a check and a path, return its problem; a path this user may not even look at
     (a parent directory without search permission) is a problem too, never a traceback."""
@@ -101,6 +112,9 @@ def path_problems(source: Path, settings: Settings) -> list[str]:
         ),
         ("general.audit_log", general.audit_path, _checked(_file_problem, general.audit_path)),
     ]
+    if not settings.profiles and settings.browser.user_data_dir is None:
+        managed = settings.managed_user_data_dir
+        checks.append(("general.state_dir", managed, _checked(_profile_problem, managed)))
     if settings.metrics.enabled and settings.metrics.textfile is not None:
         textfile = settings.metrics.textfile
         checks.append(("metrics.textfile", textfile, _checked(_file_problem, textfile)))

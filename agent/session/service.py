@@ -21,6 +21,7 @@ slots, endpoint, cold hold) and agent.session.outcomes (report -> Outcome, fallb
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -215,7 +216,10 @@ class SessionService:
         started = self.clock()
         deadline = started + deadline_s
         outcome = Outcome(
-            profile=profile.name, trigger=trigger, notes=[f"user data dir: {profile.user_data_dir}"]
+            profile=profile.name,
+            trigger=trigger,
+            notes=[f"user data dir: {profile.user_data_dir}"],
+            user_data_dir=os.path.realpath(profile.user_data_dir),
         )
         try:
             await self._logout(profile, outcome, deadline)

@@ -16,14 +16,20 @@ from tests.conftest import PersistentLauncher
 from tests.session.helpers import linked_tab
 
 
-def kioskguard(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def kioskguard(
+    *arguments: str, cwd: Path, client: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run kioskguard with HOME at cwd and client (if given) as general.client_url."""
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "XDG_STATE_HOME": str(cwd / "state")}
+    if client is not None:
+        environment["KIOSKGUARD_GENERAL__CLIENT_URL"] = client
     return subprocess.run(
         [sys.executable, "-m", "agent", *arguments],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "XDG_STATE_HOME": str(cwd / "state")},
+        env=environment,
     )
 
 
@@ -34,13 +40,16 @@ def test_logout_of_missing_profile_dir_exits_2(tmp_path: Path) -> None:
 
 
 def test_logout_with_bad_url_exits_2_naming_it(tmp_path: Path) -> None:
-    result = kioskguard("logout", "--profile", str(tmp_path), "--url", "ftp://x", cwd=tmp_path)
+    profile = tmp_path / "profile"
+    result = kioskguard("logout", "--profile", str(profile), "--url", "ftp://x", cwd=tmp_path)
     assert result.returncode == 2
     assert "ftp://x" in result.stderr
 
 
 def test_logout_with_nonpositive_deadline_exits_2(tmp_path: Path) -> None:
-    result = kioskguard("logout", "--profile", str(tmp_path), "--deadline", "0", cwd=tmp_path)
+    (tmp_path / "profile").mkdir()
+    profile = str(tmp_path / "profile")
+    result = kioskguard("logout", "--profile", profile, "--deadline", "0", cwd=tmp_path)
     assert result.returncode == 2 and "--deadline" in result.stderr
 
 
@@ -73,8 +82,7 @@ async def test_logout_of_linked_profile_without_browser_exits_1_listing_the_prob
     config = tmp_path / "kioskguard.toml"
     config.write_text(f'[browser]\nexecutable = "{tmp_path / "no-such-chrome"}"\n')
     result = kioskguard(
-        "logout", "--config", str(config), "--profile", str(profile), "--url", sim.url,
-        cwd=tmp_path,
+        "logout", "--config", str(config), "--profile", str(profile), cwd=tmp_path, client=sim.url
     )  # fmt: skip
     assert result.returncode == 1
     assert "no-such-chrome does not exist" in result.stdout + result.stderr
@@ -86,9 +94,7 @@ async def test_logout_command_verifies_and_prints_json(
     tmp_path: Path, linked_profile: Path, sim: SimulatorHandle
 ) -> None:
     profile = linked_profile
-    result = kioskguard(
-        "logout", "--profile", str(profile), "--url", sim.url, "--json", cwd=tmp_path
-    )
+    result = kioskguard("logout", "--profile", str(profile), "--json", cwd=tmp_path, client=sim.url)
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["result"] == "logged_out" and outcome["verified"] is True
@@ -124,8 +130,8 @@ async def test_logout_through_the_client_function_only_says_so_in_json(
     config = tmp_path / "kioskguard.toml"
     config.write_text('[logout]\npaths = ["client_function"]\n')
     result = kioskguard(
-        "logout", "--config", str(config), "--profile", str(linked_profile), "--url", sim.url,
-        "--json", cwd=tmp_path,
+        "logout", "--config", str(config), "--profile", str(linked_profile), "--json",
+        cwd=tmp_path, client=sim.url,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])

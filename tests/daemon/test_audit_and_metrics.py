@@ -18,7 +18,11 @@ from agent.outcome import Outcome, Result, Trigger
 from .conftest import SATURDAY_EVENING
 
 FAILED = Outcome(
-    "desk", Trigger.IDLE, Result.FAILED, error="stuck on 491511234567", notes=["+49 1511234567"]
+    "desk",
+    Trigger.IDLE,
+    Result.FAILED,
+    error="stuck on 491511234567:12@c.us after Timeout 490.20620157ms",
+    notes=["+49 1511234567"],
 )
 
 
@@ -34,8 +38,8 @@ def test_audit_line_is_json_with_phone_numbers_masked() -> None:
     record = json.loads(audit_line(FAILED, SATURDAY_EVENING))
     assert record["at"] == "2025-06-14T19:00:00.000+02:00"
     assert (record["profile"], record["trigger"], record["result"]) == ("desk", "idle", "failed")
-    assert record["error"] == "stuck on 49151*****67"
-    assert record["notes"] == ["+49 15112***67"]
+    assert record["error"] == "stuck on 49151*****67:12@c.us after Timeout 490.20620157ms"
+    assert record["notes"] == ["+49151*****67"]
 
 
 def test_audit_writes_one_line_per_outcome_and_nothing_else(audit_file: Path) -> None:

@@ -61,10 +61,10 @@ async def test_failed_logout_is_retried_inside_the_deadline(tmp_path, clock, age
 async def test_session_layer_error_becomes_a_scrubbed_failed_outcome(
     tmp_path, clock, agent
 ) -> None:
-    agent.logout_error = DriverError("browser crashed while showing 491511234567")
+    agent.logout_error = DriverError("browser crashed while showing 491511234567@s.whatsapp.net")
     outcome = await coordinator_of(agent, tmp_path, clock).logout(DESK, Trigger.IDLE, 30)
     assert outcome.result is Result.FAILED
-    assert outcome.error == "browser crashed while showing 49151*****67"
+    assert outcome.error == "browser crashed while showing 49151*****67@s.whatsapp.net"
 
 
 async def test_state_file_holds_the_logout_only_while_it_runs(tmp_path, clock, agent) -> None:

@@ -55,9 +55,10 @@ async def test_logout_with_a_full_audit_disk_still_logs_out_and_exits_1(
         "logout",
         "--profile",
         str(profile_dir),
-        "--url",
-        sim.url,
-        env={"KIOSKGUARD_GENERAL__AUDIT_LOG": "/dev/full"},
+        env={
+            "KIOSKGUARD_GENERAL__AUDIT_LOG": "/dev/full",
+            "KIOSKGUARD_GENERAL__CLIENT_URL": sim.url,
+        },
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "result: logged_out" in result.stdout  # the outcome is printed all the same

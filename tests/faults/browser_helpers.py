@@ -16,21 +16,25 @@ from tests.conftest import PersistentLauncher
 from tests.session.helpers import linked_tab
 
 HANG_GUARD_S = 120  # only against hangs: no assertion on speed
+CLIENT_VARIABLE = "KIOSKGUARD_GENERAL__CLIENT_URL"  # general.client_url
 
 
-def _environment(home: Path) -> dict[str, str]:
+def _environment(home: Path, client: str | None = None) -> dict[str, str]:
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
     environment["XDG_STATE_HOME"] = str(home / "state")
     if "DISPLAY" in os.environ:
         environment["DISPLAY"] = os.environ["DISPLAY"]
+    if client is not None:  # the configured client: --url of another origin is refused
+        environment[CLIENT_VARIABLE] = client
     return environment
 
 
 def kioskguard(
-    *arguments: str, home: Path, timeout_s: float = HANG_GUARD_S
+    *arguments: str, home: Path, timeout_s: float = HANG_GUARD_S, client: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `kioskguard ARGUMENTS` with HOME and the state dir under home; return the result."""
-    environment = _environment(home)
+    """Run `kioskguard ARGUMENTS` with HOME and the state dir under home, and client (if given)
+    as general.client_url; return the result."""
+    environment = _environment(home, client)
     return subprocess.run(
         [sys.executable, "-m", "agent", *arguments],
         capture_output=True,
@@ -41,13 +45,12 @@ def kioskguard(
     )
 
 
-def start_kioskguard(*arguments: str, home: Path) -> subprocess.Popen[str]:
+def start_kioskguard(
+    *arguments: str, home: Path, client: str | None = None
+) -> subprocess.Popen[str]:
     """Start `kioskguard ARGUMENTS` like kioskguard() does, without waiting for it."""
-    environment = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "XDG_STATE_HOME": str(home / "state"),
-    }
+    environment = _environment(home, client)
+    environment.pop("DISPLAY", None)
     return subprocess.Popen(
         [sys.executable, "-m", "agent", *arguments],
         stdout=subprocess.PIPE,

@@ -115,9 +115,8 @@ async def test_alert_left_open_in_the_client_tab_is_dismissed_and_the_logout_end
     started = time.monotonic()
     result = await asyncio.to_thread(
         kioskguard,
-        "logout", "--profile", str(profile.user_data_dir), "--url", sim.url,
-        "--deadline", deadline, "--json",
-        home=tmp_path,
+        "logout", "--profile", str(profile.user_data_dir), "--deadline", deadline, "--json",
+        home=tmp_path, client=sim.url,
     )  # fmt: skip
     took = time.monotonic() - started
     print(f"logout with an open alert took {took:.2f} s (deadline {deadline})")
@@ -170,7 +169,9 @@ async def test_tiny_deadline_fails_clearly_and_never_wipes_without_trying_the_pa
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "601"])
 def test_deadline_that_is_not_a_usable_number_exits_2_naming_it(tmp_path: Path, value: str) -> None:
-    result = kioskguard("logout", "--profile", str(tmp_path), "--deadline", value, home=tmp_path)
+    profile = tmp_path / "profile"  # empty: tmp_path itself is HOME, refused as a profile
+    profile.mkdir()
+    result = kioskguard("logout", "--profile", str(profile), "--deadline", value, home=tmp_path)
     assert result.returncode == 2, result
     assert f"--deadline {value}" in result.stderr and "seconds" in result.stderr
     assert "Traceback" not in result.stderr
@@ -206,7 +207,7 @@ async def test_non_browser_executable_fails_with_one_clear_line(
     config.write_text(f'[browser]\nexecutable = "{executable}"\n')
     result = kioskguard(
         "logout", "--config", str(config), "--profile", str(profile.user_data_dir),
-        "--url", sim.url, home=tmp_path,
+        home=tmp_path, client=sim.url,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert result.returncode == 1, output

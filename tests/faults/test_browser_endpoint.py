@@ -72,7 +72,7 @@ async def test_leftover_port_of_another_browser_answers_busy_and_touches_nothing
         assert {"last-wid-md", "WANoiseInfo"} <= set(state)  # A's own session untouched
 
         status = kioskguard(
-            "status", "--profile", str(mine), "--url", sim.url, "--json", home=tmp_path
+            "status", "--profile", str(mine), "--json", home=tmp_path, client=sim.url
         )
         assert status.returncode == 0, status.stderr
         browser = json.loads(status.stdout)["browser"]
@@ -87,7 +87,7 @@ def test_default_port_browser_status_and_logout_work_with_the_defaults(
     """`kioskguard browser` with no port option uses 9222; `status` and `logout` find it there."""
     profile = tmp_path / "profile"
     started = kioskguard(
-        "browser", "--headless", "--profile", str(profile), "--url", sim.url, home=tmp_path
+        "browser", "--headless", "--profile", str(profile), home=tmp_path, client=sim.url
     )
     pid = read_lock(profile).pid if profile.exists() else None
     try:
@@ -98,7 +98,7 @@ def test_default_port_browser_status_and_logout_work_with_the_defaults(
         assert len(sim.devices()) == 1
 
         status = kioskguard(
-            "status", "--profile", str(profile), "--url", sim.url, "--json", home=tmp_path
+            "status", "--profile", str(profile), "--json", home=tmp_path, client=sim.url
         )
         assert status.returncode == 0, status.stderr
         browser = json.loads(status.stdout)["browser"]
@@ -106,7 +106,7 @@ def test_default_port_browser_status_and_logout_work_with_the_defaults(
         assert browser["page"] == "chats"
 
         logout = kioskguard(
-            "logout", "--profile", str(profile), "--url", sim.url, "--json", home=tmp_path
+            "logout", "--profile", str(profile), "--json", home=tmp_path, client=sim.url
         )
         outcome = json.loads(logout.stdout.strip().splitlines()[-1])
         assert logout.returncode == 0, logout.stderr

@@ -141,8 +141,8 @@ async def test_two_concurrent_logout_commands_give_one_logout_and_one_queued_ans
 ) -> None:
     await link_closed_profile(launch_persistent, profile.user_data_dir, sim)
     sim.configure(startup_delay_ms=5000)  # the first logout holds the profile for a while
-    arguments = ("logout", "--profile", str(profile.user_data_dir), "--url", sim.url, "--json")
-    runs = [start_kioskguard(*arguments, home=tmp_path) for _ in range(2)]
+    arguments = ("logout", "--profile", str(profile.user_data_dir), "--json")
+    runs = [start_kioskguard(*arguments, home=tmp_path, client=sim.url) for _ in range(2)]
     try:
         outputs = [await asyncio.to_thread(run.communicate, None, HANG_GUARD_S) for run in runs]
     finally:

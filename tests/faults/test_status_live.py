@@ -34,14 +34,19 @@ from tests.session.helpers import link_managed, managed_browser, settings_for
 
 def status(profile_dir: Path, url: str, home: Path) -> dict[str, Any]:
     """Run `kioskguard status --json` as a user would; return its report."""
-    arguments = ["status", "--profile", str(profile_dir), "--url", url, "--json"]
+    arguments = ["status", "--profile", str(profile_dir), "--json"]
     result = subprocess.run(
         [sys.executable, "-m", "agent", *arguments],
         capture_output=True,
         text=True,
         timeout=HANG_GUARD_S,
         cwd=home,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_STATE_HOME": str(home / "state")},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "XDG_STATE_HOME": str(home / "state"),
+            "KIOSKGUARD_GENERAL__CLIENT_URL": url,  # the configured client
+        },
     )
     assert result.returncode == 0, result.stderr
     report: dict[str, Any] = json.loads(result.stdout)

@@ -89,9 +89,15 @@ def live_profile(tmp_path: Path) -> Iterator[ProfileSettings]:
 def closed_profile(tmp_path: Path) -> ProfileSettings:
     """A closed profile whose storage the offline probe cannot read: unknown, so relaunched."""
     user_data_dir = tmp_path / "closed"
-    user_data_dir.mkdir()
-    (user_data_dir / "not-a-browser-file").write_text("?")
+    unreadable_storage(user_data_dir)
     return ProfileSettings(name="closed", user_data_dir=user_data_dir)
+
+
+def unreadable_storage(user_data_dir: Path) -> None:
+    """Make a Chromium user data dir whose Local Storage has a layout the probe cannot read."""
+    local_storage = user_data_dir / "Default" / "Local Storage"
+    local_storage.mkdir(parents=True)
+    (local_storage / "not-a-browser-file").write_text("?")
 
 
 def service_on(tmp_path: Path, driver: FakeDriver, **logout: object) -> SessionService:
@@ -257,8 +263,7 @@ async def test_closed_profiles_relaunch_at_most_parallel_launches_at_once(
     profiles = []
     for n in range(3):
         user_data_dir = tmp_path / f"seat-{n}"
-        user_data_dir.mkdir()
-        (user_data_dir / "not-a-browser-file").write_text("?")
+        unreadable_storage(user_data_dir)
         profiles.append(ProfileSettings(name=f"seat-{n}", user_data_dir=user_data_dir))
     driver = FakeDriver(lambda path: logs_out(), launch_pause_s=0.2)
     service = service_on(tmp_path, driver, parallel_launches=2)
