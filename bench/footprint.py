@@ -28,8 +28,6 @@ FLOOR_MODULES = (
     "apscheduler.triggers.combining",
     "apscheduler.triggers.cron",
     "apscheduler.triggers.interval",
-    "chromium_reader.leveldb",
-    "chromium_reader.localstorage",
     "dbus_fast.aio",
     "loguru",
     "prometheus_client",
