@@ -311,10 +311,10 @@ def live_files(directory: Path, version: Version) -> list[Path]:
             found[number] = path
     live: list[Path] = []
     for number in sorted(version.tables):
-        path = found.get(number)
-        if path is None or path.suffix not in TABLE_SUFFIXES:
+        table = found.get(number)
+        if table is None or table.suffix not in TABLE_SUFFIXES:
             raise FormatError(f"table {number} of {directory} is missing")
-        live.append(path)
+        live.append(table)
     for number, path in sorted(found.items()):
         is_log = path.suffix == ".log"
         if is_log and (number >= version.log_number or number == version.prev_log_number):
