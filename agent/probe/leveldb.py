@@ -203,10 +203,14 @@ class Table:
             return snappy.decompress(contents)
         raise FormatError(f"table {self.name}: unknown compression {kind}")
 
+    def handles(self) -> Iterator[tuple[int, int]]:
+        """Yield the (offset, size) of every data block, in key order."""
+        for _separator, handle in block_entries(self.block(*self._index)):
+            yield _block_handle(handle)[:2]
+
     def raw_blocks(self) -> Iterator[tuple[bytes, bytes]]:
         """Yield every (internal key, value) pair of the table's data blocks."""
-        for _separator, handle in block_entries(self.block(*self._index)):
-            offset, size, _ = _block_handle(handle)
+        for offset, size in self.handles():
             yield from block_entries(self.block(offset, size))
 
     def entries(self, wanted: BlockFilter | None = None) -> Iterator[Entry]:
