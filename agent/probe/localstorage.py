@@ -49,7 +49,7 @@ def _may_hold(low: bytes, high: bytes, prefix: bytes) -> bool:
 def _file_entries(path: Path, prefix: bytes) -> Iterator[Entry]:
     data = path.read_bytes()
     if path.suffix == ".log":
-        reading = read_log(data)
+        reading = read_log(data, verify=False)  # pure-Python CRC32C would triple the probe's time
         if reading.skipped and not reading.payloads:  # a torn tail alone is normal, garbage not
             raise FormatError(f"no readable record in {reading.skipped} bytes")
         for batch in reading.payloads:

@@ -129,3 +129,19 @@ def test_block_entries_share_key_prefixes() -> None:
     block += varint(2) + varint(1) + varint(1) + b"x" + b"2"
     block += (0).to_bytes(4, "little") + (1).to_bytes(4, "little")
     assert list(block_entries(block)) == [(b"abc", b"1"), (b"abx", b"2")]
+
+
+def test_a_table_block_checksum_is_checked_on_request() -> None:
+    contents = (
+        varint(0) + varint(1) + varint(1) + b"k" + b"v" + bytes(4) + (1).to_bytes(4, "little")
+    )
+    trailer = bytes([0]) + mask(crc32c(bytes([0]), crc32c(contents))).to_bytes(4, "little")
+    table = Table(
+        contents + trailer + bytes(48 - 8) + (0xDB4775248B80FB57).to_bytes(8, "little"), "t"
+    )
+    assert table.block(0, len(contents)) == contents
+    damaged = bytearray(table.data)
+    damaged[3] ^= 1
+    assert Table(bytes(damaged), "t").block(0, len(contents))  # unchecked, like LevelDB's reads
+    with pytest.raises(FormatError, match="bad checksum"):
+        Table(bytes(damaged), "t", verify=True).block(0, len(contents))
