@@ -125,11 +125,12 @@ def _read(directory: Path) -> tuple[list[Entry], int, set[str]]:
     return entries, last + 1, {path.name for path in files} | {manifest}
 
 
-def rewrite_without(directory: Path, select: Selector) -> Rewrite:
+def rewrite_without(directory: Path, select: Selector, write: bool = True) -> Rewrite:
     """Given a closed LevelDB directory and a selector, drop the selected keys from its files.
 
     Nothing is written when no record (value or tombstone) of a selected key is in the live
-    files and no obsolete file is left (Rewrite with dropped=0). Raise LeftAlone if the database
+    files and no obsolete file is left (Rewrite with dropped=0), nor with write=False (the
+    Rewrite then says what a rewrite would do; no lock needed). Raise LeftAlone if the database
     cannot be read for sure (nothing written), OSError if writing fails (the old database stays
     current unless CURRENT was already replaced).
     """
@@ -141,8 +142,8 @@ def rewrite_without(directory: Path, select: Selector) -> Rewrite:
     kept = sorted(
         (key, entry.value) for key, entry in latest.items() if entry.live and not drop(key)
     )
-    if not dropped and not leftovers:
-        return Rewrite(dropped=0, kept=len(kept), removed_files=0)
+    if not write or (not dropped and not leftovers):
+        return Rewrite(dropped=len(dropped), kept=len(kept), removed_files=len(leftovers))
     database = fresh_database(kept, _numbered(directory) + 1, next_sequence)
     for name, data in (
         (database.log_name, database.log),

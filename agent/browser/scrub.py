@@ -47,9 +47,12 @@ class ScrubReport:
 
     notes: list[str] = field(default_factory=list)
     clean: bool = True
+    dry_run: bool = False  # only count the stores that need work (no lock, no hold, no write)
+    pending: int = 0
 
     def left(self, what: str, why: str) -> None:
         """Record a store left alone: the report is no longer clean."""
+        self.pending += 1  # a dry run leaves it to the real pass, which says why
         self.notes.append(f"scrub left {what} alone: {why}")
         self.clean = False
 
@@ -77,6 +80,10 @@ def _profile_closed(user_data_dir: Path) -> Iterator[None]:
 
 def _rewrite(directory: Path, select: Selector, label: str, report: ScrubReport) -> None:
     try:
+        if report.dry_run:
+            planned = rewrite_without(directory, select, write=False)
+            report.pending += bool(planned.dropped or planned.removed_files)
+            return
         with database_lock(directory):
             done: Rewrite = rewrite_without(directory, select)
     except DatabaseInUse as exc:
@@ -139,6 +146,13 @@ def _indexeddb(profile_dir: Path, origin: str, report: ScrubReport) -> None:
     if not indexeddb.is_dir():
         return
     database, blobs = indexeddb_names(origin)
+    if report.dry_run:
+        names = (database, blobs)
+        report.pending += any(
+            entry.name in names or entry.name.startswith(TRASH_PREFIX)
+            for entry in indexeddb.iterdir()
+        )
+        return
     try:
         if (indexeddb / database).is_dir():
             with database_lock(indexeddb / database):
@@ -172,11 +186,28 @@ def scrub_closed_profile(user_data_dir: Path, url: str) -> ScrubReport:
     an unclean report. Raise ConfigError if url is not an http(s) URL.
     """
     origin = origin_of(url)
-    report = ScrubReport()
     if not user_data_dir.is_dir():
-        return report
+        return ScrubReport()
+    # A look first, read-only: most logouts with the browser closed find nothing to scrub, and
+    # then the profile is not held even for a moment (a browser starting then would be refused).
+    survey = ScrubReport(dry_run=True)
+    _scrub_all(user_data_dir, origin, survey, contextlib.nullcontext())
+    if not survey.pending:
+        return ScrubReport([f"scrubbed nothing: no file of {origin} left in the profile"])
+    report = ScrubReport()
+    _scrub_all(user_data_dir, origin, report, _profile_closed(user_data_dir))
+    return report
+
+
+def _scrub_all(
+    user_data_dir: Path,
+    origin: str,
+    report: ScrubReport,
+    closed: contextlib.AbstractContextManager[None],
+) -> None:
+    """Scrub every profile of user_data_dir into report, inside closed (the profile's hold)."""
     try:
-        with _profile_closed(user_data_dir):
+        with closed:
             for profile_dir in find_profiles(user_data_dir):
                 scrub_profile_dir(profile_dir, origin, report)
     except ProfileBusy as exc:
@@ -185,6 +216,3 @@ def scrub_closed_profile(user_data_dir: Path, url: str) -> ScrubReport:
         report.left(str(user_data_dir), f"unknown layout: {exc}")
     except (ConfigError, OSError) as exc:
         report.left(str(user_data_dir), f"cannot check the profile: {exc}")
-    if report.clean and not any(note.startswith("scrubbed") for note in report.notes):
-        report.notes.append(f"scrubbed nothing: no file of {origin} left in the profile")
-    return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.browser import leveldb_rewrite
+from agent.browser import leveldb_rewrite, scrub
 from agent.browser.leveldb_rewrite import LeftAlone, rewrite_without
 from agent.browser.origin_stores import (
     indexeddb_identifier,
@@ -190,3 +191,27 @@ def test_a_database_whose_lock_another_process_holds_is_left_alone(tmp_path: Pat
     assert not report.clean
     assert any("open in another process" in note for note in report.notes), report.notes
     assert find_values(user_data_dir, {"noise": "secret-noise-value"}) != []
+
+
+def test_nothing_to_scrub_never_holds_the_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_data_dir = profile_with(tmp_path)
+    leveldb = user_data_dir / "Default" / "Local Storage" / "leveldb"
+    make_database(leveldb, [(b"VERSION", b"1"), (item(OTHER, "kept"), b"\x01other")])
+    holds: list[Path] = []
+    real_hold = scrub.hold_profile
+
+    def recording_hold(path: Path) -> contextlib.AbstractContextManager[object]:
+        holds.append(path)
+        return real_hold(path)
+
+    monkeypatch.setattr(scrub, "hold_profile", recording_hold)
+    report = scrub_closed_profile(user_data_dir, CLIENT)
+    assert report.clean and report.notes[0].startswith("scrubbed nothing"), report.notes
+    assert holds == []
+    make_database(leveldb, [(item(CLIENT, "WANoiseInfo"), b"\x01secret")])
+    assert any(
+        n.startswith("scrubbed Default") for n in scrub_closed_profile(user_data_dir, CLIENT).notes
+    )
+    assert holds == [user_data_dir]
