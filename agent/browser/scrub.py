@@ -86,10 +86,7 @@ def _rewrite(directory: Path, select: Selector, label: str, report: ScrubReport)
             return
         with database_lock(directory):
             done: Rewrite = rewrite_without(directory, select)
-    except DatabaseInUse as exc:
-        report.left(label, str(exc))
-        return
-    except LeftAlone as exc:
+    except (DatabaseInUse, LeftAlone) as exc:
         report.left(label, str(exc))
         return
     except OSError as exc:
@@ -160,7 +157,10 @@ def _indexeddb(profile_dir: Path, origin: str, report: ScrubReport) -> None:
         removed = []
         for entry in sorted(indexeddb.iterdir()):
             if entry.name in (database, blobs) or entry.name.startswith(TRASH_PREFIX):
-                _remove_directory(entry) if entry.is_dir() else entry.unlink()
+                if entry.is_dir():
+                    _remove_directory(entry)
+                else:
+                    entry.unlink()
                 removed.append(entry.name)
     except DatabaseInUse as exc:
         report.left(label, str(exc))

@@ -109,41 +109,44 @@ def corruption_reports(profile_dir: Path) -> list[str]:
     return lines
 
 
-async def test_verified_cold_logout_leaves_no_secret_on_disk_and_keeps_other_origins(
+async def assert_scrubbed(
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    sim: SimulatorHandle,
+    secrets: dict[str, str],
+    notes: list[str],
+) -> None:
+    """No file holds a secret; the neighbour's item survives a relaunch, no corruption is
+    reported, and the probe reads the profile."""
+    left = find_values(profile.user_data_dir, secrets)
+    assert left == [], "\n".join(left)
+    assert any(note.startswith("scrubbed Default/") for note in notes), notes
+    assert await neighbour_item(launch_persistent, profile, sim) == NEIGHBOUR_VALUE
+    assert corruption_reports(profile.user_data_dir) == []
+    probe = probe_profile(profile.user_data_dir / "Default", sim.url)
+    assert probe.linked is Linked.NOT_LINKED, probe
+
+
+@pytest.mark.parametrize(
+    ("keys_survive", "result"),
+    [(False, Result.LOGGED_OUT), (True, Result.LOCAL_ONLY)],
+    ids=["verified", "local_only"],
+)
+async def test_cold_logout_leaves_no_secret_on_disk_and_keeps_other_origins(
     launch_persistent: PersistentLauncher,
     profile: ProfileSettings,
     service: SessionService,
     sim: SimulatorHandle,
+    keys_survive: bool,
+    result: Result,
 ) -> None:
     secrets = await link_beside_a_neighbour(launch_persistent, profile, sim)
     assert find_values(profile.user_data_dir, secrets), "the secrets never reached the disk"
+    # keys_survive_logout: the page's logout leaves its keys, so the origin wipe runs
+    sim.configure(keys_survive_logout=keys_survive)
     outcome = await service.logout(profile, Trigger.MANUAL, 45.0)
-    assert outcome.result is Result.LOGGED_OUT and outcome.verified, outcome
-    left = find_values(profile.user_data_dir, secrets)
-    assert left == [], "\n".join(left)
-    assert any(note.startswith("scrubbed") for note in outcome.notes), outcome.notes
-    assert await neighbour_item(launch_persistent, profile, sim) == NEIGHBOUR_VALUE
-    assert corruption_reports(profile.user_data_dir) == []
-    probe = probe_profile(profile.user_data_dir / "Default", sim.url)
-    assert probe.linked is Linked.NOT_LINKED, probe
-
-
-async def test_local_only_wipe_leaves_no_secret_on_disk_and_keeps_other_origins(
-    launch_persistent: PersistentLauncher,
-    profile: ProfileSettings,
-    service: SessionService,
-    sim: SimulatorHandle,
-) -> None:
-    secrets = await link_beside_a_neighbour(launch_persistent, profile, sim)
-    sim.configure(keys_survive_logout=True)  # the page's logout leaves its keys: the wipe runs
-    outcome = await service.logout(profile, Trigger.MANUAL, 45.0)
-    assert outcome.result is Result.LOCAL_ONLY and outcome.fallback_used, outcome
-    left = find_values(profile.user_data_dir, secrets)
-    assert left == [], "\n".join(left)
-    assert await neighbour_item(launch_persistent, profile, sim) == NEIGHBOUR_VALUE
-    assert corruption_reports(profile.user_data_dir) == []
-    probe = probe_profile(profile.user_data_dir / "Default", sim.url)
-    assert probe.linked is Linked.NOT_LINKED, probe
+    assert outcome.result is result and outcome.fallback_used is keys_survive, outcome
+    await assert_scrubbed(launch_persistent, profile, sim, secrets, outcome.notes)
 
 
 async def test_warm_logout_then_browser_closed_leaves_no_secret_on_disk(
