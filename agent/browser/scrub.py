@@ -58,8 +58,9 @@ class ScrubReport:
 
 
 @contextlib.contextmanager
-def _profile_closed(user_data_dir: Path) -> Iterator[None]:
-    """Hold user_data_dir for the block unless this process holds it already.
+def profile_closed(user_data_dir: Path, report: ScrubReport) -> Iterator[None]:
+    """Hold user_data_dir for the block unless this process holds it already; a browser
+    refused meanwhile is noted in report.
 
     Raise ProfileBusy if a browser (or another kioskguard) holds it or takes it first.
     """
@@ -74,8 +75,15 @@ def _profile_closed(user_data_dir: Path) -> Iterator[None]:
     if sys.platform == "win32":  # the lockfile is held while a browser runs; nothing to hold
         yield
         return
-    with hold_profile(user_data_dir):
-        yield
+    with hold_profile(user_data_dir) as hold:
+        try:
+            yield
+        finally:
+            if hold.refused:
+                report.notes.append(
+                    f"a browser tried to open the profile during the scrub and was refused"
+                    f" ({hold.refused} time(s))"
+                )
 
 
 def _rewrite(directory: Path, select: Selector, label: str, report: ScrubReport) -> None:
@@ -195,7 +203,7 @@ def scrub_closed_profile(user_data_dir: Path, url: str) -> ScrubReport:
     if not survey.pending:
         return ScrubReport([f"scrubbed nothing: no file of {origin} left in the profile"])
     report = ScrubReport()
-    _scrub_all(user_data_dir, origin, report, _profile_closed(user_data_dir))
+    _scrub_all(user_data_dir, origin, report, profile_closed(user_data_dir, report))
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -215,3 +216,16 @@ def test_nothing_to_scrub_never_holds_the_profile(
         n.startswith("scrubbed Default") for n in scrub_closed_profile(user_data_dir, CLIENT).notes
     )
     assert holds == [user_data_dir]
+
+
+def test_a_browser_refused_during_the_scrub_is_noted(tmp_path: Path) -> None:
+    report = scrub.ScrubReport()
+    # a browser starting on the profile while the scrub holds it
+    with scrub.profile_closed(tmp_path, report), socket.socket(socket.AF_UNIX) as client:
+        client.settimeout(10)
+        client.connect(os.readlink(tmp_path / "SingletonSocket"))
+        client.sendall(b"START\0/home\0chromium\0")
+        assert client.recv(16) == b"ACK"
+    assert report.notes == [
+        "a browser tried to open the profile during the scrub and was refused (1 time(s))"
+    ]
