@@ -8,6 +8,8 @@ SessionService logs the profile out cold, and every file of the profile is searc
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from agent.session.service import SessionService
 from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
+from tests.faults.browser_helpers import kioskguard
 from tests.faults.disk_scan import find_values
 from tests.session.helpers import (
     link_managed,
@@ -174,3 +177,18 @@ async def test_warm_logout_then_browser_closed_leaves_no_secret_on_disk(
     left = find_values(profile.user_data_dir, secrets)
     assert left == [], "\n".join(left)
     assert any(note.startswith("scrubbed") for note in closed.notes), closed.notes
+
+
+async def test_logout_command_scrubs_and_its_json_outcome_says_what(
+    launch_persistent: PersistentLauncher,
+    profile: ProfileSettings,
+    sim: SimulatorHandle,
+    tmp_path: Path,
+) -> None:
+    secrets = await link_beside_a_neighbour(launch_persistent, profile, sim)
+    arguments = ("logout", "--profile", str(profile.user_data_dir), "--url", sim.url, "--json")
+    result = await asyncio.to_thread(kioskguard, *arguments, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["result"] == "logged_out", outcome
+    await assert_scrubbed(launch_persistent, profile, sim, secrets, outcome["notes"])
