@@ -29,6 +29,7 @@ FLOOR_MODULES = (
     "apscheduler.triggers.cron",
     "apscheduler.triggers.interval",
     "dbus_fast.aio",
+    "google_crc32c",
     "loguru",
     "prometheus_client",
     "psutil",

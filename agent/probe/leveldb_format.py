@@ -8,6 +8,8 @@ block is cut into FIRST, MIDDLE... and LAST fragments. The same framing carries 
 
 from __future__ import annotations
 
+import google_crc32c
+
 BLOCK_SIZE = 32768
 HEADER_SIZE = 7
 ZERO, FULL, FIRST, MIDDLE, LAST = 0, 1, 2, 3, 4
@@ -39,10 +41,14 @@ def _crc_table() -> tuple[int, ...]:
 
 
 _TABLE = _crc_table()
+_FAST = google_crc32c.implementation == "c"
 
 
 def crc32c(data: bytes, crc: int = 0) -> int:
-    """Given bytes (and a running CRC), return their CRC32C."""
+    """Given bytes (and a running CRC), return their CRC32C (google-crc32c's C code when it
+    is built for this machine, else a table in Python: about 0.4 s per MB)."""
+    if _FAST:
+        return int(google_crc32c.extend(crc, data))
     crc ^= 0xFFFFFFFF
     table = _TABLE
     for byte in data:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.probe import snappy
+from agent.probe import leveldb_format, snappy
 from agent.probe.leveldb import (
     Table,
     batch_entries,
@@ -145,3 +145,11 @@ def test_a_table_block_checksum_is_checked_on_request() -> None:
     assert Table(bytes(damaged), "t").block(0, len(contents))  # unchecked, like LevelDB's reads
     with pytest.raises(FormatError, match="bad checksum"):
         Table(bytes(damaged), "t", verify=True).block(0, len(contents))
+
+
+def test_the_python_fallback_matches_the_c_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytes(range(256)) * 40 + b"tail"
+    fast = crc32c(data, crc32c(b"seed"))
+    monkeypatch.setattr(leveldb_format, "_FAST", False)
+    assert crc32c(b"123456789") == 0xE3069283
+    assert crc32c(data, crc32c(b"seed")) == fast
