@@ -224,9 +224,7 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
     (work / "scrub").mkdir()
     scrub, scrub_floor = bench_scrub(work / "scrub", args.runs)
     results.figures += [scrub, scrub_floor]
-    results.targets.append(
-        Target("scrub median (1 MiB of other origins)", scrub.median, 500, "ms")
-    )
+    results.targets.append(Target("scrub median (1 MiB of other origins)", scrub.median, 500, "ms"))
     duration = 10.0 if args.quick else 60.0
     step(f"daemon idle footprint over {duration:.0f} s")
     rss, cpu, overall = bench_footprint(work / "daemon", duration)
