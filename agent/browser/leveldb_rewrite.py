@@ -23,17 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.probe.leveldb import (
-    Entry,
-    Table,
-    batch_entries,
-    file_number,
-    live_files,
-    newest,
-    read_log,
-    read_version,
-)
+from agent.probe.leveldb import Entry, Table, batch_entries, newest, read_log
 from agent.probe.leveldb_format import BYTEWISE_COMPARATOR, FormatError
+from agent.probe.leveldb_manifest import file_number, live_files, read_version
 from agent.probe.leveldb_write import fresh_database
 
 TEMPORARY_SUFFIX = ".kioskguard-tmp"

@@ -1,10 +1,9 @@
-"""Read a LevelDB database as Chromium writes it (log files, tables, MANIFEST), read-only.
+"""Read a LevelDB database as Chromium writes it (log files, tables), read-only.
 
-The project's own reader of the format (standard library only), used by the offline probe and by
-the profile scrub (agent.browser.scrub). Files: ``CURRENT`` names the live ``MANIFEST-N``, whose
-version edits list the live tables (``N.ldb``, older ``N.sst``) and the oldest live log
-(``N.log``); records in logs are write batches, records in tables are sorted internal keys (user
-key + 8 bytes: sequence << 8 | type) in blocks that Chromium compresses with Snappy.
+The project's own reader of the format, used by the offline probe and by the profile scrub
+(agent.browser.scrub); which files are live is agent.probe.leveldb_manifest's. Records in logs
+(``N.log``) are write batches; records in tables (``N.ldb``, older ``N.sst``) are sorted internal
+keys (user key + 8 bytes: sequence << 8 | type) in blocks that Chromium compresses with Snappy.
 
 Every record carries a sequence number: the newest record of a key wins and a deletion tombstone
 hides the key. Reading takes no lock and writes nothing.
@@ -28,14 +27,6 @@ from agent.probe.leveldb_format import (
     NO_COMPRESSION,
     SNAPPY_COMPRESSION,
     TABLE_MAGIC,
-    TAG_COMPACT_POINTER,
-    TAG_COMPARATOR,
-    TAG_DELETED_FILE,
-    TAG_LAST_SEQUENCE,
-    TAG_LOG_NUMBER,
-    TAG_NEW_FILE,
-    TAG_NEXT_FILE,
-    TAG_PREV_LOG_NUMBER,
     TYPE_DELETION,
     TYPE_VALUE,
     FormatError,
@@ -231,103 +222,6 @@ class Table:
                 for key, value in block_entries(self.block(offset, size)):
                     yield internal_entry(key, value)
             low = high
-
-
-@dataclass
-class Version:
-    """What a MANIFEST says: the comparator, the live tables and logs, the counters."""
-
-    comparator: bytes | None = None
-    log_number: int = 0
-    prev_log_number: int = 0
-    next_file: int = 0
-    last_sequence: int = 0
-    tables: dict[int, int] = field(default_factory=dict)  # file number -> level
-
-
-def _apply_edit(version: Version, edit: bytes) -> None:
-    position = 0
-    while position < len(edit):
-        tag, position = read_varint(edit, position)
-        if tag == TAG_COMPARATOR:
-            version.comparator, position = read_slice(edit, position)
-        elif tag in (TAG_LOG_NUMBER, TAG_PREV_LOG_NUMBER, TAG_NEXT_FILE, TAG_LAST_SEQUENCE):
-            number, position = read_varint(edit, position)
-            name = {
-                TAG_LOG_NUMBER: "log_number",
-                TAG_PREV_LOG_NUMBER: "prev_log_number",
-                TAG_NEXT_FILE: "next_file",
-                TAG_LAST_SEQUENCE: "last_sequence",
-            }[tag]
-            setattr(version, name, number)
-        elif tag == TAG_COMPACT_POINTER:
-            _level, position = read_varint(edit, position)
-            _key, position = read_slice(edit, position)
-        elif tag == TAG_DELETED_FILE:
-            _level, position = read_varint(edit, position)
-            number, position = read_varint(edit, position)
-            version.tables.pop(number, None)
-        elif tag == TAG_NEW_FILE:
-            level, position = read_varint(edit, position)
-            number, position = read_varint(edit, position)
-            _size, position = read_varint(edit, position)
-            _smallest, position = read_slice(edit, position)
-            _largest, position = read_slice(edit, position)
-            version.tables[number] = level
-        else:
-            raise FormatError(f"unknown version edit tag {tag}")
-
-
-def current_manifest(directory: Path) -> Path:
-    """Given a LevelDB directory, return the MANIFEST its CURRENT names. Raise FormatError if
-    CURRENT does not name one."""
-    name = (directory / "CURRENT").read_bytes().decode("ascii", "replace")
-    if not name.endswith("\n") or not name.startswith("MANIFEST-") or "/" in name:
-        raise FormatError(f"CURRENT in {directory} does not name a MANIFEST: {name[:40]!r}")
-    return directory / name[:-1]
-
-
-def read_version(directory: Path) -> Version:
-    """Given a LevelDB directory, return the version its live MANIFEST describes.
-
-    Raise FormatError if the MANIFEST has a skipped (corrupt) record or an unknown tag, OSError
-    if a file cannot be read.
-    """
-    reading = read_log(current_manifest(directory).read_bytes())
-    if reading.skipped:
-        raise FormatError(f"MANIFEST in {directory} has {reading.skipped} unreadable bytes")
-    version = Version()
-    for edit in reading.payloads:
-        _apply_edit(version, edit)
-    return version
-
-
-def file_number(path: Path) -> int | None:
-    """Given a file of a LevelDB directory, return its number if it is a log or a table."""
-    if path.suffix not in (".log", *TABLE_SUFFIXES) or not path.stem.isdigit():
-        return None
-    return int(path.stem)
-
-
-def live_files(directory: Path, version: Version) -> list[Path]:
-    """Given a LevelDB directory and its version, return the live tables and logs, oldest
-    first. Raise FormatError if a table the version lists is missing."""
-    found: dict[int, Path] = {}
-    for path in directory.iterdir():
-        number = file_number(path)
-        if number is not None:
-            found[number] = path
-    live: list[Path] = []
-    for number in sorted(version.tables):
-        table = found.get(number)
-        if table is None or table.suffix not in TABLE_SUFFIXES:
-            raise FormatError(f"table {number} of {directory} is missing")
-        live.append(table)
-    for number, path in sorted(found.items()):
-        is_log = path.suffix == ".log"
-        if is_log and (number >= version.log_number or number == version.prev_log_number):
-            live.append(path)
-    return live
 
 
 def file_entries(

@@ -17,15 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agent.errors import ProbeError
-from agent.probe.leveldb import (
-    Entry,
-    Table,
-    batch_entries,
-    file_number,
-    newest,
-    read_log,
-)
+from agent.probe.leveldb import Entry, Table, batch_entries, newest, read_log
 from agent.probe.leveldb_format import FormatError
+from agent.probe.leveldb_manifest import file_number
 
 VERSION_KEY = b"VERSION"
 SUPPORTED_VERSION = b"1"

@@ -20,7 +20,8 @@ from agent.browser.origin_stores import (
     session_storage_selector,
 )
 from agent.browser.scrub import scrub_closed_profile
-from agent.probe.leveldb import file_entries, live_files, newest, read_version
+from agent.probe.leveldb import file_entries, newest
+from agent.probe.leveldb_manifest import live_files, read_version
 from agent.probe.leveldb_write import fresh_database, log_file, write_batch
 from tests.faults.disk_scan import find_values
 

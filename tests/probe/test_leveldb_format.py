@@ -12,10 +12,8 @@ from agent.probe.leveldb import (
     batch_entries,
     block_entries,
     file_entries,
-    live_files,
     newest,
     read_log,
-    read_version,
 )
 from agent.probe.leveldb_format import (
     BLOCK_SIZE,
@@ -29,6 +27,7 @@ from agent.probe.leveldb_format import (
     read_varint,
     varint,
 )
+from agent.probe.leveldb_manifest import live_files, read_version
 from agent.probe.leveldb_write import fresh_database, log_file, write_batch
 
 
