@@ -29,6 +29,7 @@ from bench.logout import GENERATIONS, bench_cold, bench_cold_only, bench_warm
 from bench.probe import bench_probe
 from bench.processes import browser_processes
 from bench.report import Results, markdown, write
+from bench.scrub import bench_scrub
 from bench.stats import Target, ratio
 from bench.sweep import bench_sweep
 
@@ -219,6 +220,11 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
     probe, probe_floor = bench_probe(work / "tree", TEMPLATES, 50, args.runs * 2)
     results.figures += [probe, probe_floor]
     results.targets.append(Target("probe median per profile", probe.median, 2, "ms"))
+    step(f"scrub: {args.runs} profiles scrubbed after a logout")
+    (work / "scrub").mkdir()
+    scrub, scrub_floor = bench_scrub(work / "scrub", args.runs)
+    results.figures += [scrub, scrub_floor]
+    results.targets.append(Target("scrub median (1 MiB of other origins)", scrub.median, 500, "ms"))
     duration = 10.0 if args.quick else 60.0
     step(f"daemon idle footprint over {duration:.0f} s")
     rss, cpu, overall = bench_footprint(work / "daemon", duration)

@@ -1,10 +1,9 @@
-"""Read one origin's localStorage items from a Chromium profile, read-only (via chromium-reader).
+"""Read one origin's localStorage items from a Chromium profile, read-only (agent.probe.leveldb).
 
 Chromium keeps a profile's localStorage in one LevelDB (``<profile>/Local Storage/leveldb``); an
 item's record key is ``"_" + origin + "\\x00" + encoding byte + name``. LevelDB keeps superseded
-values and deletion tombstones until a compaction drops them, and chromium-reader 0.1.1 reports
-every old live value as live (a removed session would still look linked). Here only the newest
-record (highest sequence number) of a key counts.
+values and deletion tombstones until a compaction drops them: only the newest record (highest
+sequence number) of a key counts, so a removed session does not look linked.
 
 Reading never writes and never takes the LOCK file, so it works while the browser runs; a file
 that a compaction replaces under our feet is retried by the caller. Only records that can belong to
@@ -14,21 +13,18 @@ its prefix are skipped unparsed.
 
 from __future__ import annotations
 
-import io
-import struct
 from collections.abc import Iterator
 from pathlib import Path
 
-from chromium_reader.leveldb import KeyState, LdbFile, Record, _iter_log_blocks, _read_le_varint
-from chromium_reader.localstorage import decode_value
-
 from agent.errors import ProbeError
+from agent.probe.leveldb import Entry, Table, batch_entries, newest, read_log
+from agent.probe.leveldb_format import FormatError
+from agent.probe.leveldb_manifest import file_number
 
 VERSION_KEY = b"VERSION"
 SUPPORTED_VERSION = b"1"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_DATA_SUFFIXES = (".log", ".ldb", ".sst")
-_DELETION = 0
+UTF16, LATIN1 = 0, 1  # the encoding byte in front of every key name and value
 
 
 def record_prefix(origin: str) -> bytes:
@@ -44,86 +40,34 @@ def _may_hold(low: bytes, high: bytes, prefix: bytes) -> bool:
     return False
 
 
-def _table_records(table: LdbFile, prefix: bytes) -> Iterator[Record]:
-    """Yield a table's records from the blocks whose key range may hold VERSION or prefix."""
-    low = b""
-    # The index holds, per block, an internal key >= every key in that block (user key + 8 bytes).
-    for separator, handle in table._index:
-        high = separator[:-8]
-        if _may_hold(low, high, prefix):
-            block = table._read_block(handle)
-            for entry in block:
-                yield Record.ldb_record(entry.key, entry.value, table.path, 0, False)
-        low = high
-
-
-def _batch_records(batch: bytes) -> Iterator[tuple[bytes, int, KeyState, bytes]]:
-    """Yield (key, sequence, state, value) from one log batch; stop at a torn tail."""
-    stream = io.BytesIO(batch)
-    header = stream.read(12)
-    if len(header) < 12:
-        return
-    sequence, count = struct.unpack("<QI", header)
-    for index in range(count):
-        state_byte = stream.read(1)
-        key_length = _read_le_varint(stream, is_32bit=True)
-        if not state_byte or key_length is None:
-            return
-        key = stream.read(key_length)
-        value = b""
-        if state_byte[0] != _DELETION:
-            value_length = _read_le_varint(stream, is_32bit=True)
-            if value_length is None:
-                return
-            value = stream.read(value_length)
-            if len(value) < value_length:
-                return
-        if len(key) < key_length:
-            return
-        state = KeyState.DELETED if state_byte[0] == _DELETION else KeyState.LIVE
-        yield key, sequence + index, state, value
-
-
-def _log_records(path: Path, prefix: bytes) -> Iterator[tuple[bytes, int, KeyState, bytes]]:
-    with path.open("rb") as stream:
-        for _offset, batch in _iter_log_blocks(stream, path):
-            if prefix in batch or VERSION_KEY in batch:
-                yield from _batch_records(batch)
-
-
-def _file_records(path: Path, prefix: bytes) -> Iterator[tuple[bytes, int, KeyState, bytes]]:
+def _file_entries(path: Path, prefix: bytes) -> Iterator[Entry]:
+    data = path.read_bytes()
     if path.suffix == ".log":
-        yield from _log_records(path, prefix)
+        reading = read_log(data, verify=False)  # pure-Python CRC32C would triple the probe's time
+        if reading.skipped and not reading.payloads:  # a torn tail alone is normal, garbage not
+            raise FormatError(f"no readable record in {reading.skipped} bytes")
+        for batch in reading.payloads:
+            if prefix in batch or VERSION_KEY in batch:
+                yield from batch_entries(batch)
         return
-    table = LdbFile(path)
-    try:
-        for record in _table_records(table, prefix):
-            yield record.user_key, record.seq, record.state, record.value
-    finally:
-        table.close()
+    yield from Table(data, path.name).entries(lambda low, high: _may_hold(low, high, prefix))
 
 
-def _all_records(leveldb_dir: Path, prefix: bytes) -> Iterator[tuple[bytes, int, KeyState, bytes]]:
+def _all_entries(leveldb_dir: Path, prefix: bytes) -> Iterator[Entry]:
     for entry in leveldb_dir.iterdir():
-        if entry.suffix not in _DATA_SUFFIXES or not entry.stem.isdigit():
+        if file_number(entry) is None:
             continue
         try:
-            yield from _file_records(entry, prefix)
-        except (ValueError, IndexError, KeyError, struct.error) as exc:
+            yield from _file_entries(entry, prefix)
+        except (FormatError, IndexError) as exc:
             raise ProbeError(
                 f"unreadable LevelDB file {entry.name} in {leveldb_dir}: {exc}"
             ) from exc
 
 
-def _newest_records(leveldb_dir: Path, prefix: bytes) -> dict[bytes, tuple[int, KeyState, bytes]]:
-    newest: dict[bytes, tuple[int, KeyState, bytes]] = {}
-    for key, sequence, state, value in _all_records(leveldb_dir, prefix):
-        if key != VERSION_KEY and not key.startswith(prefix):
-            continue
-        known = newest.get(key)
-        if known is None or sequence > known[0]:
-            newest[key] = (sequence, state, value)
-    return newest
+def _newest_records(leveldb_dir: Path, prefix: bytes) -> dict[bytes, Entry]:
+    entries = _all_entries(leveldb_dir, prefix)
+    return newest(e for e in entries if e.key == VERSION_KEY or e.key.startswith(prefix))
 
 
 def check_layout(leveldb_dir: Path) -> None:
@@ -154,7 +98,7 @@ def read_origin_items(leveldb_dir: Path, origin: str) -> dict[str, bytes]:
     prefix = record_prefix(origin)
     try:
         check_layout(leveldb_dir)
-        newest = _newest_records(leveldb_dir, prefix)
+        records = _newest_records(leveldb_dir, prefix)
     except ProbeError:
         raise
     except PermissionError as exc:
@@ -163,24 +107,24 @@ def read_origin_items(leveldb_dir: Path, origin: str) -> dict[str, bytes]:
         raise ProbeError(f"file vanished while reading {leveldb_dir}: {exc.filename}") from exc
     except OSError as exc:
         raise ProbeError(f"cannot read {exc.filename or leveldb_dir}: {exc.strerror}") from exc
-    version = newest.pop(VERSION_KEY, None)
-    if version is not None and (version[1] != KeyState.LIVE or version[2] != SUPPORTED_VERSION):
-        raise ProbeError(f"unknown localStorage schema VERSION {version[2]!r} in {leveldb_dir}")
+    version = records.pop(VERSION_KEY, None)
+    if version is not None and (not version.live or version.value != SUPPORTED_VERSION):
+        raise ProbeError(f"unknown localStorage schema VERSION {version.value!r} in {leveldb_dir}")
     items: dict[str, bytes] = {}
-    for key, (_sequence, state, value) in newest.items():
-        if state != KeyState.LIVE:
-            continue
-        try:
-            name = decode_value(key[len(prefix) :])
-        except (ValueError, UnicodeDecodeError):
-            continue  # a name no session key can have
-        items[name] = value
+    for key, entry in records.items():
+        name = decode_item(key[len(prefix) :]) if entry.live else None
+        if name is not None:  # None: removed, or a name no session key can have
+            items[name] = entry.value
     return items
 
 
 def decode_item(raw: bytes) -> str | None:
     """Given a raw localStorage value, return its text, or None if it cannot be decoded."""
-    try:
-        return decode_value(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    if raw[:1] == bytes([UTF16]):
+        try:
+            return raw[1:].decode("utf-16-le")
+        except UnicodeDecodeError:
+            return None
+    if raw[:1] == bytes([LATIN1]):
+        return raw[1:].decode("latin-1")
+    return None

@@ -35,6 +35,7 @@ from agent.browser.driver import BrowserDriver, Driver, Session
 from agent.browser.endpoint import EndpointCheck
 from agent.browser.locks import LockState, read_lock
 from agent.browser.logout_lock import logout_turn
+from agent.browser.scrub import scrub_closed_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
 from agent.outcome import (
     Linked,
@@ -253,17 +254,28 @@ class SessionService:
                     LogoutPath.OFFLINE,
                     True,
                 )
+                await self._scrub(profile, outcome)
                 return
             async with self.routing.launch_slot(deadline):
                 with self.routing.cold_hold(profile) as hold:
                     try:
                         await self._in_session(profile, outcome, deadline, warm=False)
+                        await self._scrub(profile, outcome)
                     finally:
                         if hold is not None and hold.refused:
                             outcome.notes.append(
                                 f"a browser tried to open the profile during the logout and was"
                                 f" refused ({hold.refused} time(s))"
                             )
+
+    async def _scrub(self, profile: ProfileSettings, outcome: Outcome) -> None:
+        """After a logout with the browser closed, leave nothing of the client readable in the
+        profile's files (agent.browser.scrub); what was done goes into the outcome's notes."""
+        if outcome.result not in (Result.LOGGED_OUT, Result.LOCAL_ONLY, Result.NOTHING_TO_DO):
+            return  # a failed logout keeps the keys its retry needs
+        url = self.client_url(profile)
+        report = await asyncio.to_thread(scrub_closed_profile, profile.user_data_dir, url)
+        outcome.notes.extend(report.notes)
 
     async def _in_session(
         self, profile: ProfileSettings, outcome: Outcome, deadline: float, warm: bool

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import struct
 import tempfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from agent.errors import ProbeError
 from agent.outcome import Linked
 from agent.probe import find_profiles, probe_profile, probe_user_data_dir
+from agent.probe.leveldb_write import log_file, write_batch
 
 
 def _leveldb(user_data_dir: Path) -> Path:
@@ -22,9 +22,7 @@ def _leveldb(user_data_dir: Path) -> Path:
 
 def _log_with_one_record(sequence: int, key: bytes, value: bytes) -> bytes:
     """Return a LevelDB log file holding one batch that puts key=value at sequence."""
-    batch = struct.pack("<QI", sequence, 1) + bytes([1, len(key)]) + key + bytes([len(value)])
-    batch += value
-    return struct.pack("<IHB", 0, len(batch), 1) + batch
+    return log_file([write_batch(sequence, [(key, value)])])
 
 
 def test_garbage_log_file_gives_unknown_with_detail(linked_copy: Path, client_url: str) -> None:

@@ -1,0 +1,66 @@
+"""SessionService scrubs a closed profile after a logout that removed the session, never after
+one that failed (its retry needs the keys). FakeDriver pages, real files and locks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.errors import DriverError
+from agent.outcome import Linked, Result, Trigger
+from agent.probe.probe import probe_profile
+from agent.session.fakes import FakeDriver
+from agent.settings import ProfileSettings
+from tests.browser.test_scrub_rules import item, make_database
+from tests.faults.disk_scan import find_values
+from tests.session.test_service_branches import logs_out, service_on, stuck
+
+CLIENT = "http://127.0.0.1:1"
+SECRETS = {"noise": "noise-secret-value", "account number": "4915112345678"}
+
+
+def stored_session(tmp_path: Path) -> ProfileSettings:
+    """A closed profile whose Local Storage holds the client's session (and another origin's)."""
+    user_data_dir = tmp_path / "closed"
+    (user_data_dir / "Default").mkdir(parents=True)
+    (user_data_dir / "Local State").write_text("{}")
+    make_database(
+        user_data_dir / "Default" / "Local Storage" / "leveldb",
+        [
+            (b"VERSION", b"1"),
+            (item(CLIENT, "WANoiseInfo"), b"\x01noise-secret-value"),
+            (item(CLIENT, "last-wid-md"), b'\x01"4915112345678:3@c.us"'),
+            (item("http://localhost:1", "kept"), b"\x01other"),
+        ],
+    )
+    profile = ProfileSettings(name="closed", user_data_dir=user_data_dir)
+    assert probe_profile(user_data_dir / "Default", CLIENT).linked is Linked.LINKED
+    return profile
+
+
+async def test_cold_logout_scrubs_the_closed_profile(tmp_path: Path) -> None:
+    profile = stored_session(tmp_path)
+    driver = FakeDriver(lambda path: logs_out())
+    outcome = await service_on(tmp_path, driver).logout(profile, Trigger.MANUAL, 30.0)
+    assert outcome.result is Result.LOGGED_OUT, outcome
+    assert any(note.startswith("scrubbed Default/Local Storage") for note in outcome.notes)
+    assert find_values(profile.user_data_dir, SECRETS) == []
+    assert find_values(profile.user_data_dir, {"other": "other"}) != []
+
+
+async def test_failed_cold_logout_leaves_the_files_for_its_retry(tmp_path: Path) -> None:
+    profile = stored_session(tmp_path)
+    driver = FakeDriver(lambda path: stuck())  # no way out, and no wipe: failed, not raised
+    service = service_on(tmp_path, driver, fallback_clear=False)
+    outcome = await service.logout(profile, Trigger.MANUAL, 10.0)
+    assert outcome.result is Result.FAILED, outcome
+    assert not any(note.startswith("scrub") for note in outcome.notes), outcome.notes
+    assert probe_profile(profile.user_data_dir / "Default", CLIENT).linked is Linked.LINKED
+
+
+async def test_cold_launch_that_fails_scrubs_nothing(tmp_path: Path) -> None:
+    profile = stored_session(tmp_path)
+    driver = FakeDriver(lambda path: logs_out())
+    driver.fail_launch = DriverError("the browser did not start")
+    outcome = await service_on(tmp_path, driver).logout(profile, Trigger.MANUAL, 30.0)
+    assert outcome.result is Result.FAILED, outcome
+    assert probe_profile(profile.user_data_dir / "Default", CLIENT).linked is Linked.LINKED
