@@ -83,6 +83,7 @@ def plan_files(
             installation.executable,
             target.config_argument,
             hashlib.sha256(config_bytes).hexdigest(),
+            shipped.documentation(shipped.LINUX_GUIDE),
         )
         files.append(planned_file(target.service_file, unit.encode(), "systemd unit"))
     if target.drop_in is not None:

@@ -29,18 +29,29 @@ def systemd_quote(word: str) -> str:
     return escaped
 
 
-def render_unit(template: str, source: str, executable: Path, config: str, digest: str) -> str:
+def render_unit(
+    template: str, source: str, executable: Path, config: str, digest: str, documentation: Path
+) -> str:
     """Given a unit template, return it running ``executable run --config config``, with the
-    configuration's digest in its header.
+    configuration's digest in its header and ``Documentation=`` naming the installed guide.
 
-    Raise InstallError if the template does not have exactly one ExecStart= line.
+    The template's opening comment (how to install it by hand) is left out: it no longer
+    applies. Raise InstallError if the template does not have exactly one ExecStart= line and
+    one Description= line.
     """
     lines = template.splitlines(keepends=True)
+    first_section = next((index for index, line in enumerate(lines) if line.startswith("[")), 0)
+    lines = [line for line in lines[first_section:] if not line.startswith("Documentation=")]
     starts = [index for index, line in enumerate(lines) if line.startswith("ExecStart=")]
     if len(starts) != 1:
         raise InstallError(f"{source}: expected one ExecStart= line, found {len(starts)}")
     command = f"{systemd_quote(str(executable))} run --config {systemd_quote(config)}"
     lines[starts[0]] = f"ExecStart={command}\n"
+    descriptions = [index for index, line in enumerate(lines) if line.startswith("Description=")]
+    if len(descriptions) != 1:
+        raise InstallError(f"{source}: expected one Description= line, found {len(descriptions)}")
+    uri = documentation.absolute().as_uri().replace("%", "%%")  # % starts a unit specifier
+    lines.insert(descriptions[0] + 1, f"Documentation={uri}\n")
     return HEADER.format(source=source, digest=digest) + "".join(lines)
 
 
