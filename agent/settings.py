@@ -403,7 +403,7 @@ class FleetSettings(Section):
     )
     password_file: Path | None = setting(
         None,
-        "File holding the broker password (one line; keep it readable by root only).",
+        "File holding the broker password (one line; readable by the service's account only).",
         "/etc/kioskguard/mqtt-password",
         strict=False,  # a path is text in TOML and in the environment
     )
