@@ -19,7 +19,16 @@ from agent.install import shipped
 from agent.install.files import PlannedFile, planned_file, remove_file, write_file
 from agent.install.render import render_task, render_unit
 from agent.install.runner import CommandRunner, InstallError
-from agent.install.targets import SERVICE_NAME, TASK_NAME, Installation, Mode, Target, locate
+from agent.install.targets import (
+    SERVICE_NAME,
+    TASK_NAME,
+    Installation,
+    Mode,
+    Target,
+    locate,
+    windows_account,
+    windows_machine_wide_problem,
+)
 
 Say = Callable[[str], None]
 EXAMPLE_WHAT = "the commented example configuration, to edit"
@@ -81,6 +90,7 @@ def plan_files(
             installation.executable,
             target.config_argument,
             workdir,
+            windows_account(installation) if target.mode == "user" else None,
         )
         files.append(planned_file(target.service_file, content, "scheduled task definition"))
     else:
@@ -191,6 +201,10 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
     manager refuses.
     """
     target = locate(installation, options.mode)
+    if installation.platform == "windows" and options.mode == "system":
+        problem = windows_machine_wide_problem(installation)
+        if problem is not None:
+            raise InstallError(problem)
     report_example = False
     if options.config is not None and not _validate(options.config, say):
         return 2

@@ -51,6 +51,8 @@ def windows_installation(tmp_path: Path) -> Installation:
             "APPDATA": str(tmp_path / "AppData" / "Roaming"),
             "LOCALAPPDATA": str(tmp_path / "AppData" / "Local"),
             "ProgramData": str(tmp_path / "ProgramData"),
+            "USERNAME": "visitor",
+            "USERDOMAIN": "KIOSK-07",
         },
         tmp_path / "home",
     )
