@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from agent.errors import ConfigError
 from agent.settings import Settings, default_config_file, load_settings
 
 HEADER = """\
@@ -121,8 +122,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(arguments: argparse.Namespace) -> int:
     """Print the example (or the effective) configuration; return 0.
 
-    Raise ConfigError if the effective configuration is invalid.
+    Raise ConfigError if the effective configuration is invalid, or --config comes without
+    --effective (the example does not depend on a file).
     """
+    if arguments.config is not None and not arguments.effective:
+        raise ConfigError("--config FILE goes with --effective: the example is the same for all")
     if not arguments.effective:
         print(render_example(), end="")
         return 0
