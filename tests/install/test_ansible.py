@@ -68,6 +68,20 @@ def test_sample_playbook_passes_syntax_check(tmp_path: Path) -> None:
     assert "playbook: site.yml" in completed.stdout
 
 
+def ansible_playbook(
+    tmp_path: Path, *arguments: str, path: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ansible-playbook with the arguments in tmp_path, with its files kept there."""
+    return subprocess.run(
+        [require_tool("ansible-playbook"), *arguments],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**ansible_environment(tmp_path), **({"PATH": path} if path else {})},
+    )
+
+
 def run_role(
     tmp_path: Path, variables: dict[str, object], path: str | None = None, check: bool = False
 ) -> tuple[subprocess.CompletedProcess[str], tuple[int, ...]]:
@@ -75,21 +89,16 @@ def run_role(
     playbook.write_text(PLAYBOOK)
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps(variables))
-    completed = subprocess.run(
-        [
-            require_tool("ansible-playbook"),
-            "-i",
-            "localhost,",
-            str(playbook),
-            "-e",
-            f"@{extra}",
-            *(["--check"] if check else []),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
+    completed = ansible_playbook(
+        tmp_path,
+        "-i",
+        "localhost,",
+        str(playbook),
+        "-e",
+        f"@{extra}",
+        *(["--check"] if check else []),
+        path=path,
         timeout=900,
-        env={**ansible_environment(tmp_path), **({"PATH": path} if path else {})},
     )
     recap = [RECAP.match(line) for line in completed.stdout.splitlines()]
     found = [match for match in recap if match]
@@ -356,14 +365,7 @@ def test_fleet_password_file_is_readable_by_the_service_account_only(
             }
         )
     )
-    completed = subprocess.run(
-        [require_tool("ansible-playbook"), "-i", "localhost,", str(playbook), "-e", f"@{extra}"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=ansible_environment(tmp_path),
-    )
+    completed = ansible_playbook(tmp_path, "-i", "localhost,", str(playbook), "-e", f"@{extra}")
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
     status = password_file.stat()
     assert pwd.getpwuid(status.st_uid).pw_name == owner
@@ -392,20 +394,8 @@ def test_system_mode_installs_where_the_system_unit_and_the_docs_say(tmp_path: P
     playbook.write_text(
         VARS_PLAYBOOK.format(defaults=ANSIBLE / "roles/kioskguard/defaults/main.yml")
     )
-    completed = subprocess.run(
-        [
-            require_tool("ansible-playbook"),
-            "-i",
-            "localhost,",
-            str(playbook),
-            "-e",
-            "kioskguard_mode=system",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=ansible_environment(tmp_path),
+    completed = ansible_playbook(
+        tmp_path, "-i", "localhost,", str(playbook), "-e", "kioskguard_mode=system"
     )
     assert completed.returncode == 0, completed.stdout[-3000:]
     (line,) = [line for line in completed.stdout.splitlines() if "PATHS " in line]
