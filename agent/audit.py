@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from agent.console_log import CONSOLE_FORMAT, add_console
 from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Outcome
 from agent.privacy import scrub, scrub_data
@@ -27,7 +28,6 @@ from agent.privacy import scrub, scrub_data
 if TYPE_CHECKING:
     from loguru import Record
 
-CONSOLE_FORMAT = "{time:YYYY-MM-DD HH:mm:ss} {level: <7} {message}"
 CONSOLELESS_LOG = "kioskguard.log"  # the log's file when there is no console (pythonw.exe)
 _handler_ids: list[int] = []
 _audit_file: dict[str, Any] = {}  # path, rotation, retention and handler of the audit sink
@@ -63,9 +63,7 @@ def configure_logging(
     _audit_file.clear()
     _route_standard_logging()
     if sys.stderr is not None:  # None under pythonw.exe: no console to write to
-        _handler_ids.append(
-            logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, filter=_is_console)
-        )
+        _handler_ids.append(add_console(sys.stderr, level, _is_console))
     if audit_path is None:
         return
     if sys.stderr is None:
@@ -93,13 +91,18 @@ def configure_logging(
 
 
 class _ToLoguru(logging.Handler):
-    """Routes the standard library's log records (APScheduler's) into loguru's console."""
+    """Routes the standard library's log records (APScheduler's) into loguru's console.
+
+    Third-party internals below ERROR ("Execution of job ... skipped: maximum number of running
+    instances reached") are details for a debugging admin: they are logged at DEBUG."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
+        if record.levelno < logging.ERROR and record.name.partition(".")[0] != "agent":
+            level = "DEBUG"
         logger.opt(depth=6, exception=record.exc_info).log(level, "{}", record.getMessage())
 
 

@@ -8,6 +8,8 @@
 
 The kiosk browser's DevTools listen on the configured default port, 9222 (--port 0: any free
 port, found through DevToolsActivePort).
+
+The output is the timeline only: the agent's own log shows warnings and errors, nothing below.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agent.audit import configure_logging
 from agent.browser.driver import Driver
 from agent.browser.endpoint import DEFAULT_PORT
 from agent.browser.managed import port_in_use, start_managed
@@ -36,6 +39,7 @@ from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle, running_simulator, stop_process
 
 VISIT_S = 6.0
+LOG_LEVEL = "WARNING"  # the timeline tells the story; the log speaks only when something is wrong
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -191,6 +195,7 @@ async def story(sim: SimulatorHandle, work: Path, headed: bool, port: int) -> No
 def run(args: argparse.Namespace) -> int:
     if args.port != 0 and not 1024 <= args.port <= 65535:
         raise ConfigError(f"--port {args.port}: must be 0 (any free port) or 1024-65535")
+    configure_logging(LOG_LEVEL, None)
     work = Path(tempfile.mkdtemp(prefix="kioskguard-demo-"))
     try:
         with (

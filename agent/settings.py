@@ -44,6 +44,7 @@ from pydantic_settings import (
 )
 
 from agent.errors import ConfigError
+from agent.platform import paths
 from agent.profile_paths import ProfilePathError, checked_user_data_dir
 
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
@@ -69,23 +70,16 @@ def setting(
 def default_state_dir() -> Path:
     """Return the state directory: $STATE_DIRECTORY when systemd made one (the system service's
     StateDirectory=, /var/lib/kioskguard), else the per-user $XDG_STATE_HOME/kioskguard
-    (~/.local/state/kioskguard)."""
-    systemd_made = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
-    if systemd_made:
-        return Path(systemd_made)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "kioskguard"
+    (~/.local/state/kioskguard); on Windows %LOCALAPPDATA%\\kioskguard (agent.platform.paths)."""
+    return paths.state_dir(os.environ)
 
 
 def default_config_file() -> Path | None:
     """Return the configuration file used when none is named, if it exists: the system
     service's $CONFIGURATION_DIRECTORY/kioskguard.toml (/etc/kioskguard), else the user's
-    $XDG_CONFIG_HOME/kioskguard/kioskguard.toml (~/.config/kioskguard/kioskguard.toml)."""
-    systemd_made = os.environ.get("CONFIGURATION_DIRECTORY", "").split(":")[0]
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    candidates = [Path(systemd_made) / "kioskguard.toml"] if systemd_made else []
-    candidates.append(Path(base) / "kioskguard" / "kioskguard.toml")
-    return next((path for path in candidates if path.is_file()), None)
+    $XDG_CONFIG_HOME/kioskguard/kioskguard.toml (~/.config/kioskguard/kioskguard.toml); on
+    Windows the user's %APPDATA%, else the machine's %ProgramData% (agent.platform.paths)."""
+    return next((path for path in paths.config_candidates(os.environ) if path.is_file()), None)
 
 
 def default_audit_dir() -> Path | None:
@@ -429,7 +423,7 @@ class FleetSettings(Section):
     )
     password_file: Path | None = setting(
         None,
-        "File holding the broker password (one line; keep it readable by root only).",
+        "File holding the broker password (one line; readable by the service's account only).",
         "/etc/kioskguard/mqtt-password",
         strict=False,  # a path is text in TOML and in the environment
     )

@@ -20,8 +20,8 @@ def add_profile_options(parser: argparse.ArgumentParser, json_output: bool = Tru
     parser.add_argument(
         "--config",
         type=Path,
-        help="configuration file (TOML; default: the daemon's,"
-        " ~/.config/kioskguard/kioskguard.toml, if it exists)",
+        help="configuration file (TOML; default: the daemon's, if it exists:"
+        " ~/.config/kioskguard/kioskguard.toml; on Windows %%APPDATA%% or %%ProgramData%%)",
     )
     parser.add_argument(
         "--profile",

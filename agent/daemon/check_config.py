@@ -23,8 +23,9 @@ from agent.settings import InvalidSettings, Settings, environment_origins, load_
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the FILE argument."""
-    parser.add_argument("file", type=Path, metavar="FILE", help="the TOML file to check")
+    """Add the FILE argument (or --config FILE, as every other command takes it)."""
+    parser.add_argument("file", type=Path, metavar="FILE", nargs="?", help="the TOML file to check")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="the same as FILE")
 
 
 def summary(path: Path, settings: Settings) -> str:
@@ -155,8 +156,11 @@ def environment_notes() -> list[str]:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Check arguments.file; print the problems to stderr (exit 2) or a summary (exit 0)."""
-    path: Path = arguments.file
+    """Check arguments.file; print the problems to stderr (exit 2) or a summary (exit 0).
+
+    Raise ConfigError if no file is named, or two different ones.
+    """
+    path = _file_argument(arguments)
     try:
         settings = load_settings(path, use_environment=False)
     except InvalidSettings as exc:
@@ -179,3 +183,16 @@ def run(arguments: argparse.Namespace) -> int:
     for note in profile_notes(path, settings) + environment_notes():  # the file is valid
         print(note)
     return 0
+
+
+def _file_argument(arguments: argparse.Namespace) -> Path:
+    """Given FILE and/or --config FILE, return the file. Raise ConfigError if none or two."""
+    named: set[Path] = {
+        value for value in (arguments.file, getattr(arguments, "config", None)) if value
+    }
+    if len(named) != 1:
+        raise ConfigError(
+            "name one file to check: kioskguard check-config FILE (or --config FILE)"
+            + (f", not {' and '.join(sorted(map(str, named)))}" if named else "")
+        )
+    return named.pop()

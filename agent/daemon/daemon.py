@@ -204,6 +204,12 @@ class Daemon:
         by_name = {profile.name: profile for profile in self.profiles}
         try:
             names = [record.profile for record in self.state.in_progress()]
+            if names:
+                logger.warning(
+                    "started after an unclean stop: {} logout(s) left unfinished ({})",
+                    len(names),
+                    ", ".join(names),
+                )
         except StateFileError as exc:
             logger.warning("{}; recovering every profile to be safe", exc)
             names = list(by_name)
@@ -341,6 +347,12 @@ class Daemon:
         await asyncio.gather(
             *(self.agent.show_warning(profile, minutes * 60) for profile in linked),
             return_exceptions=True,
+        )
+        logger.info(
+            "closing time in {} min: warning shown ({} of {} profile(s) linked or unknown)",
+            minutes,
+            len(linked),
+            len(self.profiles),
         )
 
     # -- lifecycle -------------------------------------------------------------------------

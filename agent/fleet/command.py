@@ -26,10 +26,12 @@ from agent.fleet.connection import FleetError, MqttError, describe
 from agent.fleet.topics import NAME_PATTERN
 from agent.settings import FleetSettings, load_settings
 
+CONFIG_HELP = "TOML with a [fleet] table (before or after the subcommand)"
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the fleet subcommands."""
-    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML with a [fleet] table")
+    parser.add_argument("--config", type=Path, metavar="FILE", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="fleet_command", metavar="SUBCOMMAND", required=True)
     status = commands.add_parser("status", help="table of kiosks: online, linked, last logout")
     status.add_argument("--site", help="only this site")
@@ -53,6 +55,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     collect.add_argument("--db", type=Path, metavar="FILE", help="events database")
     acl = commands.add_parser("acl", help="print the broker's ACL for a CSV of users")
     acl.add_argument("users", type=Path, help="CSV: user,role,site (role: admin|collector|kiosk)")
+    for subcommand in (status, logout, report, collect, acl):  # `fleet status --config X` too
+        subcommand.add_argument(
+            "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP
+        )
 
 
 def _name(option: str, value: str | None) -> None:

@@ -14,14 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.daemon import check_config
-from agent.errors import ConfigError
+from agent.daemon.print_config import render_example
 from agent.install import shipped
 from agent.install.files import PlannedFile, planned_file, remove_file, write_file
 from agent.install.render import render_task, render_unit
 from agent.install.runner import CommandRunner, InstallError
-from agent.install.targets import SERVICE_NAME, TASK_NAME, Installation, Mode, Target, locate
+from agent.install.targets import (
+    SERVICE_NAME,
+    TASK_NAME,
+    Installation,
+    Mode,
+    Target,
+    locate,
+    windows_account,
+    windows_machine_wide_problem,
+)
 
 Say = Callable[[str], None]
+EXAMPLE_WHAT = "the commented example configuration, to edit"
 
 
 @dataclass
@@ -55,12 +65,19 @@ def plan_files(
 ) -> list[PlannedFile]:
     """Given where things go and the configuration to ship, return the files to put there.
 
-    The unit records the configuration's digest, so a changed configuration changes the unit
-    and the service is restarted with it.
+    No configuration given and none in place: the commented example (print-config) is written
+    there. The unit records the configuration's digest, so a changed configuration changes the
+    unit and the service is restarted with it.
     """
     files: list[PlannedFile] = []
-    copy_config = config is not None and not target.config_file.exists()
-    config_bytes = (config if copy_config and config else target.config_file).read_bytes()
+    new_config: tuple[bytes, str] | None = None
+    if not target.config_file.exists():
+        new_config = (
+            (config.read_bytes(), f"configuration from {config}")
+            if config is not None
+            else (render_example().encode(), EXAMPLE_WHAT)
+        )
+    config_bytes = new_config[0] if new_config else target.config_file.read_bytes()
     if installation.platform == "windows":
         workdir = (
             r"%LOCALAPPDATA%\kioskguard"
@@ -73,6 +90,7 @@ def plan_files(
             installation.executable,
             target.config_argument,
             workdir,
+            windows_account(installation) if target.mode == "user" else None,
         )
         files.append(planned_file(target.service_file, content, "scheduled task definition"))
     else:
@@ -83,13 +101,14 @@ def plan_files(
             installation.executable,
             target.config_argument,
             hashlib.sha256(config_bytes).hexdigest(),
+            shipped.documentation(shipped.LINUX_GUIDE),
         )
         files.append(planned_file(target.service_file, unit.encode(), "systemd unit"))
     if target.drop_in is not None:
         text = shipped.shipped_text(shipped.LOGIND_DROP_IN)
         files.append(planned_file(target.drop_in, text.encode(), "logind drop-in"))
-    if copy_config:
-        files.append(planned_file(target.config_file, config_bytes, f"configuration from {config}"))
+    if new_config is not None:
+        files.append(planned_file(target.config_file, *new_config))
     return files
 
 
@@ -177,10 +196,16 @@ def _register_windows(
 def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
     """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
 
-    Raise ConfigError if there is no configuration, InstallError if a file cannot be written or
-    the service manager refuses.
+    Without --config and without a file in place, the commented example is installed and the
+    report says what to edit. Raise InstallError if a file cannot be written or the service
+    manager refuses.
     """
     target = locate(installation, options.mode)
+    if installation.platform == "windows" and options.mode == "system":
+        problem = windows_machine_wide_problem(installation)
+        if problem is not None:
+            raise InstallError(problem)
+    report_example = False
     if options.config is not None and not _validate(options.config, say):
         return 2
     if target.config_file.exists():
@@ -196,10 +221,7 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
                 " (not overwritten)"
             )
     elif options.config is None:
-        raise ConfigError(
-            f"no configuration: give --config FILE, or write {target.config_file} first"
-            " (kioskguard print-config prints a commented example)"
-        )
+        report_example = True
     files = plan_files(installation, target, options.config)
     report = Report()
     changed = [planned for planned in files if planned.state != "unchanged"]
@@ -229,6 +251,13 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
         report.notes.append(
             "the logind drop-in (more time to log out at shutdown) needs root:"
             " kioskguard install --system writes it, or see docs/install-linux.md"
+        )
+    if report_example:
+        report.notes.append(
+            f"no configuration was given: {target.config_file} is the commented example; every"
+            " value in it is an example. Edit it (the profiles to guard, closing_time, idle,"
+            f" fleet), check it with `kioskguard check-config {target.config_file}`, then run"
+            " `kioskguard install` again to restart the service with it"
         )
     if target.drop_in is not None and any(planned.path == target.drop_in for planned in changed):
         report.notes.append(

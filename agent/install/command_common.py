@@ -16,7 +16,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const="user",
         help="for the desktop user running this command (default): a systemd user unit, or a"
-        " task reading the configuration from each user's %%APPDATA%%",
+        " task of this user's own (no elevation) reading their %%APPDATA%%",
     )
     mode.add_argument(
         "--system",
@@ -24,7 +24,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const="system",
         help="machine-wide, as root or administrator: a system unit plus the logind drop-in, or"
-        " a task reading %%ProgramData%%\\kioskguard\\kioskguard.toml",
+        " a task for every user's logon reading %%ProgramData%%\\kioskguard\\kioskguard.toml"
+        " (kioskguard itself installed where every user can read it, e.g. %%ProgramFiles%%)",
     )
     parser.set_defaults(mode="user")
     parser.add_argument(

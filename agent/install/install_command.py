@@ -2,7 +2,8 @@
 
 Validate the configuration (check-config's checks; exit 2 on errors), write the service from
 the package data with this installation's paths, copy FILE to the standard place if none is
-there, then enable and start the service. Idempotent: a second run reports nothing changed.
+there (without --config: the commented example, and say what to edit), then enable and start
+the service. Idempotent: a second run reports nothing changed.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--config",
         type=Path,
         metavar="FILE",
-        help="configuration to install; copied to the standard place unless a file is there",
+        help="configuration to install; copied to the standard place unless a file is there"
+        " (none there and no FILE: the commented example is written there)",
     )
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Install the service; return 0, or 2 when the configuration is invalid or missing."""
+    """Install the service; return 0, or 2 when the configuration is invalid."""
     return install(current_installation(), options_from(arguments), run_command, print)

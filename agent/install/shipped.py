@@ -1,8 +1,8 @@
-"""The service definitions and example configurations shipped inside the package.
+"""The service definitions, example configurations and docs shipped inside the package.
 
 The wheel carries the repository's top-level config/ directory as the data directory
-agent/shipped (pip always unpacks it to disk); run from a source checkout (an editable
-install), the files are read from config/ itself.
+agent/shipped (pip always unpacks it to disk) and docs/*.md as agent/shipped/docs; run from a
+source checkout (an editable install), the files are read from config/ and docs/ themselves.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ USER_UNIT = "systemd/kioskguard.service"
 SYSTEM_UNIT = "systemd/kioskguard-system.service"
 LOGIND_DROP_IN = "systemd/logind-kioskguard.conf"
 WINDOWS_TASK = "windows/kioskguard-task.xml"
+LINUX_GUIDE = "install-linux.md"  # what the units' Documentation= names
 
 
 def shipped_root() -> Path:
@@ -39,3 +40,15 @@ def shipped_text(relative: str) -> str:
     if not entry.is_file():
         raise InstallError(f"shipped file {relative} is missing from this installation")
     return entry.read_text(encoding="utf-8")
+
+
+def documentation(name: str) -> Path:
+    """Given a file name under docs/ (e.g. "install-linux.md"), return its installed copy.
+
+    Raise InstallError if this installation lacks it.
+    """
+    root = shipped_root()
+    for candidate in (root / "docs" / name, root.parent / "docs" / name):
+        if candidate.is_file():
+            return candidate
+    raise InstallError(f"documentation {name} is missing from this installation")

@@ -13,10 +13,11 @@ import sys
 import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Literal
 
 from agent.install.runner import InstallError
+from agent.platform import paths
 
 Mode = Literal["user", "system"]
 Platform = Literal["linux", "windows"]
@@ -83,18 +84,23 @@ def _windows_directory(installation: Installation, name: str) -> Path:
 
 
 def locate(installation: Installation, mode: Mode) -> Target:
-    """Given the installation and a mode, return where the files go. Raise InstallError if the
-    environment does not say (Windows without APPDATA, LOCALAPPDATA or ProgramData)."""
+    """Given the installation and a mode, return where the files go (agent.platform.paths'
+    rules, which the daemon's defaults follow too). Raise InstallError if the environment does
+    not say (Windows without APPDATA, LOCALAPPDATA or ProgramData)."""
     if installation.platform == "windows":
+        environ = installation.environ
         if mode == "user":
-            config = _windows_directory(installation, "APPDATA") / "kioskguard" / "kioskguard.toml"
-            local = _windows_directory(installation, "LOCALAPPDATA") / "kioskguard"
-            # Expanded per user when the task starts: every kiosk user has their own file.
+            for name in ("APPDATA", "LOCALAPPDATA"):
+                _windows_directory(installation, name)
+            config = paths.windows_user_config_dir(environ) / paths.CONFIG_NAME
+            local = paths.windows_state_dir(environ)
+            # Expanded when the task starts, for the user it runs as.
             return Target(
                 mode, local / "kioskguard-task.xml", config, r"%APPDATA%\kioskguard\kioskguard.toml"
             )
-        data = _windows_directory(installation, "ProgramData") / "kioskguard"
-        config = data / "kioskguard.toml"
+        _windows_directory(installation, "ProgramData")
+        data = paths.windows_machine_config_dir(environ)
+        config = data / paths.CONFIG_NAME
         return Target(mode, data / "kioskguard-task.xml", config, str(config))
     if mode == "user":
         config_home = _directory(installation, "XDG_CONFIG_HOME", installation.home / ".config")
@@ -110,3 +116,29 @@ def locate(installation: Installation, mode: Mode) -> Target:
         str(config),
         drop_in=root / "etc" / "systemd" / "logind.conf.d" / "kioskguard.conf",
     )
+
+
+def windows_account(installation: Installation) -> str:
+    """Given a Windows installation, return the account running it (DOMAIN\\user): the user
+    a --user task runs as. Raise InstallError if the environment does not say."""
+    user = installation.environ.get("USERNAME")
+    if not user:
+        raise InstallError("environment variable USERNAME is not set: it names the task's user")
+    domain = installation.environ.get("USERDOMAIN")
+    return f"{domain}\\{user}" if domain else user
+
+
+def windows_machine_wide_problem(installation: Installation) -> str | None:
+    """Given a Windows installation, return why a machine-wide task could not run it for every
+    user (it lives in one user's profile), or None."""
+    executable = PureWindowsPath(installation.executable)  # compared without case, as Windows
+    for name in ("LOCALAPPDATA", "APPDATA", "USERPROFILE"):  # the most specific first
+        folder = installation.environ.get(name)
+        if folder and executable.is_relative_to(PureWindowsPath(folder)):
+            return (
+                f"{installation.executable} is inside %{name}% ({folder}), which other users"
+                " cannot read: for --system install kioskguard where every user can, e.g."
+                " %ProgramFiles%\\kioskguard\\venv (docs/install-windows.md), or install per user"
+                " with --user"
+            )
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,8 @@ def windows_installation(tmp_path: Path) -> Installation:
             "APPDATA": str(tmp_path / "AppData" / "Roaming"),
             "LOCALAPPDATA": str(tmp_path / "AppData" / "Local"),
             "ProgramData": str(tmp_path / "ProgramData"),
+            "USERNAME": "visitor",
+            "USERDOMAIN": "KIOSK-07",
         },
         tmp_path / "home",
     )
@@ -59,6 +62,7 @@ def windows_installation(tmp_path: Path) -> Installation:
 class Dist:
     wheel: Path
     sdist: Path
+    output: str  # what the build printed (stdout and stderr)
 
 
 def pip_install(venv: Path, *requirements: str) -> None:
@@ -86,13 +90,19 @@ def pip_install(venv: Path, *requirements: str) -> None:
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Dist:
     """Build the sdist, then the wheel from the sdist (python -m build), as a release would."""
     output = tmp_path_factory.mktemp("dist")
+    # PYTHONDONTWRITEBYTECODE (set by some test environments) only adds "byte-compiling is
+    # disabled" notices: build as a release machine would.
+    environment = {
+        key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"
+    }
     completed = subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(output), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=600,
+        env=environment,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     (wheel,) = output.glob("kioskguard-*.whl")
     (sdist,) = output.glob("kioskguard-*.tar.gz")
-    return Dist(wheel, sdist)
+    return Dist(wheel, sdist, completed.stdout + completed.stderr)

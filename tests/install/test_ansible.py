@@ -68,25 +68,57 @@ def test_sample_playbook_passes_syntax_check(tmp_path: Path) -> None:
     assert "playbook: site.yml" in completed.stdout
 
 
+def ansible_playbook(
+    tmp_path: Path, *arguments: str, path: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ansible-playbook with the arguments in tmp_path, with its files kept there."""
+    return subprocess.run(
+        [require_tool("ansible-playbook"), *arguments],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**ansible_environment(tmp_path), **({"PATH": path} if path else {})},
+    )
+
+
 def run_role(
-    tmp_path: Path, variables: dict[str, object], path: str | None = None
+    tmp_path: Path, variables: dict[str, object], path: str | None = None, check: bool = False
 ) -> tuple[subprocess.CompletedProcess[str], tuple[int, ...]]:
     playbook = tmp_path / "local.yml"
     playbook.write_text(PLAYBOOK)
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps(variables))
-    completed = subprocess.run(
-        [require_tool("ansible-playbook"), "-i", "localhost,", str(playbook), "-e", f"@{extra}"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
+    completed = ansible_playbook(
+        tmp_path,
+        "-i",
+        "localhost,",
+        str(playbook),
+        "-e",
+        f"@{extra}",
+        *(["--check"] if check else []),
+        path=path,
         timeout=900,
-        env={**ansible_environment(tmp_path), **({"PATH": path} if path else {})},
     )
     recap = [RECAP.match(line) for line in completed.stdout.splitlines()]
     found = [match for match in recap if match]
     assert completed.returncode == 0 and found, completed.stdout[-5000:] + completed.stderr[-3000:]
     return completed, tuple(int(value) for value in found[-1].groups())
+
+
+TASK_HEADING = re.compile(r"^TASK \[(?:[\w.-]+ : )?(.*)\] \*+$")
+PIP_TASK = "Install the wheel into the virtual environment, versions from the constraints file"
+
+
+def changed_tasks(stdout: str) -> list[str]:
+    """Given ansible-playbook's output, return the names of the tasks that reported changed."""
+    names, task = [], ""
+    for line in stdout.splitlines():
+        if heading := TASK_HEADING.match(line):
+            task = heading.group(1)
+        elif line.startswith("changed:") and task not in names:
+            names.append(task)
+    return names
 
 
 @dataclass(frozen=True)
@@ -109,6 +141,9 @@ def scratch(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Scratch:
         "kioskguard_home": str(prefix / "home"),
         "kioskguard_become": False,
         "kioskguard_manage_service": False,
+        # The packages are checked for real (this machine has them); the package lists are left
+        # as the machine's bootstrap made them (no download on a shared machine).
+        "kioskguard_apt_update_cache": False,
         "kioskguard_python": sys.executable,
         "kioskguard_state_dir": str(prefix / "state"),
         "kioskguard_timezone": "Europe/Berlin",
@@ -126,6 +161,10 @@ def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
     scratch: Scratch,
 ) -> None:
     tmp_path, prefix, variables = scratch.base, scratch.prefix, scratch.variables
+    dry, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables, check=True)
+    assert (unreachable, failed) == (0, 0) and changed >= 3, dry.stdout[-3000:]
+    assert not (prefix / "home").exists()  # --check wrote nothing
+    assert "Install the browser and the libraries a kiosk needs" in dry.stdout
     first, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
     assert (unreachable, failed) == (0, 0) and changed >= 4, first.stdout[-3000:]
 
@@ -155,6 +194,10 @@ def test_role_applies_into_a_scratch_prefix_and_a_second_run_changes_nothing(
 
     second, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables)
     assert (changed, unreachable, failed) == (0, 0, 0), second.stdout[-3000:]
+    checked, (_ok, changed, unreachable, failed) = run_role(tmp_path, variables, check=True)
+    # in --check, pip cannot tell that a wheel given as a file is installed: it alone says changed
+    assert (unreachable, failed) == (0, 0), checked.stdout[-3000:]
+    assert changed_tasks(checked.stdout) == [PIP_TASK], checked.stdout[-3000:]
 
 
 # A stand-in for systemctl on PATH (this container has no running systemd): it logs its
@@ -273,8 +316,90 @@ def test_fleet_section_is_templated_and_the_password_comes_from_the_vault(tmp_pa
         "enabled": True,
         "broker": "mqtt.test.invalid:8883",
         "site": "library-a",
+        "host": "kiosk-07",
         "username": "kiosk-07",
         "password_file": "/etc/kioskguard/mqtt-password",
         "ca_file": "/etc/kioskguard/fleet-ca.pem",
     }
     assert (out / "password").read_text() == secret
+
+
+FILES_PLAYBOOK = """\
+- name: the role's fleet files, {mode} mode
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: the role's fleet_files tasks
+      ansible.builtin.include_role:
+        name: kioskguard
+        tasks_from: fleet_files.yml
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "owner", "group", "permissions"),
+    [("system", "root", "nogroup", 0o640), ("user", "nobody", None, 0o600)],
+)
+def test_fleet_password_file_is_readable_by_the_service_account_only(
+    tmp_path: Path, mode: str, owner: str, group: str | None, permissions: int
+) -> None:
+    # system: root-owned, readable by the service's group (nogroup stands in for kioskguard);
+    # user: owned by the kiosk user the unit runs as (nobody stands in for it).
+    import grp
+    import pwd
+
+    playbook = tmp_path / "files.yml"
+    playbook.write_text(FILES_PLAYBOOK.format(mode=mode))
+    password_file = tmp_path / "etc" / "mqtt-password"
+    password_file.parent.mkdir()
+    extra = tmp_path / "vars.json"
+    extra.write_text(
+        json.dumps(
+            {
+                "kioskguard_mode": mode,
+                "kioskguard_user": "nobody",
+                "kioskguard_service_group": "nogroup",
+                "kioskguard_fleet_password": "s3cret",
+                "kioskguard_fleet_password_file": str(password_file),
+            }
+        )
+    )
+    completed = ansible_playbook(tmp_path, "-i", "localhost,", str(playbook), "-e", f"@{extra}")
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
+    status = password_file.stat()
+    assert pwd.getpwuid(status.st_uid).pw_name == owner
+    if group is not None:
+        assert grp.getgrgid(status.st_gid).gr_name == group
+    assert status.st_mode & 0o777 == permissions
+    assert password_file.read_text() == "s3cret\n"
+
+
+VARS_PLAYBOOK = """\
+- name: the role's derived paths
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars_files:
+    - {defaults}
+  tasks:
+    - name: print them
+      ansible.builtin.debug:
+        msg: "PATHS {{{{ kioskguard_venv }}}} {{{{ kioskguard_config_file }}}}"
+"""
+
+
+def test_system_mode_installs_where_the_system_unit_and_the_docs_say(tmp_path: Path) -> None:
+    playbook = tmp_path / "vars.yml"
+    playbook.write_text(
+        VARS_PLAYBOOK.format(defaults=ANSIBLE / "roles/kioskguard/defaults/main.yml")
+    )
+    completed = ansible_playbook(
+        tmp_path, "-i", "localhost,", str(playbook), "-e", "kioskguard_mode=system"
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    (line,) = [line for line in completed.stdout.splitlines() if "PATHS " in line]
+    venv, config = line.split("PATHS ", 1)[1].rstrip('"').split()
+    unit = (ROOT / "config/systemd/kioskguard-system.service").read_text()
+    assert f"ExecStart={venv}/bin/kioskguard run --config {config}\n" in unit
+    assert f"{venv}/bin/kioskguard" in (ROOT / "docs/install-linux.md").read_text()

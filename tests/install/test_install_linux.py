@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import ConfigError
 from agent.install.actions import Options, install, uninstall
 from agent.install.fakes import FakeServiceManager
 from agent.install.render import systemd_quote
@@ -143,11 +142,19 @@ def test_invalid_configuration_exits_2_and_installs_nothing(
     assert manager.calls == [] and not (linux_installation.home / ".config").exists()
 
 
-def test_no_configuration_anywhere_is_a_config_error_naming_the_standard_place(
-    linux_installation: Installation,
+def test_no_configuration_anywhere_installs_the_commented_example_and_says_what_to_edit(
+    linux_installation: Installation, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(ConfigError, match=r"\.config/kioskguard/kioskguard\.toml"):
-        install(linux_installation, options(config=None), FakeServiceManager(), print)
+    manager = FakeServiceManager()
+    assert install(linux_installation, options(config=None), manager, print) == 0
+    config = linux_installation.home / ".config" / "kioskguard" / "kioskguard.toml"
+    assert config.read_text() == (CONFIG / "kioskguard.example.toml").read_text()
+    out = capsys.readouterr().out
+    assert f"{config} is the commented example" in out
+    assert f"kioskguard check-config {config}" in out
+    assert ("systemctl", "--user", "enable", "--now", UNIT) in manager.calls
+    assert install(linux_installation, options(config=None), manager, print) == 0
+    assert "commented example" not in capsys.readouterr().out  # the file is now the user's
 
 
 def test_existing_configuration_is_kept_and_checked(

@@ -9,6 +9,7 @@ import pytest
 
 from agent.install.actions import Options, install, uninstall
 from agent.install.fakes import FakeServiceManager
+from agent.install.runner import InstallError
 from agent.install.targets import Installation
 from tests.install.conftest import CONFIG
 
@@ -51,17 +52,102 @@ def test_user_install_registers_the_templated_task_with_schtasks(
     assert copied.read_bytes() == (CONFIG / "library.toml").read_bytes()
 
 
-def test_task_keeps_the_shipped_trigger_principal_and_settings(
+def installed_task(installation: Installation, mode: str = "user") -> ElementTree.Element:
+    manager = FakeServiceManager()
+    install(installation, options(mode, CONFIG / "hotel.toml"), manager, print)
+    return ElementTree.fromstring(manager.tasks["kioskguard"].decode("utf-16"))
+
+
+def test_machine_wide_task_keeps_the_shipped_trigger_principal_and_settings(
     windows_installation: Installation,
 ) -> None:
-    manager = FakeServiceManager()
-    install(windows_installation, options(), manager, print)
-    task = ElementTree.fromstring(manager.tasks["kioskguard"].decode("utf-16"))
+    task = installed_task(windows_installation, "system")
     shipped = ElementTree.parse(CONFIG / "windows/kioskguard-task.xml").getroot()
     for path in ("task:Triggers", "task:Principals", "task:Settings"):
         written, original = task.find(path, TASK), shipped.find(path, TASK)
         assert written is not None and original is not None
         assert ElementTree.tostring(written) == ElementTree.tostring(original)
+
+
+def test_per_user_task_starts_at_the_installing_users_logon_and_runs_as_them(
+    windows_installation: Installation,
+) -> None:
+    task = installed_task(windows_installation, "user")
+    principal = task.find("task:Principals/task:Principal", TASK)
+    assert principal is not None and principal.find("task:GroupId", TASK) is None
+    assert principal.findtext("task:UserId", None, TASK) == r"KIOSK-07\visitor"
+    assert principal.findtext("task:LogonType", None, TASK) == "InteractiveToken"
+    assert principal.findtext("task:RunLevel", None, TASK) == "LeastPrivilege"
+    trigger = task.find("task:Triggers/task:LogonTrigger", TASK)
+    assert trigger is not None
+    assert [child.tag.split("}")[1] for child in trigger] == [
+        "Enabled",
+        "Repetition",
+        "UserId",
+        "Delay",
+    ]  # fmt: skip  (the schema's order: the trigger's base elements, then UserId, Delay)
+    assert trigger.findtext("task:UserId", None, TASK) == r"KIOSK-07\visitor"
+    shipped = ElementTree.parse(CONFIG / "windows/kioskguard-task.xml").getroot()
+    settings, original = task.find("task:Settings", TASK), shipped.find("task:Settings", TASK)
+    assert settings is not None and original is not None
+    assert ElementTree.tostring(settings) == ElementTree.tostring(original)
+
+
+@pytest.mark.parametrize("mode", ["user", "system"])
+def test_task_starts_a_daemon_that_exited_again_within_a_minute(
+    windows_installation: Installation, mode: str
+) -> None:
+    task = installed_task(windows_installation, mode)
+    repetition = task.find("task:Triggers/task:LogonTrigger/task:Repetition", TASK)
+    assert repetition is not None
+    assert repetition.findtext("task:Interval", None, TASK) == "PT1M"
+    assert repetition.find("task:Duration", TASK) is None  # indefinitely, for the whole session
+    assert task.findtext("task:Settings/task:MultipleInstancesPolicy", None, TASK) == "IgnoreNew"
+    assert task.find("task:Settings/task:RestartOnFailure", TASK) is not None
+
+
+def test_per_user_install_without_username_is_an_install_error(tmp_path: Path) -> None:
+    installation = Installation(
+        "windows",
+        tmp_path / "venv/Scripts/pythonw.exe",
+        {"APPDATA": str(tmp_path / "Roaming"), "LOCALAPPDATA": str(tmp_path / "Local")},
+        tmp_path,
+    )
+    with pytest.raises(InstallError, match="USERNAME"):
+        install(installation, options(), FakeServiceManager(), print)
+
+
+@pytest.mark.parametrize("folder", ["USERPROFILE", "LOCALAPPDATA", "APPDATA"])
+def test_machine_wide_install_refuses_a_kioskguard_inside_one_users_profile(
+    tmp_path: Path, folder: str
+) -> None:
+    profile = r"C:\Users\admin"
+    environ = {
+        "USERPROFILE": profile,
+        "APPDATA": profile + r"\AppData\Roaming",
+        "LOCALAPPDATA": profile + r"\AppData\Local",
+        "ProgramData": str(tmp_path / "ProgramData"),
+        "USERNAME": "admin",
+    }
+    executable = environ[folder] + r"\KIOSKGUARD\venv\Scripts\pythonw.exe"
+    installation = Installation("windows", Path(executable), environ, Path(profile))
+    manager = FakeServiceManager()
+    with pytest.raises(InstallError, match=rf"inside %{folder}%.*%ProgramFiles%"):
+        install(installation, options("system", CONFIG / "hotel.toml"), manager, print)
+    assert manager.calls == [] and not (tmp_path / "ProgramData").exists()
+
+
+def test_machine_wide_install_from_program_files_is_accepted(tmp_path: Path) -> None:
+    environ = {
+        "USERPROFILE": r"C:\Users\admin",
+        "LOCALAPPDATA": r"C:\Users\admin\AppData\Local",
+        "ProgramData": str(tmp_path / "ProgramData"),
+    }
+    executable = Path(r"C:\Program Files\kioskguard\venv\Scripts\pythonw.exe")
+    installation = Installation("windows", executable, environ, tmp_path)
+    manager = FakeServiceManager()
+    assert install(installation, options("system", CONFIG / "hotel.toml"), manager, print) == 0
+    assert (tmp_path / "ProgramData/kioskguard/kioskguard.toml").exists()
 
 
 def test_second_windows_install_only_queries(

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
@@ -88,6 +89,21 @@ def test_wheel_holds_every_agent_module_the_shipped_files_and_the_license(dist: 
     assert shipped - names == set()
     assert f"{dist_info(dist)}/licenses/LICENSE" in names
     assert not any(name.startswith(("tests/", "bench/", "config/", "tools/")) for name in names)
+
+
+def test_build_prints_no_warnings(dist: Dist) -> None:
+    # "warning.py" is a module's name in the "copying ..." lines, not a warning
+    warnings = [
+        line for line in dist.output.splitlines() if re.search(r"(?i)warn(?!ing\.py)", line)
+    ]
+    assert warnings == [], dist.output[-6000:]
+
+
+def test_wheel_holds_the_docs_the_units_name(dist: Dist) -> None:
+    names = set(zipfile.ZipFile(dist.wheel).namelist())
+    docs = {f"agent/shipped/docs/{path.name}" for path in (ROOT / "docs").glob("*.md")}
+    assert "agent/shipped/docs/install-linux.md" in docs
+    assert docs - names == set()
 
 
 def test_sdist_holds_the_license_and_the_config_directory(dist: Dist) -> None:
@@ -201,6 +217,16 @@ def test_unit_written_by_the_installed_kioskguard_passes_systemd_analyze_verify(
         env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)},
     )
     assert (verified.returncode, verified.stdout + verified.stderr) == (0, "")
+    unit = (config_home / "systemd/user/kioskguard.service").read_text()
+    assert "Install (as the kiosk user" not in unit  # the template's by-hand instructions
+    documentation = [
+        line.split("=", 1)[1] for line in unit.splitlines() if "Documentation=" in line
+    ]
+    assert documentation, unit
+    for uri in documentation:
+        assert uri.startswith("file://"), uri
+        path = Path(urllib.parse.unquote(uri.removeprefix("file://").replace("%%", "%")))
+        assert path.is_file() and path.is_relative_to(shipped_in_venv(fresh_venv)), uri
     again = fresh_venv.run(
         "install",
         "--user",
