@@ -10,6 +10,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,10 @@ def metric(textfile: Path, name: str) -> float | None:
         if line.startswith(f"{name} "):
             return float(line.split()[1])
     return None
+
+
+def patient(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Return config with 60 s logout budgets: these tests check what the signal, the disk or
+    the lock does, not whether a cold logout fits a short shutdown budget on a loaded machine
+    (issue 16's item 3 has its own test)."""
+    return {**config, "logout": {"deadline_s": 60, "shutdown_deadline_s": 60}}

@@ -22,7 +22,7 @@ from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
     start_daemon,
     state_dir,
 )
-from tests.faults.disk_helpers import linked_and_closed, metric
+from tests.faults.disk_helpers import linked_and_closed, metric, patient
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,9 @@ async def test_the_next_outcome_lands_in_a_new_file_at_the_path_and_is_counted(
 ) -> None:
     await linked_and_closed(browser_executable, profile_dir, sim)
     textfile = tmp_path / "metrics.prom"
-    daemon = start_daemon({**base_config, "metrics": {"enabled": True, "textfile": textfile}})
+    daemon = start_daemon(
+        {**patient(base_config), "metrics": {"enabled": True, "textfile": textfile}}
+    )
     daemon.wait_for_log("kioskguard runs")
     audit_file = state_dir / "audit.jsonl"
     assert audit_file.exists()  # opened at start

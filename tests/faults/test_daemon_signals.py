@@ -23,7 +23,7 @@ from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
     state_dir,
     wait_until,
 )
-from tests.faults.disk_helpers import linked_and_closed
+from tests.faults.disk_helpers import linked_and_closed, patient
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ async def test_usr1_usr2_pipe_alrm_and_others_leave_it_running_and_sigterm_still
     base_config: dict[str, dict[str, Any]],  # noqa: F811
 ) -> None:
     await linked_and_closed(browser_executable, profile_dir, sim)
-    daemon = start_daemon(base_config)
+    daemon = start_daemon(patient(base_config))
     daemon.wait_for_log("kioskguard runs")
     daemon.process.send_signal(signal.SIGUSR1)
     daemon.wait_for_log("status: managed: ")

@@ -29,7 +29,7 @@ from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
     state_dir,
     write_config,
 )
-from tests.faults.disk_helpers import linked_and_closed
+from tests.faults.disk_helpers import linked_and_closed, patient
 
 HOLD_INHERITED = (
     "import fcntl, sys, time\n"
@@ -97,7 +97,7 @@ async def test_a_second_daemon_with_another_state_dir_is_refused_naming_the_firs
     base_config: dict[str, dict[str, Any]],  # noqa: F811
 ) -> None:
     await linked_and_closed(browser_executable, profile_dir, sim)
-    first = start_daemon(base_config)
+    first = start_daemon(patient(base_config))
     first.wait_for_log("kioskguard runs")
     other_state = tmp_path / "other-state"
     general = {**base_config["general"], "state_dir": other_state}
@@ -133,7 +133,7 @@ def test_a_lock_held_by_another_account_does_not_keep_the_guard_away(
     base_config: dict[str, dict[str, Any]],  # noqa: F811
 ) -> None:
     visitor = holder_of(65534)
-    daemon = start_daemon(base_config)
+    daemon = start_daemon(patient(base_config))
     daemon.wait_for_log("kioskguard runs")
     assert f"is locked by pid {visitor.pid} (/usr/bin/python3 -c import fcntl" in daemon.log()
     assert "uid 65534, a process of another account, not a guard: guarding it anyway" in (
@@ -155,3 +155,28 @@ def test_a_lock_held_by_our_own_account_is_a_guard_and_refuses_the_start(
     result = run_second(write_config(tmp_path / "kioskguard.toml", base_config))
     assert result.returncode == 2
     assert f"is already guarded by pid {holder.pid} (/usr/bin/python3 -c" in result.stderr
+
+
+@pytest.mark.browser
+async def test_the_admins_logout_still_runs_while_the_daemon_guards_the_profile(
+    tmp_path: Path,
+    profile_dir: Path,  # noqa: F811
+    sim: SimulatorHandle,
+    browser_executable: Browser,
+    start_daemon: DaemonFactory,  # noqa: F811
+    base_config: dict[str, dict[str, Any]],  # noqa: F811
+) -> None:
+    await linked_and_closed(browser_executable, profile_dir, sim)
+    daemon = start_daemon(patient(base_config))
+    daemon.wait_for_log("kioskguard runs")
+    config = write_config(tmp_path / "admin.toml", base_config)
+    result = subprocess.run(
+        [sys.executable, "-m", "agent", "logout", "--config", str(config), "--json"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"result": "logged_out"' in result.stdout and sim.devices() == []
+    assert daemon.process.poll() is None and daemon.terminate() == 0
