@@ -44,11 +44,11 @@ def flock_holders(descriptor: int, proc_locks: Path = PROC_LOCKS) -> list[Holder
     Waiters ("->" lines) are not holders; the calling process is left out. Unknown (an empty
     list) where /proc/locks cannot be read.
     """
-    key = lock_key(descriptor)
     try:
         text = proc_locks.read_text(encoding="ascii", errors="replace")
-    except OSError:
+    except OSError:  # not Linux (os.major is POSIX-only: the key is made after this)
         return []
+    key = lock_key(descriptor)
     pids: list[int] = []
     for line in text.splitlines():
         fields = line.split()
