@@ -26,7 +26,7 @@ from pathlib import Path
 from loguru import logger
 
 from agent.errors import ConfigError, ProfileBusy
-from agent.platform.filelock import holders_of, try_lock, unlock
+from agent.platform.filelock import holders_of, private_opener, try_lock, unlock
 
 POLL_S = 0.05
 
@@ -54,7 +54,7 @@ def _open_lock_file(path: Path) -> int | None:
     created (the caller then locks the whole state directory)."""
     try:
         path.parent.mkdir(exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        return private_opener(str(path), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         logger.warning(
             "logout lock {} cannot be created ({}): the logouts of every profile take turns",

@@ -52,6 +52,16 @@ def unlock(descriptor: int) -> None:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
+def private_opener(path: str, flags: int) -> int:
+    """Open (or create) a lock file readable by its owner only, an older one made so too: flock
+    needs only read access, so anyone who can open a lock file can hold it against us."""
+    descriptor = os.open(path, flags, 0o600)
+    if hasattr(os, "fchmod"):
+        with contextlib.suppress(OSError):  # not ours (another user's file): left as it is
+            os.fchmod(descriptor, 0o600)
+    return descriptor
+
+
 def holders_of(descriptor: int) -> str:
     """Return who holds the lock on the descriptor's file, for a message ("pid N (...)")."""
     return describe_holders(flock_holders(descriptor))
@@ -77,7 +87,9 @@ class FileLock:
         if self._handle is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 (kept open while held)
+        handle = open(  # noqa: SIM115 (kept open while held)
+            self.path, "a+", encoding="utf-8", opener=private_opener
+        )
         try:
             locked = try_lock(handle.fileno())
         except OSError:

@@ -100,3 +100,11 @@ async def test_two_tasks_take_turns(tmp_path: Path) -> None:
 
     await asyncio.gather(turn("a"), turn("b"))
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
+async def test_lock_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    path = lock_path(tmp_path, tmp_path / "profile")
+    path.parent.mkdir()
+    path.touch(mode=0o644)  # made by an older version: anyone could open and hold it
+    async with logout_turn(tmp_path, tmp_path / "profile", soon()):
+        assert path.stat().st_mode & 0o777 == 0o600
