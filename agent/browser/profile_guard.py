@@ -16,15 +16,15 @@ access to the directory, and the visitor's browser runs with that access, so a v
 take the lock to keep the guard away. Then the guard guards anyway, logs an error naming the
 holder, and keeps trying to take the lock (``retry``): refusing would leave the profile with no
 guard at all, silently for whoever does not read the log.
+A profile directory that does not exist yet is not created (made by the guard's account it
+could be unusable by the visitor's browser); its lock is taken by ``retry`` once it appears.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from loguru import logger
 
@@ -77,15 +77,25 @@ class ProfileGuards:
             del self.contested[path]
 
     def retry(self) -> None:
-        """Try again to take the locks another account held at start (see the module)."""
+        """Try again to take the locks another account held at start, or of profile
+        directories that did not exist yet (see the module)."""
         for path in list(self.contested):
             descriptor = _open(path)
-            if descriptor is not None and try_lock(descriptor):
+            if descriptor is None:
+                continue
+            if try_lock(descriptor):
                 self._held[path] = descriptor
                 del self.contested[path]
-                logger.info("{}: guard lock taken (its other holder went away)", path)
-            elif descriptor is not None:
-                os.close(descriptor)
+                logger.info("{}: guard lock taken (no other holder now)", path)
+                continue
+            if self.contested[path].startswith("nobody"):
+                self.contested[path] = describe_holders(self.holders(descriptor))
+                logger.error(
+                    "{}: the new profile directory is locked by {}: another guard may run",
+                    path,
+                    self.contested[path],
+                )
+            os.close(descriptor)
 
     def guard_state(self, user_data_dir: str) -> str:
         """Return "held", "contested by ..." or "not held" for a profile directory."""
@@ -103,9 +113,17 @@ class ProfileGuards:
 
     def _take(self, path: str, profile: ProfileSettings) -> bool:
         """Return True once the lock is held, False if guarding goes on without it."""
-        with contextlib.suppress(OSError):
-            Path(path).mkdir(parents=True, exist_ok=True)  # the browser would create it anyway
         descriptor = _open(path)
+        if descriptor is None and not os.path.lexists(path):
+            # Not created here: made by this account it could be unusable by the visitor's
+            # browser. Until it appears (retry), a second guard of it is not refused.
+            self.contested[path] = "nobody yet (the directory does not exist)"
+            logger.info(
+                "{}: profile {} does not exist yet; its guard lock is taken when it does",
+                profile.name,
+                path,
+            )
+            return False
         if descriptor is None:
             logger.error(
                 "{}: profile {} cannot be opened to take its guard lock: a second guard of it"

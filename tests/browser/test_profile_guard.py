@@ -25,6 +25,7 @@ HOLD = (
 
 
 def profile(path: Path, name: str = "desk") -> ProfileSettings:
+    path.mkdir(parents=True, exist_ok=True)
     return ProfileSettings(name=name, user_data_dir=path)
 
 
@@ -100,3 +101,18 @@ def test_a_reload_keeps_the_profiles_it_still_guards_and_releases_the_others(
     guards.keep_only([profile(tmp_path / "a", "a")])
     assert guards.held() == [os.path.realpath(tmp_path / "a")]
     ProfileGuards().hold([profile(tmp_path / "b", "b")])
+
+
+def test_a_missing_profile_directory_is_not_created_and_is_locked_once_it_appears(
+    tmp_path: Path,
+) -> None:
+    missing = ProfileSettings(name="desk", user_data_dir=tmp_path / "later")
+    guards = ProfileGuards()
+    guards.hold([missing])
+    assert not (tmp_path / "later").exists() and guards.held() == []
+    guards.retry()
+    (tmp_path / "later").mkdir()  # the browser creates it
+    guards.retry()
+    assert guards.held() == [os.path.realpath(tmp_path / "later")]
+    with pytest.raises(ConfigError):
+        ProfileGuards().hold([missing])

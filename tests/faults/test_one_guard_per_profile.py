@@ -141,7 +141,7 @@ def test_a_lock_held_by_another_account_does_not_keep_the_guard_away(
     )
     visitor.kill()
     visitor.wait()
-    daemon.wait_for_log("guard lock taken (its other holder went away)")
+    daemon.wait_for_log("guard lock taken (no other holder now)")
     assert daemon.terminate() == 0
 
 
