@@ -1,6 +1,7 @@
 """Helpers of the full-disk, audit-file, signal and guard fault tests: a small tmpfs the test
-mounts, filled and freed; a profile whose linked session is stored with its browser closed;
-metrics read from the daemon's textfile."""
+mounts, filled and freed; a profile whose linked session is stored with its browser closed and
+a daemon guarding it (the ``stored_session_guard`` fixture, imported by the test modules);
+`kioskguard` commands; metrics read from the daemon's textfile."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import contextlib
 import errno
 import os
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 
 from agent.browser.discovery import Browser
 from agent.simulator.testing import SimulatorHandle
+from tests.daemon_integration.conftest import REPOSITORY, DaemonFactory, DaemonProcess
 from tests.session.helpers import link_managed, managed_browser, stored_on_disk
 
 FILLER = "filler"
@@ -81,3 +84,48 @@ def patient(config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     the lock does, not whether a cold logout fits a short shutdown budget on a loaded machine
     (issue 16's item 3 has its own test)."""
     return {**config, "logout": {"deadline_s": 60, "shutdown_deadline_s": 60}}
+
+
+def kioskguard(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run `kioskguard ARGUMENTS` (generous timeout: a hang guard only); return the result."""
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *arguments],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+GuardFactory = Callable[..., Awaitable[DaemonProcess]]
+
+
+@pytest.fixture
+def stored_session_guard(
+    profile_dir: Path,
+    sim: SimulatorHandle,
+    browser_executable: Browser,
+    start_daemon: DaemonFactory,
+    base_config: dict[str, dict[str, Any]],
+) -> GuardFactory:
+    """Return an async factory: link the profile, close its browser with the session stored,
+    start a daemon on it (patient budgets, plus the given tables) and wait until it runs."""
+
+    async def start(**tables: dict[str, Any]) -> DaemonProcess:
+        await linked_and_closed(browser_executable, profile_dir, sim)
+        daemon = start_daemon({**patient(base_config), **tables})
+        daemon.wait_for_log("kioskguard runs")
+        return daemon
+
+    return start
+
+
+def assert_logged_out_at_stop(daemon: DaemonProcess, sim: SimulatorHandle) -> None:
+    """Check the daemon's only audit record: the stop's logout, verified; the phone's list empty."""
+    (record,) = daemon.audit()
+    assert (record["trigger"], record["result"], record["verified"]) == (
+        "signal",
+        "logged_out",
+        True,
+    ), record
+    assert sim.devices() == []

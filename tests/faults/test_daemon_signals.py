@@ -8,22 +8,21 @@ the others are ignored, and SIGTERM still logs the stored session out.
 from __future__ import annotations
 
 import signal
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from agent.browser.discovery import Browser
 from agent.simulator.testing import SimulatorHandle
 from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
-    DaemonFactory,
     base_config,
     profile_dir,
     start_daemon,
     state_dir,
-    wait_until,
 )
-from tests.faults.disk_helpers import linked_and_closed, patient
+from tests.faults.disk_helpers import (  # noqa: F401 (fixtures)
+    GuardFactory,
+    assert_logged_out_at_stop,
+    stored_session_guard,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,15 +40,10 @@ OTHERS = (
 
 
 async def test_usr1_usr2_pipe_alrm_and_others_leave_it_running_and_sigterm_still_logs_out(
-    profile_dir: Path,  # noqa: F811
     sim: SimulatorHandle,
-    browser_executable: Browser,
-    start_daemon: DaemonFactory,  # noqa: F811
-    base_config: dict[str, dict[str, Any]],  # noqa: F811
+    stored_session_guard: GuardFactory,  # noqa: F811
 ) -> None:
-    await linked_and_closed(browser_executable, profile_dir, sim)
-    daemon = start_daemon(patient(base_config))
-    daemon.wait_for_log("kioskguard runs")
+    daemon = await stored_session_guard()
     daemon.process.send_signal(signal.SIGUSR1)
     daemon.wait_for_log("status: managed: ")
     daemon.wait_for_log("status: audit log: written; state.json: written")
@@ -62,11 +56,5 @@ async def test_usr1_usr2_pipe_alrm_and_others_leave_it_running_and_sigterm_still
     assert daemon.process.poll() is None
     assert len(sim.devices()) == 1
     assert daemon.terminate() == 0
-    (record,) = daemon.audit()
-    assert (record["trigger"], record["result"], record["verified"]) == (
-        "signal",
-        "logged_out",
-        True,
-    )
-    assert sim.devices() == []
+    assert_logged_out_at_stop(daemon, sim)
     assert "Traceback" not in daemon.log()

@@ -10,8 +10,6 @@ the failure, holds the line and writes it once space is back.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ import pytest
 from agent.browser.discovery import Browser
 from agent.simulator.testing import SimulatorHandle
 from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
-    REPOSITORY,
     DaemonFactory,
     base_config,
     profile_dir,
@@ -29,7 +26,14 @@ from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
     wait_until,
     write_config,
 )
-from tests.faults.disk_helpers import fill, free, linked_and_closed, metric, small_tmpfs
+from tests.faults.disk_helpers import (
+    fill,
+    free,
+    kioskguard,
+    linked_and_closed,
+    metric,
+    small_tmpfs,
+)
 from tests.session.helpers import link_managed, managed_browser, stored_on_disk
 
 pytestmark = pytest.mark.browser
@@ -53,13 +57,7 @@ async def test_cli_logout_on_a_full_disk_is_verified_and_prints_its_outcome(
     await linked_and_closed(browser_executable, profile_dir, sim)
     config = write_config(tmp_path / "kioskguard.toml", base_config)
     fill(state_dir)
-    result = subprocess.run(
-        [sys.executable, "-m", "agent", "logout", "--config", str(config), "--json"],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = kioskguard("logout", "--config", str(config), "--json")
     outcome = json.loads(result.stdout)
     assert (outcome["result"], outcome["verified"]) == ("logged_out", True), result.stderr
     assert sim.devices() == []

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agent.browser.discovery import Browser
 from agent.simulator.testing import SimulatorHandle
 from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
-    REPOSITORY,
     DaemonFactory,
     base_config,
     profile_dir,
@@ -29,7 +26,13 @@ from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
     state_dir,
     write_config,
 )
-from tests.faults.disk_helpers import linked_and_closed, patient
+from tests.faults.disk_helpers import (  # noqa: F401 (fixtures)
+    GuardFactory,
+    assert_logged_out_at_stop,
+    kioskguard,
+    patient,
+    stored_session_guard,
+)
 
 HOLD_INHERITED = (
     "import fcntl, sys, time\n"
@@ -37,16 +40,6 @@ HOLD_INHERITED = (
     "print('held', flush=True)\n"
     "time.sleep(120)\n"
 )
-
-
-def run_second(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent", "run", "--config", str(config)],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def failed_records(*state_dirs: Path) -> list[str]:
@@ -92,13 +85,10 @@ async def test_a_second_daemon_with_another_state_dir_is_refused_naming_the_firs
     state_dir: Path,  # noqa: F811
     profile_dir: Path,  # noqa: F811
     sim: SimulatorHandle,
-    browser_executable: Browser,
-    start_daemon: DaemonFactory,  # noqa: F811
     base_config: dict[str, dict[str, Any]],  # noqa: F811
+    stored_session_guard: GuardFactory,  # noqa: F811
 ) -> None:
-    await linked_and_closed(browser_executable, profile_dir, sim)
-    first = start_daemon(patient(base_config))
-    first.wait_for_log("kioskguard runs")
+    first = await stored_session_guard()
     other_state = tmp_path / "other-state"
     general = {**base_config["general"], "state_dir": other_state}
     alias = tmp_path / "alias-of-the-profile"
@@ -111,16 +101,14 @@ async def test_a_second_daemon_with_another_state_dir_is_refused_naming_the_firs
             "browser": {**base_config["browser"], "user_data_dir": alias},
         },
     )
-    second = run_second(second_config)
+    second = kioskguard("run", "--config", str(second_config))
     assert second.returncode == 2, second.stderr
     assert f"profile managed ({profile_dir}) is already guarded by pid {first.process.pid} (" in (
         second.stderr
     )
     assert "agent run --config" in second.stderr and "Traceback" not in second.stderr
     assert first.terminate() == 0
-    (record,) = first.audit()
-    assert (record["result"], record["verified"]) == ("logged_out", True)
-    assert sim.devices() == []
+    assert_logged_out_at_stop(first, sim)
     assert failed_records(state_dir, other_state) == []
 
 
@@ -152,7 +140,7 @@ def test_a_lock_held_by_our_own_account_is_a_guard_and_refuses_the_start(
     base_config: dict[str, dict[str, Any]],  # noqa: F811
 ) -> None:
     holder = holder_of(os.getuid())
-    result = run_second(write_config(tmp_path / "kioskguard.toml", base_config))
+    result = kioskguard("run", "--config", str(write_config(tmp_path / "k.toml", base_config)))
     assert result.returncode == 2
     assert f"is already guarded by pid {holder.pid} (/usr/bin/python3 -c" in result.stderr
 
@@ -160,23 +148,13 @@ def test_a_lock_held_by_our_own_account_is_a_guard_and_refuses_the_start(
 @pytest.mark.browser
 async def test_the_admins_logout_still_runs_while_the_daemon_guards_the_profile(
     tmp_path: Path,
-    profile_dir: Path,  # noqa: F811
     sim: SimulatorHandle,
-    browser_executable: Browser,
-    start_daemon: DaemonFactory,  # noqa: F811
     base_config: dict[str, dict[str, Any]],  # noqa: F811
+    stored_session_guard: GuardFactory,  # noqa: F811
 ) -> None:
-    await linked_and_closed(browser_executable, profile_dir, sim)
-    daemon = start_daemon(patient(base_config))
-    daemon.wait_for_log("kioskguard runs")
+    daemon = await stored_session_guard()
     config = write_config(tmp_path / "admin.toml", base_config)
-    result = subprocess.run(
-        [sys.executable, "-m", "agent", "logout", "--config", str(config), "--json"],
-        cwd=REPOSITORY,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = kioskguard("logout", "--config", str(config), "--json")
     assert result.returncode == 0, result.stderr
     assert '"result": "logged_out"' in result.stdout and sim.devices() == []
     assert daemon.process.poll() is None and daemon.terminate() == 0
