@@ -2,8 +2,10 @@
 
 The audit file gets exactly one line per logout (``audit(outcome)``), with rotation and
 retention. Free text is scrubbed of phone numbers; message content is never logged anywhere.
-A line that cannot be written (disk full, file removed, permissions) is never lost silently:
-``audit`` raises AuditWriteError, and the file is reopened for the next line. The console may
+A line that cannot be written (disk full, permissions) is never lost silently: ``audit`` raises
+AuditWriteError, and the line is held in memory and written, in order, by the next write or
+``flush_held()`` that succeeds (agent/audit_file.py). A file deleted or replaced under the
+process is noticed before the next line and reopened at its path. The console may
 be missing (pythonw.exe on Windows has no stderr): the log then goes to kioskguard.log next to
 the audit file, rotated like it.
 """
@@ -16,10 +18,11 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from agent.audit_file import AuditCounters, AuditFile
 from agent.console_log import CONSOLE_FORMAT, add_console
 from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Outcome
@@ -30,15 +33,11 @@ if TYPE_CHECKING:
 
 CONSOLELESS_LOG = "kioskguard.log"  # the log's file when there is no console (pythonw.exe)
 _handler_ids: list[int] = []
-_audit_file: dict[str, Any] = {}  # path, rotation, retention and handler of the audit sink
+_audit_file: list[AuditFile] = []  # the audit file set up by configure_logging, if any
 
 
 class AuditWriteError(KioskguardError):
     default_message = "an audit line could not be written"
-
-
-def _is_audit(record: Record) -> bool:
-    return bool(record["extra"].get("audit"))
 
 
 def _is_console(record: Record) -> bool:
@@ -60,7 +59,7 @@ def configure_logging(
         _remove_quietly(handler_id)
     _handler_ids.clear()
     _remove_quietly(None)  # loguru's default stderr handler
-    _audit_file.clear()
+    carried = _close_audit_file()
     _route_standard_logging()
     if sys.stderr is not None:  # None under pythonw.exe: no console to write to
         _handler_ids.append(add_console(sys.stderr, level, _is_console))
@@ -82,12 +81,23 @@ def configure_logging(
             )
         except (OSError, ValueError, TypeError) as exc:
             raise ConfigError(f"log file {audit_path.parent / CONSOLELESS_LOG}: {exc}") from exc
-    _audit_file.update(path=audit_path, rotation=rotation, retention=retention)
     try:
-        audit_path.parent.mkdir(parents=True, exist_ok=True)
-        _audit_file["handler"] = _add_audit_sink()
+        audit_file = AuditFile(audit_path, rotation, retention)
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigError(f"audit log {audit_path}: {exc}") from exc
+    if carried is not None:  # a reload: the held lines and the counts go on
+        audit_file.held.extend(carried.held)
+        audit_file.counters = carried.counters
+    _audit_file.append(audit_file)
+
+
+def _close_audit_file() -> AuditFile | None:
+    """Close the audit file and return it (its held lines and counters), None if none."""
+    closed = _audit_file[0] if _audit_file else None
+    if closed is not None:
+        closed.close()
+    _audit_file.clear()
+    return closed
 
 
 class _ToLoguru(logging.Handler):
@@ -113,33 +123,10 @@ def _route_standard_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def _add_audit_sink() -> int:
-    """Add the audit file sink; it raises on a failed write instead of printing and going on."""
-    return logger.add(
-        _audit_file["path"],
-        level="INFO",
-        format="{message}",
-        filter=_is_audit,
-        rotation=_audit_file["rotation"],
-        retention=_audit_file["retention"],
-        encoding="utf-8",
-        catch=False,
-    )
-
-
 def _remove_quietly(handler_id: int | None) -> None:
     """Remove a handler; a file whose last write failed also fails to flush on close."""
     with contextlib.suppress(OSError, ValueError):
         logger.remove(handler_id)
-
-
-def _reopen_audit_file() -> None:
-    """After a failed write: drop the broken sink (and its unwritten buffer), open a fresh one."""
-    handler = _audit_file.pop("handler", None)
-    if handler is not None:
-        _remove_quietly(handler)
-    with contextlib.suppress(OSError, ValueError, TypeError):  # else the next audit() retries
-        _audit_file["handler"] = _add_audit_sink()
 
 
 def audit_line(outcome: Outcome, at: datetime | None = None) -> str:
@@ -150,21 +137,56 @@ def audit_line(outcome: Outcome, at: datetime | None = None) -> str:
 
 
 def audit(outcome: Outcome, at: datetime | None = None) -> None:
-    """Write one audit line for the outcome (to the audit file set up by configure_logging).
+    """Write one audit line for the outcome (to the audit file set up by configure_logging),
+    after the lines held from earlier failures.
 
-    Raise AuditWriteError, naming the file, the profile and the result, if it was not written.
+    Raise AuditWriteError, naming the file, the profile and the result, if it was not written
+    (it is then held in memory, see flush_held).
     """
     line = audit_line(outcome, at)
-    if _audit_file and "handler" not in _audit_file:
-        _reopen_audit_file()
+    if not _audit_file:
+        return
+    audit_file = _audit_file[0]
     try:
-        if _audit_file and "handler" not in _audit_file:
-            raise OSError("the audit file cannot be opened")
-        logger.bind(audit=True).info(line)
-    except (OSError, ValueError) as exc:
-        _reopen_audit_file()
-        reason = getattr(exc, "strerror", None) or str(exc)
+        audit_file.submit(line)
+    except OSError as exc:
+        held = len(audit_file.held)
         raise AuditWriteError(
-            f"audit log {_audit_file.get('path')}: the line for {outcome.profile}"
-            f" ({outcome.result.value}, {outcome.trigger.value}) was not written: {reason}"
+            f"audit log {audit_file.path}: the line for {outcome.profile}"
+            f" ({outcome.result.value}, {outcome.trigger.value}) was not written:"
+            f" {exc.strerror or exc}; {held} line{'s' if held != 1 else ''} held in memory,"
+            " written when the file takes them"
         ) from exc
+
+
+def flush_held() -> int:
+    """Write the audit lines held after failed writes, in order; return how many were written.
+
+    Raise AuditWriteError (the lines stay held) if the file still does not take them.
+    """
+    if not _audit_file or not _audit_file[0].held:
+        return 0
+    audit_file = _audit_file[0]
+    try:
+        return audit_file.flush()
+    except OSError as exc:
+        raise AuditWriteError(
+            f"audit log {audit_file.path}: {len(audit_file.held)} held lines still not"
+            f" written: {exc.strerror or exc}"
+        ) from exc
+
+
+def held_lines() -> list[str]:
+    """Return the audit lines written nowhere yet (oldest first)."""
+    return list(_audit_file[0].held) if _audit_file else []
+
+
+def audit_counters() -> AuditCounters:
+    """Return the audit file's reopen and drop counts (zeros without an audit file)."""
+    return _audit_file[0].counters if _audit_file else AuditCounters()
+
+
+def reopen_audit_file() -> None:
+    """Close the audit file and open its path again (after an external rotation)."""
+    if _audit_file:
+        _audit_file[0].reopen()

@@ -9,7 +9,14 @@ Exit codes: 0 stopped after its final logouts; 1 an audit line could not be writ
 the run (the logouts still ran; kioskguard_audit_write_errors_total counts them); 2 bad
 configuration, or another daemon already holds the state directory (the message names it).
 SIGHUP re-reads the file: a valid one is applied (the daemon restarts its parts without a
-logout), an invalid one is reported and the running configuration stays.
+logout), an invalid one is reported and the running configuration stays. Every other signal
+is defined in agent/platform/signals.py (SIGUSR1 dumps the status to the log, SIGUSR2 reopens
+the audit file, the rest are ignored, most of them with a log line).
+
+One guard per profile: the daemon holds each guarded profile's guard lock
+(agent/browser/profile_guard.py) for its whole life; a second daemon on a guarded profile,
+whatever its state directory, is refused at start (exit 2, naming the holder). Every
+RETRY_S seconds it writes what a full disk did not take (held audit lines, state.json).
 """
 
 from __future__ import annotations
@@ -24,18 +31,20 @@ from typing import TYPE_CHECKING
 
 from loguru import logger
 
-from agent.audit import AuditWriteError, audit, configure_logging
+from agent.audit import configure_logging
+from agent.browser.profile_guard import ProfileGuards
+from agent.daemon.audit_recorder import AuditRecorder
 from agent.daemon.clock import SystemClock, resolve_timezone
 from agent.daemon.daemon import Daemon, Reloader
 from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
 from agent.daemon.ports import IdleSource, Notifier, ServiceManager, SessionAgent, TriggerSource
 from agent.daemon.state import StateFile, StateFileError
+from agent.daemon.status_dump import StatusBoard
 from agent.errors import ConfigError, PlatformUnavailable
-from agent.outcome import Outcome, Trigger
 from agent.platform.base import close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
-from agent.platform.signals import install_handlers
+from agent.platform.signals import SignalRouter
 from agent.settings import Settings, default_config_file, load_settings
 
 if TYPE_CHECKING:
@@ -71,13 +80,29 @@ def run(arguments: argparse.Namespace) -> int:
         raise ConfigError(f"another kioskguard daemon uses this state directory: {exc}") from exc
     except OSError as exc:
         raise ConfigError(f"general.state_dir {settings.general.state_dir}: {exc}") from exc
+    guards = ProfileGuards()
     try:
-        return asyncio.run(serve(settings, (lambda: load_settings(config)) if config else None))
+        guards.hold(settings.effective_profiles())
+        reloader = _guarded_reloader(config, guards) if config else None
+        return asyncio.run(serve(settings, reloader, guards))
     finally:
+        guards.release_all()
         lock.release()
 
 
 LOCK_NAME = "daemon.lock"
+RETRY_S = 5.0  # writes a full disk did not take are tried again this often
+
+
+def _guarded_reloader(config: Path, guards: ProfileGuards) -> Reloader:
+    """Return the reloader: the new file, refused if a new profile is another guard's."""
+
+    def reload() -> Settings:
+        settings = load_settings(config)
+        guards.hold(settings.effective_profiles())
+        return settings
+
+    return reload
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -87,51 +112,38 @@ def _configure_logging(settings: Settings) -> None:
     )
 
 
-class AuditRecorder:
-    """The audit hook: a line that cannot be written is logged, counted, and remembered."""
-
-    def __init__(self, metrics: Metrics | None) -> None:
-        self.metrics = metrics
-        self.failures = 0
-
-    def __call__(self, outcome: Outcome) -> None:
-        try:
-            audit(outcome)
-        except AuditWriteError as exc:
-            self.failures += 1
-            logger.error("{}", exc)
-            if self.metrics is not None:
-                self.metrics.record_audit_error()
-
-
-async def serve(settings: Settings, reloader: Reloader | None = None) -> int:
+async def serve(
+    settings: Settings, reloader: Reloader | None = None, guards: ProfileGuards | None = None
+) -> int:
     """Build the real seams and run the Daemon until stopped, again after each valid reload.
 
-    Return 0, or 1 if an audit line could not be written.
+    Return 0, or 1 if an audit line could not be written when its logout ended.
     """
-    state_file = StateFile(settings.general.state_dir / "state.json")
+    guards = guards or ProfileGuards()
+    metrics = _metrics(settings)
+    state_file = StateFile(
+        settings.general.state_dir / "state.json",
+        on_write_error=metrics.record_state_write_error if metrics else None,
+    )
     try:
         state_file.check()
     except StateFileError as exc:
         logger.error("{}: logouts still run, but one a crash interrupts is not finished later", exc)
-    metrics = _metrics(settings)
     recorder = AuditRecorder(metrics)
+    board = StatusBoard(guards, state_file, metrics)
     watchdog = asyncio.create_task(_feed_watchdog())
-    router = SignalRouter()
-    remove_signal_handlers = install_handlers(
-        {
-            "SIGTERM": router.stop,
-            "SIGINT": router.stop,
-            "SIGBREAK": router.stop,
-            "SIGHUP": router.reload,
-        }
-    )
+    retries = asyncio.create_task(_retry_writes(recorder, state_file, guards))
+    router = SignalRouter(status=board.dump, reopen=recorder.reopen)
+    remove_signal_handlers = router.install()
     try:
         while True:
-            reloaded = await _serve_once(settings, reloader, metrics, recorder, state_file, router)
+            reloaded = await _serve_once(
+                settings, reloader, metrics, (recorder, board), state_file, router
+            )
             if reloaded is None:
                 break
             settings = reloaded
+            guards.keep_only(settings.effective_profiles())
             _configure_logging(settings)
             if metrics is not None:
                 try:
@@ -142,37 +154,28 @@ async def serve(settings: Settings, reloader: Reloader | None = None) -> int:
     finally:
         remove_signal_handlers()
         watchdog.cancel()
+        retries.cancel()
+        recorder.close()
+        state_file.retry()
     return 1 if recorder.failures else 0
 
 
-class SignalRouter:
-    """Routes signals to the Daemon that runs; one handler set for the whole process, so a
-    stop that arrives while a reload swaps daemons is kept and handed to the next one."""
-
-    def __init__(self) -> None:
-        self.daemon: Daemon | None = None
-        self.stop_pending = False
-
-    def attach(self, daemon: Daemon | None) -> None:
-        self.daemon = daemon
-        if daemon is not None and self.stop_pending:
-            daemon.request_stop(Trigger.SIGNAL)
-
-    def stop(self) -> None:
-        self.stop_pending = True
-        if self.daemon is not None:
-            self.daemon.request_stop(Trigger.SIGNAL)
-
-    def reload(self) -> None:
-        if self.daemon is not None:
-            self.daemon.request_reload()
+async def _retry_writes(
+    recorder: AuditRecorder, state_file: StateFile, guards: ProfileGuards
+) -> None:
+    """Every RETRY_S: write what a full disk did not take, take contested guard locks."""
+    while True:
+        await asyncio.sleep(RETRY_S)
+        recorder.flush()
+        state_file.retry()
+        guards.retry()
 
 
 async def _serve_once(
     settings: Settings,
     reloader: Reloader | None,
     metrics: Metrics | None,
-    recorder: AuditRecorder,
+    hooks: tuple[AuditRecorder, StatusBoard],
     state_file: StateFile,
     router: SignalRouter,
 ) -> Settings | None:
@@ -190,18 +193,20 @@ async def _serve_once(
             trigger_sources=await _trigger_sources(settings),
             notifier=_notifier(),
             metrics=metrics,
-            hooks=[recorder, *([fleet.record_outcome] if fleet else [])],
+            hooks=[*hooks, *([fleet.record_outcome] if fleet else [])],
             state=state_file,
             service_manager=_service_manager(),
             reloader=reloader,
         )
         router.attach(daemon)
+        hooks[1].daemon = daemon
         session_end = _watch_session_end(daemon)
         fleet_link = asyncio.create_task(fleet.run(daemon)) if fleet else None
         try:
             await daemon.run()
         finally:
             router.attach(None)
+            hooks[1].daemon = None
             session_end()
             if fleet is not None and fleet_link is not None:
                 fleet_link.cancel()

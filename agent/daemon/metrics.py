@@ -91,6 +91,26 @@ class Metrics:
             "Audit lines that could not be written (disk full, permissions); the logout ran.",
             registry=self.registry,
         )
+        self.audit_reopened = Counter(
+            "kioskguard_audit_reopened",
+            "Times the audit file was found deleted or replaced under the daemon and reopened.",
+            registry=self.registry,
+        )
+        self.audit_dropped = Counter(
+            "kioskguard_audit_dropped_lines",
+            "Audit lines dropped from memory: more than 1000 waited for a full disk.",
+            registry=self.registry,
+        )
+        self.audit_held = Gauge(
+            "kioskguard_audit_held_lines",
+            "Audit lines held in memory until the audit file takes them (disk full).",
+            registry=self.registry,
+        )
+        self.state_write_errors = Counter(
+            "kioskguard_state_write_errors",
+            "Changes of state.json the disk did not take (held in memory, retried).",
+            registry=self.registry,
+        )
         self.serving: str | None = None  # HOST:PORT once serve() listens
         self.last_check = Gauge(
             "kioskguard_last_check_timestamp_seconds",
@@ -116,6 +136,18 @@ class Metrics:
     def record_audit_error(self) -> None:
         """Count one audit line that could not be written."""
         self.audit_write_errors.inc()
+        self._publish()
+
+    def record_audit_file(self, *, reopened: int, dropped: int, held: int) -> None:
+        """Count audit file reopens and dropped lines (since the last call); set the held."""
+        self.audit_reopened.inc(reopened)
+        self.audit_dropped.inc(dropped)
+        self.audit_held.set(held)
+        self._publish()
+
+    def record_state_write_error(self) -> None:
+        """Count one change of state.json the disk did not take."""
+        self.state_write_errors.inc()
         self._publish()
 
     def reconfigure(self, settings: MetricsSettings) -> None:

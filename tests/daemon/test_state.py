@@ -53,3 +53,21 @@ def test_unexpected_content_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text('{"in_progress": {"desk": {"trigger": "nap"}}}')
     with pytest.raises(StateFileError, match="unexpected content"):
         StateFile(tmp_path / "state.json").in_progress()
+
+
+def test_a_disk_that_refuses_is_reported_once_counted_and_written_when_it_takes_it(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the state directory goes: every write fails")
+    errors: list[None] = []
+    state = StateFile(blocker / "state.json", on_write_error=lambda: errors.append(None))
+    with pytest.raises(StateFileError, match="cannot be written"):
+        state.begin(record("desk"))
+    state.begin(record("lobby"))  # already reported: held quietly
+    state.finish("desk")
+    assert len(errors) == 3 and state.write_errors == 3 and state.unwritten
+    assert state.retry() is False
+    blocker.unlink()  # the disk takes writes again
+    assert state.retry() is True and not state.unwritten
+    assert [entry.profile for entry in StateFile(blocker / "state.json").in_progress()] == ["lobby"]

@@ -96,7 +96,8 @@ def test_a_second_daemon_on_the_same_state_dir_refuses_naming_the_first(
     )
     assert second.returncode == 2, second.stderr
     assert "another kioskguard daemon uses this state directory" in second.stderr
-    assert f"locked by pid {first.process.pid} (kioskguard run --config" in second.stderr
+    assert f"locked by pid {first.process.pid} (" in second.stderr  # named from /proc/locks
+    assert f"agent run --config {tmp_path / 'kioskguard.toml'}" in second.stderr
     assert "Traceback" not in second.stderr
     assert first.process.poll() is None and first.terminate() == 0
 
