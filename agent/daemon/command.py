@@ -45,6 +45,7 @@ from agent.errors import ConfigError, PlatformUnavailable
 from agent.platform.base import close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
 from agent.platform.signals import SignalRouter
+from agent.profile_paths import ProfilePathError, checked_user_data_dir
 from agent.settings import Settings, default_config_file, load_settings
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def run(arguments: argparse.Namespace) -> int:
     """
     config: Path | None = arguments.config or default_config_file()
     settings = load_settings(config)
+    _check_managed_profile(settings)
     _configure_logging(settings)
     if arguments.config is None:
         logger.info("configuration: {}", config or "built-in defaults (no file found)")
@@ -88,6 +90,19 @@ def run(arguments: argparse.Namespace) -> int:
     finally:
         guards.release_all()
         lock.release()
+
+
+def _check_managed_profile(settings: Settings) -> None:
+    """Raise ConfigError if no profile is configured and the managed one (STATE_DIR/
+    browser-profile) breaks the user data dir rule (configured ones are checked on loading)."""
+    if settings.profiles or settings.browser.user_data_dir is not None:
+        return
+    managed = settings.general.state_dir / "browser-profile"  # as written: the error resolves it
+    try:
+        checked_user_data_dir(managed)
+    except ProfilePathError as exc:
+        if not exc.unreadable:
+            raise ConfigError(f"general.state_dir: the managed profile {exc}") from exc
 
 
 LOCK_NAME = "daemon.lock"

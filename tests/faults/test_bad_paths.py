@@ -193,6 +193,16 @@ def test_the_daemon_refuses_to_start_on_a_bad_profile(kiosk: Kiosk) -> None:
     assert kiosk.browser_starts() == []
 
 
+def test_the_daemon_refuses_to_start_on_a_bad_managed_profile(kiosk: Kiosk) -> None:
+    (kiosk.root / "state").mkdir(exist_ok=True)
+    (kiosk.root / "state" / "browser-profile").symlink_to("/")
+    result = kiosk.run("run")  # no profile configured: the daemon guards the managed one
+    assert result.returncode == 2, result
+    assert "general.state_dir: the managed profile" in result.stderr
+    assert "resolves to /: is the root directory" in result.stderr
+    assert kiosk.browser_starts() == []
+
+
 def test_check_config_accepts_a_missing_an_empty_and_a_chromium_directory(kiosk: Kiosk) -> None:
     (kiosk.root / "empty").mkdir()
     (kiosk.root / "used" / "Default").mkdir(parents=True)
