@@ -453,6 +453,22 @@ class FleetSettings(Section):
         ge=1,
         le=3600,
     )
+    ack_timeout_s: float = setting(
+        60.0,
+        "Seconds an event the broker took waits for the collector's acknowledgement before the"
+        " kiosk publishes it again (the collector stores each event id once).",
+        60.0,
+        ge=1,
+        le=3600,
+    )
+    ack_window: int = setting(
+        200,
+        "Events published and not yet acknowledged by the collector, at most (keep it below"
+        " the broker's max_queued_messages).",
+        200,
+        ge=1,
+        le=10000,
+    )
     command_ttl_s: float = setting(
         3600.0,
         "Admin side: a command not carried out within this many seconds expires (an offline"
@@ -475,6 +491,13 @@ class FleetSettings(Section):
         host, separator, port = value.rpartition(":")
         if not separator or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ValueError("must be HOST:PORT with a port between 1 and 65535")
+        return value
+
+    @field_validator("site")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in ("cmd", "ack"):  # agent.fleet.topics.RESERVED_SITES: topics of their own
+            raise ValueError("'cmd' and 'ack' are reserved topic levels, not site names")
         return value
 
     @model_validator(mode="after")

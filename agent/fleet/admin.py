@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import ConfigError
-from agent.fleet.connection import Incoming, make_client, messages
+from agent.fleet.connection import Incoming, make_client, messages, publish
 from agent.fleet.topics import command_topic, encode, kiosk_filter, make_command, split_kiosk_topic
 from agent.settings import FleetSettings
 
@@ -175,7 +175,7 @@ async def send_command(
         await client.unsubscribe(kiosk_filter(prefix, "status", site))
         targets = {kiosk.key: kiosk for kiosk in _targets(list(kiosks.values()), host, site)}
         started = time.monotonic()
-        await client.publish(command_topic(prefix, host=host, site=site), encode(command), qos=1)
+        await publish(client, command_topic(prefix, host=host, site=site), encode(command))
         last_reply: float | None = None
 
         def waiting() -> bool:

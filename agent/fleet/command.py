@@ -1,6 +1,6 @@
 """`kioskguard fleet ...`: the admin's console over the broker.
 
-    fleet status [--site S] [--json]
+    fleet status [--site S] [--json]    (on a kiosk's own file: its outbox and refusals)
     fleet logout (--host H | --site S | --all) [--profile P] [--wait S] [--ttl S] [--json]
     fleet report [--since 7d] [--site S] [--format table|csv|json] [--html FILE]
     fleet collect [--db FILE]
@@ -23,7 +23,7 @@ from typing import Any
 from agent.errors import ConfigError
 from agent.fleet.admin import BatchResult, Kiosk, collect_status, send_command
 from agent.fleet.connection import FleetError, MqttError, describe
-from agent.fleet.topics import NAME_PATTERN
+from agent.fleet.topics import NAME_PATTERN, RESERVED_SITES
 from agent.settings import FleetSettings, load_settings
 
 
@@ -74,6 +74,8 @@ def run(arguments: argparse.Namespace) -> int:
     for option in ("site", "host", "profile"):
         _name(f"--{option}", getattr(arguments, option, None))
     try:
+        if name == "status" and settings.fleet.enabled:
+            return _kiosk_status(settings, arguments)
         if name == "status":
             return asyncio.run(_status(settings.fleet, arguments))
         if name == "logout":
@@ -144,6 +146,39 @@ async def _status(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _kiosk_status(settings: Any, arguments: argparse.Namespace) -> int:
+    """On a kiosk ([fleet] enabled): what waits in its outbox and why; exit 1 if the broker
+    refuses its events (a kiosk's account cannot read other kiosks' statuses anyway)."""
+    from agent.fleet.kiosk import outbox_path
+    from agent.fleet.outbox import Outbox
+
+    fleet: FleetSettings = settings.fleet
+    path = outbox_path(settings)
+    outbox = Outbox(path)
+    try:
+        waiting, age, refusal = outbox.count(), outbox.oldest_age_s(), outbox.refusal()
+    finally:
+        outbox.close()
+    data = {
+        "site": fleet.site,
+        "host": fleet.kiosk_name,
+        "broker": fleet.broker,
+        "outbox": str(path),
+        "pending_events": waiting,
+        "oldest_pending_s": round(age, 1),
+        "refused": refusal,
+    }
+    if arguments.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"kiosk {fleet.site}/{fleet.kiosk_name}, broker {fleet.broker}")
+        print(f"outbox {path}: {waiting} event(s) wait for the collector", end="")
+        print(f", the oldest for {age:.0f} s" if waiting else "")
+        if refusal:
+            print(f"REFUSED: {refusal}")
+    return 1 if refusal else 0
+
+
 def _row(batch: BatchResult, kiosk: Kiosk) -> dict[str, Any]:
     reply = kiosk.reply or {}
     outcomes = reply.get("outcomes") or []
@@ -212,9 +247,10 @@ def _report(settings: Any, arguments: argparse.Namespace) -> int:
     store = EventStore(path)
     try:
         events = store.events(since.isoformat(timespec="milliseconds"), arguments.site)
+        rejected = store.rejected(since.isoformat(timespec="milliseconds"), arguments.site)
     finally:
         store.close()
-    report = build_report(events, since, arguments.site)
+    report = build_report(events, since, arguments.site, rejected)
     render = {"table": as_table, "csv": as_csv, "json": as_json}[arguments.format]
     sys.stdout.write(render(report))
     if arguments.html is not None:
@@ -263,6 +299,10 @@ def _acl(fleet: FleetSettings, path: Path) -> int:
                 " (a kiosk needs its site)"
             )
         _name(f"{path}:{number}: user", user)
+        if role == "kiosk":
+            _name(f"{path}:{number}: site", site)
+            if site in RESERVED_SITES:
+                raise ConfigError(f"{path}:{number}: site {site!r} is reserved (a topic level)")
         users.append(BrokerUser(user, "", role, site or None))  # type: ignore[arg-type]
     sys.stdout.write(acl_text(users, fleet.topic_prefix))
     return 0
