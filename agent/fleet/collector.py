@@ -27,7 +27,15 @@ from loguru import logger
 
 from agent.errors import ConfigError
 from agent.fleet.checks import Verdict, check_event, check_reply
-from agent.fleet.connection import Incoming, MqttError, describe, make_client, messages, publish
+from agent.fleet.connection import (
+    Incoming,
+    MqttError,
+    Refused,
+    describe,
+    make_client,
+    messages,
+    publish,
+)
 from agent.fleet.database import open_database
 from agent.fleet.topics import (
     ack_topic,
@@ -296,7 +304,14 @@ async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
                 batch.append(queue.get_nowait())
             acks = store.store_batch(prefix, batch)
             for (site, host), ids in acks.items():
-                await publish(client, ack_topic(prefix, site, host), encode({"ids": ids}))
+                try:
+                    await publish(client, ack_topic(prefix, site, host), encode({"ids": ids}))
+                except Refused as exc:  # the kiosks publish them again: stored once, still
+                    logger.error(
+                        "collector: {}; the kiosks keep and resend these events: give this"
+                        " account the collector role (`fleet acl`)",
+                        exc,
+                    )
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)

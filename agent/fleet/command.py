@@ -4,6 +4,7 @@
     fleet logout (--host H | --site S | --all) [--profile P] [--wait S] [--ttl S] [--json]
     fleet report [--since 7d] [--site S] [--format table|csv|json] [--html FILE]
     fleet collect [--db FILE]
+    fleet retire --site S --host H   (clear a retired kiosk's retained status and presence)
     fleet acl FILE          (kiosks.csv: user,role,site -> Mosquitto acl_file on stdout)
 
 All read the [fleet] section of --config (the admin's own file, or the kiosk's).
@@ -51,6 +52,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     report.add_argument("--db", type=Path, metavar="FILE", help="events database")
     collect = commands.add_parser("collect", help="store every kiosk's events (runs until ^C)")
     collect.add_argument("--db", type=Path, metavar="FILE", help="events database")
+    retire = commands.add_parser(
+        "retire", help="forget a kiosk taken out of service (clears its retained status)"
+    )
+    retire.add_argument("--site", required=True, help="the kiosk's site")
+    retire.add_argument("--host", required=True, help="the kiosk's fleet host name")
     acl = commands.add_parser("acl", help="print the broker's ACL for a CSV of users")
     acl.add_argument("users", type=Path, help="CSV: user,role,site (role: admin|collector|kiosk)")
 
@@ -84,6 +90,8 @@ def run(arguments: argparse.Namespace) -> int:
             return _report(settings, arguments)
         if name == "collect":
             return asyncio.run(_collect(settings, arguments))
+        if name == "retire":
+            return asyncio.run(_retire(settings.fleet, arguments))
         return _acl(settings.fleet, arguments.users)
     except MqttError as exc:
         raise FleetError(f"broker {settings.fleet.broker}: {describe(exc)}") from exc
@@ -277,6 +285,18 @@ async def _collect(settings: Any, arguments: argparse.Namespace) -> int:
         await collect(settings.fleet, store, stop)
     finally:
         store.close()
+    return 0
+
+
+async def _retire(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
+    from agent.fleet.admin import retire
+
+    await retire(fleet, arguments.site, arguments.host)
+    print(
+        f"{arguments.site}/{arguments.host}: retained status and presence cleared; `fleet"
+        " status` no longer lists it. Remove its account from the broker's password file and"
+        " ACL (users.csv, `fleet acl`) so it cannot come back."
+    )
     return 0
 
 

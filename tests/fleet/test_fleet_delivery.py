@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +28,7 @@ from loguru import logger
 from prometheus_client import generate_latest
 
 from agent.daemon.metrics import Metrics
+from agent.fleet.admin import collect_status
 from agent.fleet.connection import Refused, make_client, publish
 from agent.fleet.kiosk import FleetLink
 from agent.fleet.testing import BrokerUnavailable, LocalBroker
@@ -37,6 +44,7 @@ from tests.fleet.conftest import (
     start_collector,
 )
 
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "fleet"
 QUEUE = 100  # the broker's max_queued_messages here: far smaller than the bursts
 WAIT_S = 300.0
 
@@ -207,7 +215,7 @@ async def test_forged_events_from_a_kiosks_account_are_rejected_counted_and_show
     forged = [
         logout("lib-a-02", "idle", 0),  # another kiosk's name in the payload
         logout("lib-a-01", "fleet", 0, command_id="cmd-never-sent"),  # no such command
-        *[logout("lib-a-01", "idle", -30 + n * 0.01) for n in range(500)],  # 500 in a second
+        *[logout("lib-a-01", "idle", -30 + n * 0.01) for n in range(40)],  # 40 in a second
     ]
     async with make_client(settings, f"forger-{uuid.uuid4().hex[:8]}", username="lib-a-01",
                            persistent=False) as client:  # fmt: skip
@@ -242,3 +250,52 @@ async def test_forged_events_from_a_kiosks_account_are_rejected_counted_and_show
         "--db", str(collector.database),
     )  # fmt: skip
     assert f"{len(rows)} message(s) rejected" in table.stdout, table.stdout
+
+
+async def test_retire_clears_a_kiosks_retained_status_and_only_the_admin_may(
+    broker: LocalBroker, tmp_path: Path
+) -> None:
+    kiosk = fleet_settings(broker, "hotel-b-01")
+    status = {"site": "hotel-b", "host": "hotel-b-01", "version": "test"}
+    async with make_client(kiosk, "kioskguard-hotel-b-01", username="hotel-b-01",
+                           persistent=False) as client:  # fmt: skip
+        await publish(client, "kioskguard/v1/hotel-b/hotel-b-01/status", encode(status),
+                      retain=True)  # fmt: skip
+    admin = fleet_settings(broker, "admin")
+    assert "hotel-b-01" in {k.host for k in await collect_status(admin, quiet_s=0.5)}
+    as_kiosk = write_config(tmp_path / "kiosk.toml", {"fleet": fleet_table(broker, "lib-a-01")})
+    refused = kioskguard("fleet", "--config", str(as_kiosk), "retire", "--site", "hotel-b",
+                         "--host", "hotel-b-01")  # fmt: skip
+    assert refused.returncode == 1 and "Not authorized" in refused.stderr, refused.stderr
+    config = write_config(tmp_path / "admin.toml", {"fleet": fleet_table(broker, "admin")})
+    done = kioskguard("fleet", "--config", str(config), "retire", "--site", "hotel-b",
+                      "--host", "hotel-b-01")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "hotel-b-01" not in {k.host for k in await collect_status(admin, quiet_s=0.5)}
+
+
+def test_the_collector_unit_runs_its_exec_start_and_stops_cleanly_on_sigterm(
+    broker: LocalBroker, collector: Collector, tmp_path: Path
+) -> None:
+    collector.stop()  # the unit's collector takes the same broker session
+    unit = (CONFIG / "kioskguard-collector.service").read_text(encoding="utf-8")
+    exec_start = shlex.split(re.search(r"^ExecStart=(.*)$", unit, re.M).group(1))  # type: ignore[union-attr]
+    assert Path(exec_start[0]).name == "kioskguard"
+    database = tmp_path / "events.sqlite3"
+    table = fleet_table(broker, "collector", events_db=database)
+    config = write_config(tmp_path / "collector.toml", {"fleet": table})
+    argv = [str(Path(sys.executable).parent / "kioskguard"), *exec_start[1:]]
+    argv[argv.index("/etc/kioskguard/collector.toml")] = str(config)
+    environment = dict(re.findall(r"^Environment=(\w+)=(.*)$", unit, re.M))
+    environment["KIOSKGUARD_GENERAL__STATE_DIR"] = str(tmp_path / "state")
+    log = tmp_path / "unit.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(argv, env={**os.environ, **environment},
+                                   stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_until(lambda: "collector: connected" in log.read_text(), "the unit's collector")
+    finally:
+        process.send_signal(signal.SIGTERM)  # what systemctl stop sends
+        returncode = process.wait(timeout=30)
+    assert returncode == 0, log.read_text()
+    assert database.exists()
