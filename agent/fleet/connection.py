@@ -92,6 +92,10 @@ def tls_context(settings: FleetSettings) -> ssl.SSLContext | None:
     """Return the TLS context of fleet.tls (None when off). Raise ConfigError on bad files."""
     if not settings.tls:
         return None
+    for field in ("ca_file", "cert_file", "key_file"):
+        path = getattr(settings, field)
+        if path is not None and not path.exists():
+            raise ConfigError(f"fleet.{field} {path}: no such file")
     try:
         context = ssl.create_default_context(
             cafile=str(settings.ca_file) if settings.ca_file else None
@@ -103,6 +107,19 @@ def tls_context(settings: FleetSettings) -> ssl.SSLContext | None:
     except (OSError, ssl.SSLError) as exc:
         raise ConfigError(f"fleet TLS files (ca_file, cert_file, key_file): {exc}") from exc
     return context
+
+
+def startup_problems(settings: FleetSettings) -> list[str]:
+    """Given [fleet] settings, return what makes the kiosk's link refuse to start (each as
+    ConfigError says it): the password file and the TLS files. `kioskguard run` raises the
+    first (FleetLink), `check-config` and `install` list them all."""
+    problems = []
+    for check in (read_password, tls_context):
+        try:
+            check(settings)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def make_client(

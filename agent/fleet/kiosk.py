@@ -25,7 +25,7 @@ from agent import __version__
 from agent.audit import audit_line
 from agent.daemon.coordinator import LogoutCoordinator
 from agent.daemon.ports import SessionAgent
-from agent.errors import KioskguardError
+from agent.errors import ConfigError, KioskguardError
 from agent.fleet.connection import (
     Incoming,
     MqttError,
@@ -35,8 +35,7 @@ from agent.fleet.connection import (
     make_client,
     messages,
     publish,
-    read_password,
-    tls_context,
+    startup_problems,
 )
 from agent.fleet.outbox import Outbox
 from agent.fleet.topics import BadCommand, Command, KioskTopics, encode, new_id, parse_command
@@ -163,8 +162,9 @@ class FleetLink:
         """Prepare the link. Raise ConfigError if the password, TLS files or outbox are unusable."""
         self.fleet = settings.fleet
         self.topics = KioskTopics(self.fleet.topic_prefix, self.fleet.site, self.fleet.kiosk_name)
-        read_password(self.fleet)  # bad files are configuration errors at start-up, exit 2
-        tls_context(self.fleet)
+        problems = startup_problems(self.fleet)  # configuration errors at start-up, exit 2
+        if problems:  # the same list check-config prints
+            raise ConfigError(problems[0])
         self.outbox = Outbox(outbox_path(settings))
         self.metrics = metrics
         self.daemon: FleetDaemon | None = None

@@ -328,3 +328,25 @@ def test_fleet_logout_of_an_unknown_host_names_it_and_exits_1(
     assert main(["fleet", "--config", str(config), "logout", "--host", "lib-a-09"]) == 1
     out = capsys.readouterr().out
     assert "no kiosk matches --host lib-a-09: no kiosk of that name has reported" in out
+
+
+def test_check_config_refuses_the_fleet_files_run_refuses_and_names_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[general]\nstate_dir = "{tmp_path / "state"}"\n'
+        f'[fleet]\nenabled = true\nsite = "lib"\nhost = "k1"\n'
+        f'password_file = "{tmp_path / "no-password"}"\nca_file = "{tmp_path / "no-ca.pem"}"\n'
+    )
+    assert main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"fleet.password_file {tmp_path / 'no-password'}: no such file" in err
+    assert f"fleet.ca_file {tmp_path / 'no-ca.pem'}: no such file" in err
+    assert "2 errors" in err
+    with pytest.raises(ConfigError, match="fleet.password_file .*no-password: no such file"):
+        FleetLink(load_settings(config))  # what `kioskguard run` meets at start-up
+    (tmp_path / "no-password").write_text("secret\n")
+    (tmp_path / "no-ca.pem").write_text("not a certificate\n")
+    assert main(["check-config", str(config)]) == 2
+    assert "fleet TLS files (ca_file, cert_file, key_file)" in capsys.readouterr().err
