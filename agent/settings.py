@@ -335,9 +335,9 @@ class MetricsSettings(Section):
         False,
     )
     listen: str = setting(
-        "127.0.0.1:9108",
+        "127.0.0.1:9077",
         "HOST:PORT of the metrics endpoint (loopback unless allow_remote).",
-        "127.0.0.1:9108",
+        "127.0.0.1:9077",
     )
     textfile: Path | None = setting(
         None,
@@ -455,16 +455,15 @@ class FleetSettings(Section):
     )
     ack_timeout_s: float = setting(
         60.0,
-        "Seconds an event the broker took waits for the collector's acknowledgement before the"
-        " kiosk publishes it again (the collector stores each event id once).",
+        "Seconds a published event waits for the collector's acknowledgement before it is"
+        " published again.",
         60.0,
         ge=1,
         le=3600,
     )
     ack_window: int = setting(
         200,
-        "Events published and not yet acknowledged by the collector, at most (keep it below"
-        " the broker's max_queued_messages).",
+        "Events published and not yet acknowledged by the collector, at most.",
         200,
         ge=1,
         le=10000,

@@ -47,9 +47,14 @@ class Metrics:
         yet), so increase() and alerts see the very first event.
         """
         self.textfile = textfile
+        # kioskguard's own series: all the textfile holds (node_exporter's textfile collector
+        # already exports process_* and python_* of its own: twice is an error on each scrape)
         self.registry = CollectorRegistry()
-        ProcessCollector(registry=self.registry)  # CPU, memory, open files, start time
-        self.registry.register(PLATFORM_COLLECTOR)  # python_info
+        # what the HTTP endpoint serves: the same series, plus this process's
+        self.http_registry = CollectorRegistry()
+        self.http_registry.register(self.registry)
+        ProcessCollector(registry=self.http_registry)  # CPU, memory, open files, start time
+        self.http_registry.register(PLATFORM_COLLECTOR)  # python_info
         self.build_info = Gauge(
             "kioskguard_build_info",
             "Always 1; the labels tell the kioskguard and Python versions.",
@@ -184,7 +189,7 @@ class Metrics:
         Raise ConfigError if the port cannot be bound.
         """
         try:
-            start_http_server(settings.port, addr=settings.host, registry=self.registry)
+            start_http_server(settings.port, addr=settings.host, registry=self.http_registry)
         except OSError as exc:
             raise ConfigError(f"metrics.listen {settings.listen}: cannot listen: {exc}") from exc
         self.serving = settings.listen

@@ -211,10 +211,25 @@ def test_invalid_fleet_settings_name_each_field(tmp_path: Path) -> None:
 
 
 def test_metrics_series_exist_from_start_up() -> None:
-    text = generate_latest(Metrics(profiles=["front-desk"]).registry).decode()
+    text = generate_latest(Metrics(profiles=["front-desk"]).http_registry).decode()
     assert 'kioskguard_profile_linked{profile="front-desk"} -1.0' in text
     assert 'kioskguard_logouts_total{how="none",result="local_only",trigger="idle"} 0.0' in text
+    assert 'kioskguard_logouts_total{how="wipe",result="local_only",trigger="idle"} 0.0' in text
+    assert 'kioskguard_logout_duration_seconds_count{result="local_only"} 0.0' in text
     assert "kioskguard_build_info{" in text and "process_resident_memory_bytes" in text
+
+
+def test_the_textfile_holds_only_kioskguards_own_series(tmp_path: Path) -> None:
+    textfile = tmp_path / "kioskguard.prom"
+    metrics = Metrics(textfile=textfile, profiles=["front-desk"])
+    metrics.record_outcome(Outcome("front-desk", Trigger.IDLE, result=Result.LOCAL_ONLY))
+    names = {
+        line.split("{")[0].split(" ")[0]
+        for line in textfile.read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert names and all(name.startswith("kioskguard_") for name in names), names
+    assert 'result="local_only",trigger="idle"} 1.0' in textfile.read_text()
 
 
 def test_metrics_listen_off_loopback_needs_allow_remote() -> None:
@@ -344,7 +359,7 @@ def test_check_config_refuses_the_fleet_files_run_refuses_and_names_each(
     assert f"fleet.password_file {tmp_path / 'no-password'}: no such file" in err
     assert f"fleet.ca_file {tmp_path / 'no-ca.pem'}: no such file" in err
     assert "2 errors" in err
-    with pytest.raises(ConfigError, match="fleet.password_file .*no-password: no such file"):
+    with pytest.raises(ConfigError, match=r"fleet.password_file .*no-password: no such file"):
         FleetLink(load_settings(config))  # what `kioskguard run` meets at start-up
     (tmp_path / "no-password").write_text("secret\n")
     (tmp_path / "no-ca.pem").write_text("not a certificate\n")
