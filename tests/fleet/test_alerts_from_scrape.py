@@ -128,7 +128,7 @@ def alert(
     }
 
 
-def test_the_first_events_fire_their_alerts_on_the_series_a_real_daemon_exports(
+def test_the_first_events_fire_their_alerts_and_the_dashboard_stat_on_a_real_scrape(
     scrape: str, tmp_path: Path
 ) -> None:
     scraped = series_of(scrape)
@@ -149,6 +149,9 @@ def test_the_first_events_fire_their_alerts_on_the_series_a_real_daemon_exports(
     series[backlog] = moves(scraped.get(backlog), 3, f"500x{MINUTES - 3}")
     series[oldest] = moves(scraped.get(oldest), 3, f"0+60x{MINUTES - 3}")
     labels = {"instance": INSTANCE, "job": "kioskguard"}
+    board = json.loads((CONFIG / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    panel = next(p for p in board["panels"] if p["title"] == "local_only logouts (24 h)")
+    stat = panel["targets"][0]["expr"].replace("$instance", ".*")
     tests = {
         "rule_files": [str(CONFIG / "alerts.yml")],
         "evaluation_interval": "1m",
@@ -197,6 +200,18 @@ def test_the_first_events_fire_their_alerts_on_the_series_a_real_daemon_exports(
                     ),
                     alert("KioskguardFleetEventStuck", 30, []),
                     alert("KioskguardFleetEventStuck", 70, [labels | {"severity": "warning"}]),
+                ],
+                "promql_expr_test": [  # the dashboard's "local_only logouts (24 h)" stat
+                    {
+                        "expr": stat,
+                        "eval_time": "2m",
+                        "exp_samples": [{"labels": "{}", "value": 0}],
+                    },
+                    {
+                        "expr": stat,
+                        "eval_time": "5m",
+                        "exp_samples": [{"labels": "{}", "value": 1}],
+                    },
                 ],
             }
         ],
