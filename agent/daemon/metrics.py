@@ -202,6 +202,7 @@ class FleetMetrics:
     def __init__(self, registry: CollectorRegistry, publish: Callable[[], None]) -> None:
         """Register the series at 0 on registry; publish() rewrites the textfile."""
         self._publish = publish
+        self._outbox = (0.0, 0.0)
         self.connected = Gauge(
             "kioskguard_fleet_broker_connected",
             "1 while the kiosk is connected to the fleet broker, else 0.",
@@ -230,10 +231,14 @@ class FleetMetrics:
         self._publish()
 
     def set_outbox(self, events: int, oldest_age_s: float) -> None:
-        """Record the outbox's depth and the age of its oldest event."""
-        self.outbox_events.set(events)
-        self.oldest_age.set(oldest_age_s)
-        self._publish()
+        """Record the outbox's depth and the age of its oldest event (whole seconds; the
+        textfile is rewritten only when one changed)."""
+        now = (float(events), float(round(oldest_age_s)))
+        if now != self._outbox:
+            self._outbox = now
+            self.outbox_events.set(now[0])
+            self.oldest_age.set(now[1])
+            self._publish()
 
     def count_refused(self) -> None:
         """Count one publish the broker refused."""

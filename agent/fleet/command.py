@@ -122,6 +122,13 @@ def _last(kiosk: Kiosk) -> str:
     return f"{last.get('result')} ({last.get('trigger')}, {str(last.get('at', ''))[:16]})"
 
 
+def _waiting(kiosk: Kiosk) -> str:
+    """Return the events the kiosk's outbox holds, and REFUSED if the broker refuses them."""
+    pending = kiosk.status.get("pending_events")
+    text = "?" if pending is None else str(pending)
+    return f"{text} REFUSED" if kiosk.status.get("refused") else text
+
+
 def _online(kiosk: Kiosk) -> str:
     return {True: "online", False: "OFFLINE", None: "?"}[kiosk.online]
 
@@ -142,11 +149,12 @@ async def _status(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
             _online(k),
             ",".join(k.linked_profiles()) or "-",
             _last(k),
+            _waiting(k),
             str(k.status.get("version", "?")),
         ]
         for k in kiosks
     ]
-    header = ["SITE", "HOST", "STATE", "LINKED", "LAST LOGOUT", "VERSION"]
+    header = ["SITE", "HOST", "STATE", "LINKED", "LAST LOGOUT", "WAITING", "VERSION"]
     print(_table(header, rows) if rows else "no kiosks have reported to this broker")
     online = sum(k.online is True for k in kiosks)
     linked = sum(bool(k.linked_profiles()) for k in kiosks)
