@@ -209,31 +209,30 @@ class EventStore:
 
     def events(self, since: str | None = None, site: str | None = None) -> list[dict[str, Any]]:
         """Return the stored events (at or after since, of a site), oldest first."""
-        query = "SELECT payload FROM events WHERE 1=1"
-        arguments: list[str] = []
-        if since is not None:
-            query += " AND at >= ?"
-            arguments.append(since)
-        if site is not None:
-            query += " AND site = ?"
-            arguments.append(site)
-        rows = self.db.execute(query + " ORDER BY at, id", arguments).fetchall()
+        rows = self._select("SELECT payload FROM events", "at", since, site, "at, id")
         return [dict(json.loads(row[0])) for row in rows]
 
     def rejected(self, since: str | None = None, site: str | None = None) -> list[dict[str, Any]]:
         """Return the rejected messages (received at or after since, of a site), oldest first:
         site, host, id, leaf, reason, received_at."""
-        query = "SELECT site, host, id, leaf, reason, received_at FROM rejected WHERE 1=1"
-        arguments: list[str] = []
+        names = ("site", "host", "id", "leaf", "reason", "received_at")
+        select = f"SELECT {', '.join(names)} FROM rejected"
+        rows = self._select(select, "received_at", since, site, "received_at, id")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _select(
+        self, select: str, time_column: str, since: str | None, site: str | None, order: str
+    ) -> list[Any]:
+        """Given a SELECT without WHERE, return its rows at or after since, of a site."""
+        conditions, arguments = [], []
         if since is not None:
-            query += " AND received_at >= ?"
+            conditions.append(f"{time_column} >= ?")
             arguments.append(since)
         if site is not None:
-            query += " AND site = ?"
+            conditions.append("site = ?")
             arguments.append(site)
-        rows = self.db.execute(query + " ORDER BY received_at, id", arguments).fetchall()
-        names = ("site", "host", "id", "leaf", "reason", "received_at")
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self.db.execute(f"{select}{where} ORDER BY {order}", arguments).fetchall()
 
     def close(self) -> None:
         """Close the file."""
