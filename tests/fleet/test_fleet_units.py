@@ -365,3 +365,48 @@ def test_check_config_refuses_the_fleet_files_run_refuses_and_names_each(
     (tmp_path / "no-ca.pem").write_text("not a certificate\n")
     assert main(["check-config", str(config)]) == 2
     assert "fleet TLS files (ca_file, cert_file, key_file)" in capsys.readouterr().err
+
+
+def test_an_outbox_written_by_the_previous_version_opens_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "fleet-outbox.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+        " topic TEXT NOT NULL, payload TEXT NOT NULL);"
+        "INSERT INTO outbox (id, topic, payload) VALUES ('k1-old', 't', '{}');"
+    )
+    old.commit()
+    old.close()
+    outbox = Outbox(path)
+    outbox.put("k1-new", "t", {"n": 1})
+    assert [row[0] for row in outbox.pending()] == ["k1-old", "k1-new"]
+    assert outbox.oldest_age_s() >= 0
+    assert outbox.acknowledged(["k1-old", "k1-new"]) == 2 and outbox.count() == 0
+
+
+async def test_a_command_delivered_again_while_it_runs_runs_once_and_the_copies_say_so(
+    link: tuple[FleetLink, FakeSessionAgent],
+) -> None:
+    fleet, agent = link
+    agent.logout_gate = asyncio.Event()
+    command = make_command("logout", "site:lib", 60)
+    copies = [
+        asyncio.create_task(carry_out(fleet, "kioskguard/v1/cmd/site/lib", command))
+        for _ in range(3)
+    ]
+    while not agent.logouts:  # the first copy is logging out; the others arrive meanwhile
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    agent.logout_gate.set()
+    replies = await asyncio.gather(*copies)
+    assert sorted(reply["repeated"] for reply in replies) == [False, True, True]
+    assert {reply["result"] for reply in replies} == {"verified"}
+    assert len(agent.logouts) == 1
+    kinds = [json.loads(row[2]) for row in fleet.outbox.pending()]
+    assert [e["kind"] for e in kinds].count("command") == 1
+    logouts = [e for e in kinds if e["kind"] == "logout"]
+    assert len(logouts) == 1 and logouts[0]["command_id"] == command["id"]
