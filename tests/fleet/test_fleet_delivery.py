@@ -223,7 +223,17 @@ async def test_forged_events_from_a_kiosks_account_are_rejected_counted_and_show
             await publish(client, own, encode(message))
         with pytest.raises(Refused) as refused:  # the ACL: another kiosk's topic
             await publish(client, f"{prefix}/library-a/lib-a-02/events", encode(forged[0]))
-    assert refused.value.code == 135
+        assert refused.value.code == 135
+        for acknowledgement in (
+            f"{prefix}/ack/library-a/lib-a-01",
+            f"{prefix}/ack/library-a/lib-a-02",
+        ):
+            with pytest.raises(Refused):  # only the collector may make an outbox forget
+                await publish(client, acknowledgement, encode({"ids": ["lib-a-01-x"]}))
+    async with make_client(fleet_settings(broker, "admin"), f"admin-{uuid.uuid4().hex[:8]}",
+                           username="admin", persistent=False) as client:  # fmt: skip
+        with pytest.raises(Refused):
+            await publish(client, f"{prefix}/ack/library-a/lib-a-01", encode({"ids": []}))
 
     def rejections() -> list[dict[str, Any]] | None:
         found = [row for row in collector.rejected() if row["host"] == "lib-a-01"]
