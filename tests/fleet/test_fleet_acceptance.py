@@ -68,6 +68,17 @@ def fleet_logouts(kiosk: Kiosk) -> int:
     return sum(line["trigger"] == "fleet" for line in kiosk.daemon.audit())
 
 
+async def linked_kiosk(
+    kiosks: dict[str, Kiosk], simulator: SimulatorHandle, admin: FleetSettings, host: str
+) -> tuple[Kiosk, int]:
+    """Link the kiosk's session, wait for its status to say so; return it and its fleet
+    logouts so far."""
+    kiosk = kiosks[host]
+    await link([kiosk], simulator)
+    await until_linked(admin, [host])
+    return kiosk, fleet_logouts(kiosk)
+
+
 def logout_rows(completed: Any) -> dict[str, dict[str, Any]]:
     data = json.loads(completed.stdout)
     return {row["host"]: row for row in data["kiosks"]}
@@ -127,10 +138,7 @@ async def test_a_client_without_the_admin_role_cannot_make_a_kiosk_log_out(
     admin: FleetSettings,
     collector: Collector,
 ) -> None:
-    hotel = kiosks["hotel-b-01"]
-    await link([hotel], simulator)
-    await until_linked(admin, ["hotel-b-01"])
-    before = fleet_logouts(hotel)
+    hotel, before = await linked_kiosk(kiosks, simulator, admin, "hotel-b-01")
     sent = []
     for user in ("lib-a-01", "collector"):
         settings = fleet_settings(broker, user)
@@ -264,10 +272,7 @@ async def test_a_command_delivered_three_times_while_it_runs_logs_out_once_and_i
     admin: FleetSettings,
     collector: Collector,
 ) -> None:
-    kiosk = kiosks["lib-a-01"]
-    await link([kiosk], simulator)
-    await until_linked(admin, ["lib-a-01"])
-    before = fleet_logouts(kiosk)
+    kiosk, before = await linked_kiosk(kiosks, simulator, admin, "lib-a-01")
     command = make_command("logout", "host:lib-a-01", 600)
     topic = command_topic(admin.topic_prefix, host="lib-a-01")
     async with make_client(
@@ -303,9 +308,7 @@ async def test_a_manual_logout_on_a_fleet_kiosk_reaches_the_fleet_report(
     admin_config: Any,
     collector: Collector,
 ) -> None:
-    kiosk = kiosks["lib-a-02"]
-    await link([kiosk], simulator)
-    await until_linked(admin, ["lib-a-02"])
+    kiosk, _ = await linked_kiosk(kiosks, simulator, admin, "lib-a-02")
     manual = kioskguard("logout", "--config", str(kiosk.config), "--json")
     assert manual.returncode == 0, manual.stdout + manual.stderr
     assert json.loads(manual.stdout)["trigger"] == "manual"
