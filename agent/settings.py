@@ -355,9 +355,9 @@ class MetricsSettings(Section):
         False,
     )
     listen: str = setting(
-        "127.0.0.1:9108",
+        "127.0.0.1:9077",
         "HOST:PORT of the metrics endpoint (loopback unless allow_remote).",
-        "127.0.0.1:9108",
+        "127.0.0.1:9077",
     )
     textfile: Path | None = setting(
         None,
@@ -473,6 +473,21 @@ class FleetSettings(Section):
         ge=1,
         le=3600,
     )
+    ack_timeout_s: float = setting(
+        60.0,
+        "Seconds a published event waits for the collector's acknowledgement before it is"
+        " published again.",
+        60.0,
+        ge=1,
+        le=3600,
+    )
+    ack_window: int = setting(
+        200,
+        "Events published and not yet acknowledged by the collector, at most.",
+        200,
+        ge=1,
+        le=10000,
+    )
     command_ttl_s: float = setting(
         3600.0,
         "Admin side: a command not carried out within this many seconds expires (an offline"
@@ -495,6 +510,13 @@ class FleetSettings(Section):
         host, separator, port = value.rpartition(":")
         if not separator or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
             raise ValueError("must be HOST:PORT with a port between 1 and 65535")
+        return value
+
+    @field_validator("site")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in ("cmd", "ack"):  # agent.fleet.topics.RESERVED_SITES: topics of their own
+            raise ValueError("'cmd' and 'ack' are reserved topic levels, not site names")
         return value
 
     @model_validator(mode="after")

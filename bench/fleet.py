@@ -2,9 +2,11 @@
 
 The kiosks are real FleetLinks driving a real Daemon whose session layer is faked (the
 shipped FakeSessionAgent: every profile linked, each logout verified at once), spread over a
-few child processes, connected with TLS and their own passwords to a local Mosquitto. The floor is
-the same broadcast answered by N bare echo clients (no kioskguard code) through the same
-broker, measured the same way by the same admin code.
+few child processes, connected with TLS and their own passwords to a local Mosquitto, with a
+real `kioskguard fleet collect` storing and acknowledging every event and reply (the kiosks'
+outboxes keep each until then: the end-to-end acknowledgement runs during the figure). The
+floor is the same broadcast answered by N bare echo clients (no kioskguard code) through the
+same broker, measured the same way by the same admin code.
 
     python -m bench.fleet --kiosks 200 --runs 10      (only this part of the bench)
 """
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -135,6 +138,7 @@ def bench_fleet(
     """
     hosts = kiosk_names(count)
     users = [BrokerUser("admin", "bench-admin", "admin")]
+    users += [BrokerUser("collector", "bench-collector", "collector")]
     users += [BrokerUser(host, f"pw-{host}", "kiosk", site) for site, host in hosts]
     broker = LocalBroker(work / "broker", users)
     (work / "passwords").mkdir(parents=True, exist_ok=True)
@@ -150,6 +154,7 @@ def bench_fleet(
     shm = Path("/dev/shm")
     state = Path(tempfile.mkdtemp(prefix="kioskguard-fleet-", dir=shm if shm.is_dir() else work))
     broker.start()
+    collector = start_collector(work, broker)
     try:
         for mode, into in (("echo", floor), ("fleet", figure)):
             children = [
@@ -191,9 +196,41 @@ def bench_fleet(
                     child.kill()
                     child.wait()
     finally:
+        collector.terminate()
+        collector.wait(timeout=30)
+        stored = sqlite3.connect(work / "events.sqlite3")
+        counts = [stored.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                  for t in ("events", "replies")]  # fmt: skip
+        stored.close()
+        print(f"fleet bench: the collector stored {counts[0]} events and {counts[1]} replies",
+              file=sys.stderr)  # fmt: skip
         broker.stop()
         shutil.rmtree(state, ignore_errors=True)
     return figure, floor
+
+
+def start_collector(work: Path, broker: LocalBroker) -> subprocess.Popen[bytes]:
+    """Start `kioskguard fleet collect` on the broker; return it once it has subscribed."""
+    table = fleet_table(
+        broker.address, broker.ca_file, "collector", broker.password_file("collector")
+    )
+    lines = ["[fleet]", *(f"{key} = {json.dumps(value)}" for key, value in table.items())]
+    lines.append(f"events_db = {json.dumps(str(work / 'events.sqlite3'))}")
+    config = work / "collector.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log = work / "collector.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agent", "fleet", "--config", str(config), "collect"],
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "collector: connected" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the collector did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    return process
 
 
 def targets(figure: Figure, floor: Figure) -> list[Target]:

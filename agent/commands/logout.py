@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import sys
 
 from agent.audit import AuditWriteError, audit
 from agent.commands.common import add_profile_options, emit, resolve
@@ -68,6 +69,13 @@ def run(args: argparse.Namespace) -> int:
         )
     service = SessionService(settings)
     outcome = asyncio.run(_logout(service, profile, Trigger.MANUAL, deadline))
+    if settings.fleet.enabled:  # the fleet's audit gets it through the daemon's outbox
+        from agent.fleet.kiosk import queue_outcome
+
+        try:
+            queue_outcome(settings, outcome)
+        except ConfigError as exc:  # the logout ran; the local audit below still records it
+            print(f"kioskguard: not queued for the fleet: {exc}", file=sys.stderr)
     try:
         audit(outcome)
     except AuditWriteError:

@@ -127,6 +127,16 @@ def path_problems(source: Path, settings: Settings) -> list[str]:
     return lines
 
 
+def fleet_problems(source: Path, settings: Settings) -> list[str]:
+    """Given valid settings, return one line per fleet file `run` would refuse (the fleet
+    link's own start-up checks: password_file, ca_file, cert_file, key_file)."""
+    if not settings.fleet.enabled:
+        return []
+    from agent.fleet.connection import startup_problems
+
+    return [f"{source}: {problem}" for problem in startup_problems(settings.fleet)]
+
+
 def profile_notes(source: Path, settings: Settings) -> list[str]:
     """Given valid settings, return a note per configured profile directory that does not exist
     (yet): not an error, a browser makes it when it first runs, but a mistyped path would
@@ -172,7 +182,7 @@ def run(arguments: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    problems = path_problems(path, settings)
+    problems = path_problems(path, settings) + fleet_problems(path, settings)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)

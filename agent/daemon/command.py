@@ -198,7 +198,7 @@ async def _serve_once(
     from agent.session.service import SessionService
 
     service = SessionService(settings)
-    fleet = _fleet(settings)
+    fleet = _fleet(settings, metrics)
     async with _idle_source(settings, service) as idle_source:
         daemon = Daemon(
             settings,
@@ -277,14 +277,14 @@ def _notifier() -> Notifier:
     return DesktopNotifier()
 
 
-def _fleet(settings: Settings) -> FleetLink | None:
+def _fleet(settings: Settings, metrics: Metrics | None) -> FleetLink | None:
     """Return the fleet link when [fleet] is enabled (it runs beside the daemon, never in a
     logout's path). Raise ConfigError if its password, TLS or outbox files are unusable."""
     if not settings.fleet.enabled:
         return None
     from agent.fleet.kiosk import FleetLink
 
-    return FleetLink(settings)
+    return FleetLink(settings, metrics.fleet() if metrics else None)
 
 
 def _metrics(settings: Settings) -> Metrics | None:

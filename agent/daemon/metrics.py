@@ -7,7 +7,7 @@ in one process never collide.
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from loguru import logger
@@ -16,6 +16,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    Histogram,
     ProcessCollector,
     start_http_server,
 )
@@ -26,6 +27,7 @@ from agent.errors import ConfigError
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.settings import MetricsSettings
 
+LOGOUT_BUCKETS_S = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300)
 HOW_VALUES = ("ui:menu", "ui:settings", "ui:list", "ui:conflict", "client_function", "wipe")
 
 
@@ -40,14 +42,19 @@ class Metrics:
     def __init__(self, textfile: Path | None = None, profiles: Sequence[str] = ()) -> None:
         """Build the metrics; with a textfile, rewrite it after every update.
 
-        Every series exists from start-up (logouts at 0 for each result and trigger with how
-        "none", each profile's linked gauge at -1 = not checked yet), so rate() and alerts see
-        them.
+        Every series exists from start-up (logouts at 0 for each result, trigger and how, the
+        duration histogram for each result, each profile's linked gauge at -1 = not checked
+        yet), so increase() and alerts see the very first event.
         """
         self.textfile = textfile
+        # kioskguard's own series: all the textfile holds (node_exporter's textfile collector
+        # already exports process_* and python_* of its own: twice is an error on each scrape)
         self.registry = CollectorRegistry()
-        ProcessCollector(registry=self.registry)  # CPU, memory, open files, start time
-        self.registry.register(PLATFORM_COLLECTOR)  # python_info
+        # what the HTTP endpoint serves: the same series, plus this process's
+        self.http_registry = CollectorRegistry()
+        self.http_registry.register(self.registry)
+        ProcessCollector(registry=self.http_registry)  # CPU, memory, open files, start time
+        self.http_registry.register(PLATFORM_COLLECTOR)  # python_info
         self.build_info = Gauge(
             "kioskguard_build_info",
             "Always 1; the labels tell the kioskguard and Python versions.",
@@ -81,6 +88,13 @@ class Metrics:
             ["profile"],
             registry=self.registry,
         )
+        self.logout_duration = Histogram(
+            "kioskguard_logout_duration_seconds",
+            "Duration of each logout, by result.",
+            ["result"],
+            buckets=LOGOUT_BUCKETS_S,
+            registry=self.registry,
+        )
         self.linked_profiles = Gauge(
             "kioskguard_linked_profiles",
             "Profiles whose last check found a linked session.",
@@ -112,14 +126,17 @@ class Metrics:
             registry=self.registry,
         )
         self.serving: str | None = None  # HOST:PORT once serve() listens
+        self._fleet: FleetMetrics | None = None
         self.last_check = Gauge(
             "kioskguard_last_check_timestamp_seconds",
             "Unix time of the last linked check.",
             registry=self.registry,
         )
-        for result in Result:
+        for result in Result:  # every combination record_outcome can make, at 0: the first
+            self.logout_duration.labels(result=result.value)  # increase() sees it
             for trigger in Trigger:
-                self.logouts.labels(result=result.value, trigger=trigger.value, how="none")
+                for how in (*HOW_VALUES, "none"):
+                    self.logouts.labels(result=result.value, trigger=trigger.value, how=how)
         self.last_check.set(0)
         self.last_closing_time.set(0)
 
@@ -131,7 +148,14 @@ class Metrics:
         if outcome.result is not Result.FAILED:
             self.profile_linked.labels(profile=outcome.profile).set(0)
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)
+        self.logout_duration.labels(result=outcome.result.value).observe(outcome.duration_ms / 1000)
         self._publish()
+
+    def fleet(self) -> FleetMetrics:
+        """Return the fleet link's series, created (at 0) on the first call."""
+        if self._fleet is None:
+            self._fleet = FleetMetrics(self.registry, self._publish)
+        return self._fleet
 
     def record_audit_error(self) -> None:
         """Count one audit line that could not be written."""
@@ -197,7 +221,58 @@ class Metrics:
         Raise ConfigError if the port cannot be bound.
         """
         try:
-            start_http_server(settings.port, addr=settings.host, registry=self.registry)
+            start_http_server(settings.port, addr=settings.host, registry=self.http_registry)
         except OSError as exc:
             raise ConfigError(f"metrics.listen {settings.listen}: cannot listen: {exc}") from exc
         self.serving = settings.listen
+
+
+class FleetMetrics:
+    """The fleet link's series, registered only when [fleet] is enabled (a kiosk without a
+    fleet has no broker to be disconnected from)."""
+
+    def __init__(self, registry: CollectorRegistry, publish: Callable[[], None]) -> None:
+        """Register the series at 0 on registry; publish() rewrites the textfile."""
+        self._publish = publish
+        self._outbox = (0.0, 0.0)
+        self.connected = Gauge(
+            "kioskguard_fleet_broker_connected",
+            "1 while the kiosk is connected to the fleet broker, else 0.",
+            registry=registry,
+        )
+        self.outbox_events = Gauge(
+            "kioskguard_fleet_outbox_events",
+            "Audit events waiting in the outbox for the collector's acknowledgement.",
+            registry=registry,
+        )
+        self.oldest_age = Gauge(
+            "kioskguard_fleet_outbox_oldest_age_seconds",
+            "Seconds the oldest event in the outbox has waited (0: the outbox is empty).",
+            registry=registry,
+        )
+        self.refused = Counter(
+            "kioskguard_fleet_publishes_refused",
+            "Publishes the broker refused (MQTT 5 reason code >= 128, e.g. 135 the ACL); the"
+            " events stay in the outbox.",
+            registry=registry,
+        )
+
+    def set_connected(self, connected: bool) -> None:
+        """Record whether the broker connection is up."""
+        self.connected.set(1 if connected else 0)
+        self._publish()
+
+    def set_outbox(self, events: int, oldest_age_s: float) -> None:
+        """Record the outbox's depth and the age of its oldest event (whole seconds; the
+        textfile is rewritten only when one changed)."""
+        now = (float(events), float(round(oldest_age_s)))
+        if now != self._outbox:
+            self._outbox = now
+            self.outbox_events.set(now[0])
+            self.oldest_age.set(now[1])
+            self._publish()
+
+    def count_refused(self) -> None:
+        """Count one publish the broker refused."""
+        self.refused.inc()
+        self._publish()

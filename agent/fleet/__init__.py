@@ -1,6 +1,6 @@
 """The fleet: every kiosk's state in one place, batch logouts, regular audit reports.
 
-Built on MQTT (Eclipse Mosquitto in the docs and tests; any MQTT 3.1.1 broker works):
+Built on MQTT (Eclipse Mosquitto in the docs and tests; any MQTT 5 broker works):
 
     topics.py      the topic layout and the JSON messages (commands, replies, events, status)
     connection.py  the one module that imports aiomqtt: TLS, passwords, the last will

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import ConfigError
-from agent.fleet.connection import Incoming, make_client, messages
-from agent.fleet.topics import command_topic, encode, kiosk_filter, make_command, split_kiosk_topic
+from agent.fleet.connection import Incoming, make_client, messages, publish
+from agent.fleet.topics import (
+    KioskTopics,
+    command_topic,
+    encode,
+    kiosk_filter,
+    make_command,
+    split_kiosk_topic,
+)
 from agent.settings import FleetSettings
 
 Progress = Callable[[int], None]
@@ -175,7 +182,7 @@ async def send_command(
         await client.unsubscribe(kiosk_filter(prefix, "status", site))
         targets = {kiosk.key: kiosk for kiosk in _targets(list(kiosks.values()), host, site)}
         started = time.monotonic()
-        await client.publish(command_topic(prefix, host=host, site=site), encode(command), qos=1)
+        await publish(client, command_topic(prefix, host=host, site=site), encode(command))
         last_reply: float | None = None
 
         def waiting() -> bool:
@@ -203,3 +210,14 @@ async def send_command(
                 progress(sum(k.reply is not None for k in targets.values()))
     rows = sorted(targets.values(), key=lambda kiosk: kiosk.key)
     return BatchResult(command, rows, last_reply)
+
+
+async def retire(settings: FleetSettings, site: str, host: str) -> None:
+    """Clear a kiosk's retained status and presence (an empty retained message deletes one).
+
+    Raise Refused if the broker's ACL does not let this account do it (admin only).
+    """
+    topics = KioskTopics(settings.topic_prefix, site, host)
+    async with _admin_client(settings) as client:
+        for topic in (topics.status, topics.presence):
+            await publish(client, topic, b"", retain=True)

@@ -1,8 +1,11 @@
 """The broker's side, as kioskguard documents it: Mosquitto's ACL and configuration files.
 
-Roles: ``admin`` may do everything under the prefix (send commands); ``collector`` may only
-read what kiosks publish; each kiosk may write only under its own PREFIX/<site>/<host>/ and
-read only the commands for all, its site and itself.
+Roles: ``admin`` may read everything under the prefix, send commands and clear a kiosk's
+retained status and presence (`fleet retire`); ``collector`` may read what kiosks publish and
+the commands, and is the only one that may write acknowledgements (PREFIX/ack/<site>/<host>);
+each kiosk may write only under its own PREFIX/<site>/<host>/ and read only the commands for
+all, its site and itself, and its own acknowledgements. Nobody but the collector may make a
+kiosk forget an event, and nobody but the admin may send a command.
 """
 
 from __future__ import annotations
@@ -31,9 +34,18 @@ def acl_text(users: Iterable[BrokerUser], prefix: str = "kioskguard/v1") -> str:
     for user in users:
         lines = [f"user {user.name}"]
         if user.role == "admin":
-            lines.append(f"topic readwrite {prefix}/#")
+            lines += [
+                f"topic read {prefix}/#",
+                f"topic readwrite {prefix}/cmd/#",
+                f"topic write {prefix}/+/+/status",  # `fleet retire`: clear a kiosk's
+                f"topic write {prefix}/+/+/presence",  # retained messages
+            ]
         elif user.role == "collector":
             lines += [f"topic read {prefix}/+/+/{leaf}" for leaf in LEAVES]
+            lines += [
+                f"topic read {prefix}/cmd/#",  # a fleet logout must answer a real command
+                f"topic write {prefix}/ack/+/+",  # the only writer of acknowledgements
+            ]
         else:
             if not user.site:
                 raise ValueError(f"kiosk {user.name}: a site is required")
@@ -42,6 +54,7 @@ def acl_text(users: Iterable[BrokerUser], prefix: str = "kioskguard/v1") -> str:
                 f"topic read {prefix}/cmd/all",
                 f"topic read {prefix}/cmd/site/{user.site}",
                 f"topic read {prefix}/cmd/host/{user.name}",
+                f"topic read {prefix}/ack/{user.site}/{user.name}",
             ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
@@ -56,6 +69,7 @@ def mosquitto_conf(
     directory: Path,
     bind: str = "127.0.0.1",
     run_as: str | None = None,
+    max_queued: int = 10000,
 ) -> str:
     """Return a mosquitto.conf: one TLS listener, passwords, the ACL, persistence, in directory.
 
@@ -70,7 +84,7 @@ def mosquitto_conf(
         "persistence true",  # queued commands and collector sessions survive a restart
         f"persistence_location {directory}/",
         "autosave_interval 60",
-        "max_queued_messages 10000",
+        f"max_queued_messages {max_queued}",
         "max_inflight_messages 100",
         f"log_dest file {directory / 'mosquitto.log'}",
         "log_type error",

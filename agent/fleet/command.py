@@ -1,9 +1,10 @@
 """`kioskguard fleet ...`: the admin's console over the broker.
 
-    fleet status [--site S] [--json]
+    fleet status [--site S] [--json]    (on a kiosk's own file: its outbox and refusals)
     fleet logout (--host H | --site S | --all) [--profile P] [--wait S] [--ttl S] [--json]
     fleet report [--since 7d] [--site S] [--format table|csv|json] [--html FILE]
     fleet collect [--db FILE]
+    fleet retire --site S --host H   (clear a retired kiosk's retained status and presence)
     fleet acl FILE          (kiosks.csv: user,role,site -> Mosquitto acl_file on stdout)
 
 All read the [fleet] section of --config (the admin's own file, or the kiosk's).
@@ -23,7 +24,7 @@ from typing import Any
 from agent.errors import ConfigError
 from agent.fleet.admin import BatchResult, Kiosk, collect_status, send_command
 from agent.fleet.connection import FleetError, MqttError, describe
-from agent.fleet.topics import NAME_PATTERN
+from agent.fleet.topics import NAME_PATTERN, RESERVED_SITES
 from agent.settings import FleetSettings, load_settings
 
 CONFIG_HELP = "TOML with a [fleet] table (before or after the subcommand)"
@@ -53,6 +54,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     report.add_argument("--db", type=Path, metavar="FILE", help="events database")
     collect = commands.add_parser("collect", help="store every kiosk's events (runs until ^C)")
     collect.add_argument("--db", type=Path, metavar="FILE", help="events database")
+    retire = commands.add_parser(
+        "retire", help="forget a kiosk taken out of service (clears its retained status)"
+    )
+    retire.add_argument("--site", required=True, help="the kiosk's site")
+    retire.add_argument("--host", required=True, help="the kiosk's fleet host name")
     acl = commands.add_parser("acl", help="print the broker's ACL for a CSV of users")
     acl.add_argument("users", type=Path, help="CSV: user,role,site (role: admin|collector|kiosk)")
     for subcommand in (status, logout, report, collect, acl):  # `fleet status --config X` too
@@ -80,6 +86,8 @@ def run(arguments: argparse.Namespace) -> int:
     for option in ("site", "host", "profile"):
         _name(f"--{option}", getattr(arguments, option, None))
     try:
+        if name == "status" and settings.fleet.enabled:
+            return _kiosk_status(settings, arguments)
         if name == "status":
             return asyncio.run(_status(settings.fleet, arguments))
         if name == "logout":
@@ -88,6 +96,8 @@ def run(arguments: argparse.Namespace) -> int:
             return _report(settings, arguments)
         if name == "collect":
             return asyncio.run(_collect(settings, arguments))
+        if name == "retire":
+            return asyncio.run(_retire(settings.fleet, arguments))
         return _acl(settings.fleet, arguments.users)
     except MqttError as exc:
         raise FleetError(f"broker {settings.fleet.broker}: {describe(exc)}") from exc
@@ -118,6 +128,13 @@ def _last(kiosk: Kiosk) -> str:
     return f"{last.get('result')} ({last.get('trigger')}, {str(last.get('at', ''))[:16]})"
 
 
+def _waiting(kiosk: Kiosk) -> str:
+    """Return the events the kiosk's outbox holds, and REFUSED if the broker refuses them."""
+    pending = kiosk.status.get("pending_events")
+    text = "?" if pending is None else str(pending)
+    return f"{text} REFUSED" if kiosk.status.get("refused") else text
+
+
 def _online(kiosk: Kiosk) -> str:
     return {True: "online", False: "OFFLINE", None: "?"}[kiosk.online]
 
@@ -138,16 +155,50 @@ async def _status(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
             _online(k),
             ",".join(k.linked_profiles()) or "-",
             _last(k),
+            _waiting(k),
             str(k.status.get("version", "?")),
         ]
         for k in kiosks
     ]
-    header = ["SITE", "HOST", "STATE", "LINKED", "LAST LOGOUT", "VERSION"]
+    header = ["SITE", "HOST", "STATE", "LINKED", "LAST LOGOUT", "WAITING", "VERSION"]
     print(_table(header, rows) if rows else "no kiosks have reported to this broker")
     online = sum(k.online is True for k in kiosks)
     linked = sum(bool(k.linked_profiles()) for k in kiosks)
     print(f"\n{len(kiosks)} kiosk(s), {online} online, {linked} with a linked session")
     return 0
+
+
+def _kiosk_status(settings: Any, arguments: argparse.Namespace) -> int:
+    """On a kiosk ([fleet] enabled): what waits in its outbox and why; exit 1 if the broker
+    refuses its events (a kiosk's account cannot read other kiosks' statuses anyway)."""
+    from agent.fleet.kiosk import outbox_path
+    from agent.fleet.outbox import Outbox
+
+    fleet: FleetSettings = settings.fleet
+    path = outbox_path(settings)
+    outbox = Outbox(path)
+    try:
+        waiting, age, refusal = outbox.count(), outbox.oldest_age_s(), outbox.refusal()
+    finally:
+        outbox.close()
+    data = {
+        "site": fleet.site,
+        "host": fleet.kiosk_name,
+        "broker": fleet.broker,
+        "outbox": str(path),
+        "pending_events": waiting,
+        "oldest_pending_s": round(age, 1),
+        "refused": refusal,
+    }
+    if arguments.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"kiosk {fleet.site}/{fleet.kiosk_name}, broker {fleet.broker}")
+        print(f"outbox {path}: {waiting} event(s) wait for the collector", end="")
+        print(f", the oldest for {age:.0f} s" if waiting else "")
+        if refusal:
+            print(f"REFUSED: {refusal}")
+    return 1 if refusal else 0
 
 
 def _row(batch: BatchResult, kiosk: Kiosk) -> dict[str, Any]:
@@ -218,9 +269,10 @@ def _report(settings: Any, arguments: argparse.Namespace) -> int:
     store = EventStore(path)
     try:
         events = store.events(since.isoformat(timespec="milliseconds"), arguments.site)
+        rejected = store.rejected(since.isoformat(timespec="milliseconds"), arguments.site)
     finally:
         store.close()
-    report = build_report(events, since, arguments.site)
+    report = build_report(events, since, arguments.site, rejected)
     render = {"table": as_table, "csv": as_csv, "json": as_json}[arguments.format]
     sys.stdout.write(render(report))
     if arguments.html is not None:
@@ -250,6 +302,18 @@ async def _collect(settings: Any, arguments: argparse.Namespace) -> int:
     return 0
 
 
+async def _retire(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
+    from agent.fleet.admin import retire
+
+    await retire(fleet, arguments.site, arguments.host)
+    print(
+        f"{arguments.site}/{arguments.host}: retained status and presence cleared; `fleet"
+        " status` no longer lists it. Remove its account from the broker's password file and"
+        " ACL (users.csv, `fleet acl`) so it cannot come back."
+    )
+    return 0
+
+
 def _acl(fleet: FleetSettings, path: Path) -> int:
     from agent.fleet.broker import BrokerUser, acl_text
 
@@ -269,6 +333,10 @@ def _acl(fleet: FleetSettings, path: Path) -> int:
                 " (a kiosk needs its site)"
             )
         _name(f"{path}:{number}: user", user)
+        if role == "kiosk":
+            _name(f"{path}:{number}: site", site)
+            if site in RESERVED_SITES:
+                raise ConfigError(f"{path}:{number}: site {site!r} is reserved (a topic level)")
         users.append(BrokerUser(user, "", role, site or None))  # type: ignore[arg-type]
     sys.stdout.write(acl_text(users, fleet.topic_prefix))
     return 0

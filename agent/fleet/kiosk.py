@@ -13,8 +13,10 @@ import asyncio
 import contextlib
 import functools
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from loguru import logger
@@ -23,22 +25,23 @@ from agent import __version__
 from agent.audit import audit_line
 from agent.daemon.coordinator import LogoutCoordinator
 from agent.daemon.ports import SessionAgent
-from agent.errors import KioskguardError
+from agent.errors import ConfigError, KioskguardError
 from agent.fleet.connection import (
     Incoming,
     MqttError,
+    Refused,
     Will,
     describe,
     make_client,
     messages,
-    read_password,
-    tls_context,
+    publish,
+    startup_problems,
 )
 from agent.fleet.outbox import Outbox
 from agent.fleet.topics import BadCommand, Command, KioskTopics, encode, new_id, parse_command
 from agent.outcome import Linked, Outcome, Result, Trigger
 from agent.privacy import scrub
-from agent.settings import ProfileSettings, Settings
+from agent.settings import FleetSettings, ProfileSettings, Settings
 
 
 class FleetDaemon(Protocol):
@@ -82,23 +85,100 @@ def outcome_summary(outcome: Outcome, at: str) -> dict[str, Any]:
     }
 
 
+class FleetMetricsSink(Protocol):
+    """What the link reports to Prometheus (agent.daemon.metrics.FleetMetrics has it)."""
+
+    def set_connected(self, connected: bool) -> None: ...
+
+    def set_outbox(self, events: int, oldest_age_s: float) -> None: ...
+
+    def count_refused(self) -> None: ...
+
+
+def logout_event(outcome: Outcome, at: str, command_id: str | None = None) -> dict[str, Any]:
+    """Given an outcome, return the fields of its `logout` event (the audit line; the fleet
+    command that asked for it, if any)."""
+    line = json.loads(audit_line(outcome, datetime.fromisoformat(at)))
+    return {"outcome": line, **({"command_id": command_id} if command_id else {})}
+
+
+def queue_event(outbox: Outbox, topics: KioskTopics, kind: str, **fields: Any) -> str:
+    """Store one audit event of this kind in the outbox; return its id."""
+    event_id = new_id(topics.host)
+    message = {
+        "id": event_id,
+        "kind": kind,
+        "site": topics.site,
+        "host": topics.host,
+        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        **fields,
+    }
+    outbox.put(event_id, topics.events, message)
+    return event_id
+
+
+def outbox_path(settings: Settings) -> Path:
+    """Return the kiosk's outbox file (the daemon's and the logout command's)."""
+    return settings.general.state_dir / "fleet-outbox.sqlite3"
+
+
+def queue_outcome(settings: Settings, outcome: Outcome) -> str:
+    """Given a logout run outside the daemon (`kioskguard logout`), queue its event in the
+    kiosk's outbox, where the daemon's link publishes it like its own (the broker need not be
+    up); return the event id. Raise ConfigError if the outbox cannot be opened."""
+    fleet = settings.fleet
+    topics = KioskTopics(fleet.topic_prefix, fleet.site, fleet.kiosk_name)
+    outbox = Outbox(outbox_path(settings))
+    try:
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        return queue_event(outbox, topics, "logout", **logout_event(outcome, at))
+    finally:
+        outbox.close()
+
+
+def refusal_hint(exc: Refused, fleet: FleetSettings, topics: KioskTopics) -> str:
+    """Return the log line for a refused publish, naming the likely cause."""
+    text = f"the broker refused {exc.topic}: {exc.reason} (reason code {exc.code})"
+    user = fleet.username or topics.host
+    if exc.code == NOT_AUTHORIZED and user != topics.host:
+        text += (
+            f"; the broker's ACL lets user {user!r} write only under its own"
+            f" <site>/<user name>/ topics, and fleet.host is {topics.host!r}: make fleet.host"
+            " equal to the broker user name"
+        )
+    elif exc.code == NOT_AUTHORIZED:
+        text += f"; check the ACL gives user {user!r} site {topics.site!r} (`fleet acl`)"
+    return text
+
+
+NOT_AUTHORIZED = 135
+OUTBOX_POLL_S = 2.0  # rows a manual `kioskguard logout` queued are seen within this
+
+
 class FleetLink:
     """One kiosk's connection to the fleet broker."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: FleetMetricsSink | None = None) -> None:
         """Prepare the link. Raise ConfigError if the password, TLS files or outbox are unusable."""
         self.fleet = settings.fleet
         self.topics = KioskTopics(self.fleet.topic_prefix, self.fleet.site, self.fleet.kiosk_name)
-        read_password(self.fleet)  # bad files are configuration errors at start-up, exit 2
-        tls_context(self.fleet)
-        self.outbox = Outbox(settings.general.state_dir / "fleet-outbox.sqlite3")
+        problems = startup_problems(self.fleet)  # configuration errors at start-up, exit 2
+        if problems:  # the same list check-config prints
+            raise ConfigError(problems[0])
+        self.outbox = Outbox(outbox_path(settings))
+        self.metrics = metrics
         self.daemon: FleetDaemon | None = None
         self.linked: dict[str, str] = {}
         self.last_outcome: dict[str, Any] | None = None
         self.connected = False
+        self.refusal = self.outbox.refusal()
         self._wake = asyncio.Event()
         self._status_due = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._awaiting: dict[str, float] = {}  # published, not yet stored: id -> monotonic time
+        self._running: dict[str, asyncio.Future[dict[str, Any]]] = {}  # commands under way
+        self._fleet_commands: list[str] = []  # ids of the logout commands being carried out
+        self._report_outbox()
 
     # -- hooks the daemon calls (synchronous, local, never blocking) -----------------------
 
@@ -106,7 +186,10 @@ class FleetLink:
         """Queue an audit event for the outcome and refresh the status (outcome hook)."""
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         summary = outcome_summary(outcome, at)
-        self.emit("logout", outcome=json.loads(audit_line(outcome, datetime.fromisoformat(at))))
+        command_id = self._fleet_commands[-1] if outcome.trigger is Trigger.FLEET else None
+        if outcome.trigger is Trigger.FLEET and not self._fleet_commands:
+            logger.warning("fleet: a fleet logout outside any command; reported without one")
+        self.emit("logout", **logout_event(outcome, at, command_id))
         self.last_outcome = summary
         if outcome.result in (Result.LOGGED_OUT, Result.NOTHING_TO_DO, Result.LOCAL_ONLY):
             self.linked[outcome.profile] = Linked.NOT_LINKED.value
@@ -114,18 +197,14 @@ class FleetLink:
 
     def emit(self, kind: str, **fields: Any) -> str:
         """Queue one audit event of this kind; return its id."""
-        event_id = new_id(self.topics.host)
-        message = {
-            "id": event_id,
-            "kind": kind,
-            "site": self.topics.site,
-            "host": self.topics.host,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            **fields,
-        }
-        self.outbox.put(event_id, self.topics.events, message)
+        event_id = queue_event(self.outbox, self.topics, kind, **fields)
         self._wake.set()
+        self._report_outbox()
         return event_id
+
+    def _report_outbox(self) -> None:
+        if self.metrics is not None:
+            self.metrics.set_outbox(self.outbox.count(), self.outbox.oldest_age_s())
 
     # -- the connection ----------------------------------------------------------------------
 
@@ -133,26 +212,45 @@ class FleetLink:
         """Keep connected to the broker until cancelled: status, events, commands."""
         self.daemon = daemon
         await self.refresh_linked()
+        watcher = asyncio.create_task(self._watch_outbox())
         warned = ""
+        try:
+            while True:
+                try:
+                    await self._session()
+                except asyncio.CancelledError:
+                    raise
+                except (MqttError, OSError, TimeoutError) as exc:
+                    reason = describe(exc)
+                    if reason != warned:
+                        logger.warning(
+                            "fleet: broker {} unreachable ({}); {} event(s) wait on disk",
+                            self.fleet.broker,
+                            reason,
+                            self.outbox.count(),
+                        )
+                    warned = reason
+                except Exception as exc:  # the link must never take the daemon down
+                    logger.opt(exception=exc).error("fleet: link failed; reconnecting")
+                self._set_connected(False)
+                await asyncio.sleep(self.fleet.reconnect_s)
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+    async def _watch_outbox(self) -> None:
+        """Keep the outbox gauges current, connected or not, and notice rows another process
+        (a manual `kioskguard logout`) queued."""
         while True:
-            try:
-                await self._session()
-            except asyncio.CancelledError:
-                raise
-            except (MqttError, OSError, TimeoutError) as exc:
-                reason = describe(exc)
-                if reason != warned:
-                    logger.warning(
-                        "fleet: broker {} unreachable ({}); {} event(s) wait on disk",
-                        self.fleet.broker,
-                        reason,
-                        self.outbox.count(),
-                    )
-                warned = reason
-            except Exception as exc:  # the link must never take the daemon down
-                logger.opt(exception=exc).error("fleet: link failed; reconnecting")
-            self.connected = False
-            await asyncio.sleep(self.fleet.reconnect_s)
+            await asyncio.sleep(OUTBOX_POLL_S)
+            self._report_outbox()
+            if self.outbox.count() > len(self._awaiting):
+                self._wake.set()
+
+    def _set_connected(self, connected: bool) -> None:
+        self.connected = connected
+        if self.metrics is not None:
+            self.metrics.set_connected(connected)
 
     async def _session(self) -> None:
         offline = encode({"online": False, "site": self.topics.site, "host": self.topics.host})
@@ -164,12 +262,12 @@ class FleetLink:
             will=Will(self.topics.presence, offline),
         )
         async with client:
-            self.connected = True
+            self._set_connected(True)
             logger.info("fleet: connected to {} as {}", self.fleet.broker, self.topics.host)
             online = {"online": True, "site": self.topics.site, "host": self.topics.host}
-            await client.publish(self.topics.presence, encode(online), qos=1, retain=True)
+            await self._publish_checked(client, self.topics.presence, encode(online), retain=True)
             await self._publish_status(client)
-            for topic in self.topics.commands:
+            for topic in (*self.topics.commands, self.topics.ack):
                 await client.subscribe(topic, qos=1)
             workers = [
                 asyncio.create_task(self._drain(client)),
@@ -177,15 +275,16 @@ class FleetLink:
             ]
             try:
                 async for message in messages(client):
-                    self._spawn(self._on_command(message))
+                    if message.topic == self.topics.ack:
+                        self._on_ack(message.payload)
+                    else:
+                        self._spawn(self._on_command(message))
             finally:
                 for worker in workers:
                     worker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(
-                        client.publish(self.topics.presence, offline, qos=1, retain=True), 2.0
-                    )
+                    await asyncio.wait_for(publish(client, self.topics.presence, offline), 2.0)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
@@ -193,24 +292,50 @@ class FleetLink:
         task.add_done_callback(self._tasks.discard)
 
     async def _drain(self, client: Any) -> None:
-        """Publish the outbox, oldest first; delete each event once the broker has it.
+        """Publish the outbox, oldest first, keeping at most fleet.ack_window events between
+        the publish and the collector's acknowledgement; publish again those the collector
+        has not acknowledged within fleet.ack_timeout_s (a broker may drop them: a full queue).
 
         Rows go out as soon as they are queued, without waiting for earlier rows' PUBACKs (the
         broker keeps one client's order), so a command's reply never queues behind the logout
-        event published a moment before it. A broken connection leaves only unacknowledged rows.
+        event published a moment before it. A new session publishes every row again.
         """
         in_flight: dict[str, asyncio.Task[None]] = {}
+        self._awaiting.clear()
+        window, timeout = self.fleet.ack_window, self.fleet.ack_timeout_s
+        cursor = 0  # the last outbox row published in this session
+
+        def start(event_id: str, topic: str, payload: bytes) -> None:
+            task = asyncio.create_task(self._send(client, event_id, topic, payload))
+            in_flight[event_id] = task
+            task.add_done_callback(functools.partial(self._settled, in_flight, event_id))
+
         try:
             while True:
                 self._wake.clear()
-                for event_id, topic, payload in self.outbox.pending(limit=500):
-                    if event_id not in in_flight:
-                        task = asyncio.create_task(self._send(client, event_id, topic, payload))
-                        in_flight[event_id] = task
-                        task.add_done_callback(
-                            functools.partial(self._settled, in_flight, event_id)
-                        )
-                await self._wake.wait()
+                now = time.monotonic()
+                expired = []  # _awaiting is in publishing order: the expired come first
+                for event_id, sent in self._awaiting.items():
+                    if now - sent < timeout:
+                        break
+                    expired.append(event_id)
+                room = window - len(in_flight) - (len(self._awaiting) - len(expired))
+                if room > 0 and expired:
+                    again = expired[:room]
+                    for event_id in again:
+                        del self._awaiting[event_id]  # acknowledged meanwhile: just forgotten
+                    for event_id, topic, payload in self.outbox.rows(again):
+                        start(event_id, topic, payload)
+                        room -= 1
+                if room > 0:
+                    for seq, event_id, topic, payload in self.outbox.after(cursor, room):
+                        cursor = seq
+                        if event_id not in in_flight and event_id not in self._awaiting:
+                            start(event_id, topic, payload)
+                oldest = next(iter(self._awaiting.values()), None)
+                pause = OUTBOX_POLL_S if oldest is None else oldest + timeout - now
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), min(max(pause, 0.05), OUTBOX_POLL_S))
         finally:
             for task in in_flight.values():
                 task.cancel()
@@ -224,14 +349,57 @@ class FleetLink:
         if task.exception() is not None:  # the session ends and reconnects; the row stays
             logger.debug("fleet: event {} not acknowledged: {}", event_id, task.exception())
             return
-        if not in_flight and self.outbox.count() == 0:
-            self._status_due.set()  # the status shows the outbox emptied
-        elif self.outbox.count() > len(in_flight):
-            self._wake.set()  # rows queued past the batch limit
+        self._wake.set()  # room in the window
 
     async def _send(self, client: Any, event_id: str, topic: str, payload: bytes) -> None:
-        await client.publish(topic, payload, qos=1, timeout=30)
-        self.outbox.sent(event_id)
+        # Taken or refused, the row stays until the collector acknowledges it; either way it
+        # is published again after fleet.ack_timeout_s.
+        await self._publish_checked(client, topic, payload)
+        self._awaiting.pop(event_id, None)  # to the end: _awaiting stays in publishing order
+        self._awaiting[event_id] = time.monotonic()
+
+    async def _publish_checked(
+        self, client: Any, topic: str, payload: bytes, retain: bool = False
+    ) -> bool:
+        """Publish; return False if the broker refused it (logged once per cause, counted,
+        remembered in the outbox for `fleet status`)."""
+        try:
+            await publish(client, topic, payload, retain=retain)
+        except Refused as exc:
+            if self.metrics is not None:
+                self.metrics.count_refused()
+            text = refusal_hint(exc, self.fleet, self.topics)
+            if text != self.refusal:
+                logger.error("fleet: {}; the events stay in the outbox", text)
+                self.refusal = text
+                self.outbox.note_refusal(text)
+                self._status_due.set()
+            return False
+        if self.refusal is not None and not retain:
+            logger.info("fleet: the broker takes this kiosk's events again")
+            self.refusal = None
+            self.outbox.note_refusal(None)
+        return True
+
+    def _on_ack(self, payload: bytes) -> None:
+        """Forget the events the collector says it stored."""
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            logger.warning("fleet: ignored an acknowledgement that is not JSON")
+            return
+        ids = data.get("ids") if isinstance(data, dict) else None
+        if not isinstance(ids, list):
+            logger.warning("fleet: ignored an acknowledgement without ids")
+            return
+        stored = [event_id for event_id in ids if isinstance(event_id, str)]
+        self.outbox.acknowledged(stored)
+        for event_id in stored:
+            self._awaiting.pop(event_id, None)
+        self._report_outbox()
+        self._wake.set()
+        if not self._awaiting and self.outbox.count() == 0:
+            self._status_due.set()  # the status shows the outbox emptied
 
     async def _status_loop(self, client: Any) -> None:
         while True:
@@ -273,11 +441,13 @@ class FleetLink:
             ],
             "last_outcome": self.last_outcome,
             "pending_events": self.outbox.count(),
+            "oldest_pending_s": round(self.outbox.oldest_age_s(), 1),
+            "refused": self.refusal,
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
 
     async def _publish_status(self, client: Any) -> None:
-        await client.publish(self.topics.status, encode(self.status()), qos=1, retain=True)
+        await self._publish_checked(client, self.topics.status, encode(self.status()), True)
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -302,6 +472,7 @@ class FleetLink:
             "site": self.topics.site,
             "host": self.topics.host,
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "repeated": False,
             **fields,
         }
 
@@ -328,7 +499,22 @@ class FleetLink:
         if done is not None:
             logger.info("fleet: command {} already carried out; replying again", command.id)
             return done | {"reply_id": new_id(self.topics.host), "repeated": True}
-        reply = await self._execute(command)
+        running = self._running.get(command.id)
+        if running is not None:  # QoS 1 delivered it again while the first copy runs
+            logger.info("fleet: command {} is under way; its reply is repeated", command.id)
+            first = await asyncio.shield(running)
+            return first | {"reply_id": new_id(self.topics.host), "repeated": True}
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._running[command.id] = future
+        try:
+            reply = await self._execute(command)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a copy waiting on it gets it, nobody else must
+            raise
+        finally:
+            self._running.pop(command.id, None)
+        future.set_result(reply)
         if reply["result"] != "refused":
             self.outbox.remember(command.id, reply)
             self.emit(
@@ -351,7 +537,11 @@ class FleetLink:
             if not profiles:
                 reason = f"unknown profile {command.profile!r}"
                 return self._refuse(reason, command.id, command.kind)
-        outcomes = await self.daemon.logout_linked(Trigger.FLEET, profiles)
+        self._fleet_commands.append(command.id)
+        try:
+            outcomes = await self.daemon.logout_linked(Trigger.FLEET, profiles)
+        finally:
+            self._fleet_commands.remove(command.id)
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         self._status_due.set()
         return self._reply(

@@ -11,8 +11,10 @@ import csv
 import html
 import io
 import json
+import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,14 +64,31 @@ class Report:
     median_logout_s: float | None = None
     local_only: list[dict[str, Any]] = field(default_factory=list)
     refused_commands: int = 0
+    rejected_total: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # site, host, reason, count
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def build_report(events: list[dict[str, Any]], since: datetime, site: str | None) -> Report:
-    """Given collected events (oldest first), return the report of the logouts among them."""
+def build_report(
+    events: list[dict[str, Any]],
+    since: datetime,
+    site: str | None,
+    rejected: Sequence[dict[str, Any]] = (),
+) -> Report:
+    """Given collected events (oldest first) and the messages the collector rejected
+    (EventStore.rejected()), return the report of the logouts among them and the rejections
+    counted per kiosk and reason."""
     report = Report(since=since.isoformat(timespec="seconds"), site=site)
+    grouped = Counter(
+        (str(r["site"]), str(r["host"]), _reason_kind(str(r["reason"]))) for r in rejected
+    )
+    report.rejected_total = len(rejected)
+    report.rejected = [
+        {"site": key[0], "host": key[1], "reason": key[2], "count": count}
+        for key, count in sorted(grouped.items())
+    ]
     rows: dict[tuple[str, str, str], DayRow] = {}
     durations: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     all_durations: list[float] = []
@@ -119,6 +138,11 @@ def build_report(events: list[dict[str, Any]], since: datetime, site: str | None
     return report
 
 
+def _reason_kind(reason: str) -> str:
+    """Return a rejection reason without what differs from message to message (ids, times)."""
+    return re.sub(r"'[^']*'|\b\d{4}-\d\d-\d\dT[^ ]+", "…", reason)
+
+
 _COLUMNS = ("day", "site", "host", "found", "ended", "verified", "local_only", "failed")
 
 
@@ -152,6 +176,9 @@ def as_table(report: Report) -> str:
             f"  {item['at']} {item['site']}/{item['host']} {item['profile']}"
             f" ({item['trigger']}): {item['note']}"
         )
+    out.append(f"{report.rejected_total} message(s) rejected by the collector (not counted above)")
+    for item in report.rejected:
+        out.append(f"  {item['site']}/{item['host']}: {item['count']} x {item['reason']}")
     return "\n".join(out) + "\n"
 
 
@@ -227,6 +254,11 @@ def as_html(report: Report) -> str:
         f" at {e(str(item['at']))} ({e(str(item['trigger']))}): {e(LOCAL_ONLY_NOTE)}</li>"
         for item in report.local_only
     )
+    rejected = "\n".join(
+        f"<li><b>{e(item['site'])}/{e(item['host'])}</b>:"
+        f" {item['count']} x {e(item['reason'])}</li>"
+        for item in report.rejected
+    )
     triggers = ", ".join(f"{e(name)}: {count}" for name, count in report.by_trigger.items())
     title = "kioskguard fleet audit" + (f", site {e(report.site)}" if report.site else "")
     head = "".join(f"<th>{name}</th>" for name in (*_COLUMNS, "median s"))
@@ -250,5 +282,7 @@ By trigger: {triggers or "-"}. Refused commands: {report.refused_commands}.</p>
 </tbody></table>
 <h2>local_only logouts ({len(report.local_only)})</h2>
 <div class="warn"><ul>{local or "<li>None.</li>"}</ul></div>
+<h2>Rejected by the collector ({report.rejected_total})</h2>
+<div class="warn"><ul>{rejected or "<li>None.</li>"}</ul></div>
 </body></html>
 """

@@ -75,7 +75,13 @@ def write_passwords(directory: Path, users: Iterable[BrokerUser]) -> None:
 class LocalBroker:
     """A Mosquitto process on 127.0.0.1 with TLS, passwords and the kioskguard ACL."""
 
-    def __init__(self, directory: Path, users: list[BrokerUser], port: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        users: list[BrokerUser],
+        port: int | None = None,
+        max_queued: int = 10000,
+    ) -> None:
         self.directory = directory
         self.users = users
         self.port = port or free_port()
@@ -85,7 +91,9 @@ class LocalBroker:
         write_passwords(directory, users)
         (directory / "acl").write_text(acl_text(users))
         run_as = getpass.getuser() if hasattr(os, "geteuid") and os.geteuid() == 0 else None
-        conf = mosquitto_conf(port=self.port, directory=directory, run_as=run_as)
+        conf = mosquitto_conf(
+            port=self.port, directory=directory, run_as=run_as, max_queued=max_queued
+        )
         (directory / "mosquitto.conf").write_text(conf)
 
     @property

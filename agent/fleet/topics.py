@@ -7,9 +7,12 @@
     PREFIX/cmd/all                  QoS 1: commands for every kiosk (admin only)
     PREFIX/cmd/site/<site>          QoS 1: commands for one site's kiosks (admin only)
     PREFIX/cmd/host/<host>          QoS 1: commands for one kiosk (admin only)
+    PREFIX/ack/<site>/<host>        QoS 1: {"ids": [...]} events the collector stored (the
+                                    collector only); the kiosk's outbox then forgets them
 
 Site and host names are lower-case letters, digits, '-', '_' and '.', so they never contain
-MQTT's '/', '+' or '#'. "cmd" is reserved: no site may be called that.
+MQTT's '/', '+' or '#'. "cmd" and "ack" are reserved: no site may be called that (a kiosk of
+site "ack" could otherwise write another kiosk's acknowledgements).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 COMMAND_KINDS = ("logout", "check", "ping")
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+RESERVED_SITES = ("cmd", "ack")
+EVENT_KINDS = ("logout", "command", "command_refused")
 
 
 def now_iso() -> str:
@@ -64,6 +69,11 @@ class KioskTopics:
         return self.own("replies")
 
     @property
+    def ack(self) -> str:
+        """Return the topic the collector acknowledges this kiosk's stored events on."""
+        return ack_topic(self.prefix, self.site, self.host)
+
+    @property
     def commands(self) -> tuple[str, str, str]:
         """Return the three command topics this kiosk serves: all, its site, itself."""
         return (
@@ -82,6 +92,11 @@ def command_topic(prefix: str, *, host: str | None = None, site: str | None = No
     return f"{prefix}/cmd/all"
 
 
+def ack_topic(prefix: str, site: str, host: str) -> str:
+    """Return the topic on which the collector acknowledges one kiosk's stored events."""
+    return f"{prefix}/ack/{site}/{host}"
+
+
 def kiosk_filter(prefix: str, leaf: str, site: str | None = None) -> str:
     """Return the subscription filter of one leaf (status, events ...) of every kiosk."""
     return f"{prefix}/{site or '+'}/+/{leaf}"
@@ -92,7 +107,7 @@ def split_kiosk_topic(prefix: str, topic: str) -> tuple[str, str, str] | None:
     if not topic.startswith(prefix + "/"):
         return None
     parts = topic[len(prefix) + 1 :].split("/")
-    if len(parts) != 3 or parts[0] == "cmd":
+    if len(parts) != 3 or parts[0] in RESERVED_SITES:
         return None
     return parts[0], parts[1], parts[2]
 

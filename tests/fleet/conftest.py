@@ -94,6 +94,7 @@ class Collector:
     process: subprocess.Popen[bytes]
     database: Path
     log: Path
+    runs_before: int = 0
 
     def events(self) -> list[dict[str, Any]]:
         if not self.database.exists():
@@ -101,6 +102,27 @@ class Collector:
         store = EventStore(self.database)
         try:
             return store.events()
+        finally:
+            store.close()
+
+    def connected(self) -> bool:
+        """Return whether this run of the collector has subscribed (its log says so)."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text.count("collector: connected") > self.runs_before
+
+    def stop(self) -> None:
+        """Stop it as systemd would (SIGTERM); kill it if it does not go."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def rejected(self) -> list[dict[str, Any]]:
+        store = EventStore(self.database)
+        try:
+            return store.rejected()
         finally:
             store.close()
 
@@ -113,15 +135,16 @@ class Collector:
         return [json.loads(row[0]) for row in rows]
 
 
-@pytest.fixture(scope="module")
-def collector(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
-    """`kioskguard fleet collect` as a subprocess with the collector's (read-only) account."""
-    directory = tmp_path_factory.mktemp("collector")
+def start_collector(broker: LocalBroker, directory: Path) -> Collector:
+    """Start `kioskguard fleet collect` with the collector's account, storing in directory."""
     database = directory / "events.sqlite3"
     table = fleet_table(broker, "collector", events_db=database)
     config = write_config(directory / "collector.toml", {"fleet": table})
     log = directory / "collector.log"
-    with open(log, "wb") as output:
+    runs_before = (
+        log.read_text(errors="replace").count("collector: connected") if log.exists() else 0
+    )
+    with open(log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "agent", "fleet", "--config", str(config), "collect"],
             cwd=REPOSITORY,
@@ -129,12 +152,15 @@ def collector(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> 
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    yield Collector(process, database, log)
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return Collector(process, database, log, runs_before)
+
+
+@pytest.fixture(scope="module")
+def collector(broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
+    """`kioskguard fleet collect` as a subprocess with the collector's (read-only) account."""
+    running = start_collector(broker, tmp_path_factory.mktemp("collector"))
+    yield running
+    running.stop()
 
 
 @dataclass
@@ -171,10 +197,7 @@ def kiosks(
 
     The collector subscribes first, so it holds every event the kiosks ever publish.
     """
-    wait_until(
-        lambda: collector.log.exists() and "collector: connected" in collector.log.read_text(),
-        "the collector to subscribe",
-    )
+    wait_until(collector.connected, "the collector to subscribe")
     simulator.reset()
     started: dict[str, Kiosk] = {}
     with contextlib.ExitStack() as stack:

@@ -16,7 +16,7 @@ import pytest
 
 from agent.fleet.admin import Kiosk as KioskView
 from agent.fleet.admin import collect_status, send_command
-from agent.fleet.connection import make_client
+from agent.fleet.connection import Refused, make_client, publish
 from agent.fleet.testing import LocalBroker
 from agent.fleet.topics import command_topic, encode, make_command
 from agent.settings import FleetSettings
@@ -66,6 +66,17 @@ async def link(kiosks: list[Kiosk], sim: SimulatorHandle) -> None:
 
 def fleet_logouts(kiosk: Kiosk) -> int:
     return sum(line["trigger"] == "fleet" for line in kiosk.daemon.audit())
+
+
+async def linked_kiosk(
+    kiosks: dict[str, Kiosk], simulator: SimulatorHandle, admin: FleetSettings, host: str
+) -> tuple[Kiosk, int]:
+    """Link the kiosk's session, wait for its status to say so; return it and its fleet
+    logouts so far."""
+    kiosk = kiosks[host]
+    await link([kiosk], simulator)
+    await until_linked(admin, [host])
+    return kiosk, fleet_logouts(kiosk)
 
 
 def logout_rows(completed: Any) -> dict[str, dict[str, Any]]:
@@ -127,10 +138,7 @@ async def test_a_client_without_the_admin_role_cannot_make_a_kiosk_log_out(
     admin: FleetSettings,
     collector: Collector,
 ) -> None:
-    hotel = kiosks["hotel-b-01"]
-    await link([hotel], simulator)
-    await until_linked(admin, ["hotel-b-01"])
-    before = fleet_logouts(hotel)
+    hotel, before = await linked_kiosk(kiosks, simulator, admin, "hotel-b-01")
     sent = []
     for user in ("lib-a-01", "collector"):
         settings = fleet_settings(broker, user)
@@ -146,7 +154,9 @@ async def test_a_client_without_the_admin_role_cannot_make_a_kiosk_log_out(
                     "logout", "all" if topic.endswith("/all") else "host:hotel-b-01", 600
                 )
                 sent.append(command["id"])
-                await client.publish(topic, encode(command), qos=1)
+                with pytest.raises(Refused) as refused:  # MQTT 5: the ACL's answer is read
+                    await publish(client, topic, encode(command))
+                assert refused.value.code == 135
     ping = await send_command(admin, "ping", host="hotel-b-01", wait_s=30)  # sent after them
     assert [kiosk.reply and kiosk.reply["result"] for kiosk in ping.kiosks] == ["pong"]
     assert len(simulator.devices()) == 1
@@ -254,6 +264,69 @@ async def test_offline_kiosk_refuses_the_expired_command_and_runs_the_live_one_o
     assert answered[live_command["id"]] == "verified"
     assert simulator.devices() == []
     await until_linked(admin, ["hotel-b-01"], linked=False)
+
+
+async def test_a_command_delivered_three_times_while_it_runs_logs_out_once_and_is_one_event(
+    kiosks: dict[str, Kiosk],
+    simulator: SimulatorHandle,
+    admin: FleetSettings,
+    collector: Collector,
+) -> None:
+    kiosk, before = await linked_kiosk(kiosks, simulator, admin, "lib-a-01")
+    command = make_command("logout", "host:lib-a-01", 600)
+    topic = command_topic(admin.topic_prefix, host="lib-a-01")
+    async with make_client(
+        admin, f"admin-raw-{uuid.uuid4().hex[:8]}", username="admin", persistent=False
+    ) as client:
+        for _ in range(3):  # QoS 1 may deliver a command again; here while the first runs
+            await publish(client, topic, encode(command))
+
+    def answered() -> list[dict[str, Any]] | None:
+        found = [r for r in collector.replies() if r["command_id"] == command["id"]]
+        return found if len(found) >= 3 else None
+
+    replies = await eventually(_async(answered), "three replies to the one command")
+    assert sorted(reply["repeated"] for reply in replies) == [False, True, True]
+    assert {reply["result"] for reply in replies} == {"verified"}
+    assert fleet_logouts(kiosk) == before + 1
+
+    def reported() -> Counter[str] | None:
+        kinds = Counter(
+            e["kind"] for e in collector.events() if e.get("command_id") == command["id"]
+        )
+        return kinds if kinds["logout"] and kinds["command"] else None
+
+    await eventually(_async(reported), "the command's logout and command events")
+    await asyncio.sleep(2.0)  # a second event would have come by now
+    assert await _async(reported)() == Counter({"logout": 1, "command": 1})
+
+
+async def test_a_manual_logout_on_a_fleet_kiosk_reaches_the_fleet_report(
+    kiosks: dict[str, Kiosk],
+    simulator: SimulatorHandle,
+    admin: FleetSettings,
+    admin_config: Any,
+    collector: Collector,
+) -> None:
+    kiosk, _ = await linked_kiosk(kiosks, simulator, admin, "lib-a-02")
+    manual = kioskguard("logout", "--config", str(kiosk.config), "--json")
+    assert manual.returncode == 0, manual.stdout + manual.stderr
+    assert json.loads(manual.stdout)["trigger"] == "manual"
+
+    def collected() -> list[dict[str, Any]]:
+        return [
+            e
+            for e in collector.events()
+            if e["host"] == "lib-a-02" and e["kind"] == "logout"
+            and e["outcome"]["trigger"] == "manual"
+        ]  # fmt: skip
+
+    await eventually(_async(collected), "the manual logout in the collected events")
+    report = kioskguard(
+        "fleet", "--config", str(admin_config), "report", "--since", "1d", "--format", "json",
+        "--db", str(collector.database),
+    )  # fmt: skip
+    assert json.loads(report.stdout)["by_trigger"].get("manual") == 1, report.stdout
 
 
 async def test_broker_outage_loses_no_audit_event_and_duplicates_none(
