@@ -91,6 +91,12 @@ class Metrics:
             "Audit lines that could not be written (disk full, permissions); the logout ran.",
             registry=self.registry,
         )
+        self.unguarded_age = Gauge(
+            "kioskguard_unguarded_session_age_seconds",
+            "Age of the oldest session stored with no browser running (0: none), counted from"
+            " when the daemon first saw it; the state rule logs such a session out at once.",
+            registry=self.registry,
+        )
         self.serving: str | None = None  # HOST:PORT once serve() listens
         self.last_check = Gauge(
             "kioskguard_last_check_timestamp_seconds",
@@ -111,6 +117,11 @@ class Metrics:
         if outcome.result is not Result.FAILED:
             self.profile_linked.labels(profile=outcome.profile).set(0)
         self.last_logout_duration.labels(profile=outcome.profile).set(outcome.duration_ms / 1000)
+        self._publish()
+
+    def record_unguarded_age(self, seconds: float) -> None:
+        """Set the age of the oldest session stored with no browser running (0: none)."""
+        self.unguarded_age.set(seconds)
         self._publish()
 
     def record_audit_error(self) -> None:
