@@ -456,7 +456,7 @@ class Daemon:
         On a stop request, log out every linked profile within the shutdown deadline (see the
         module docstring). On a valid reload, return 0 with ``reload_settings`` set.
         """
-        self._status("finishing logouts interrupted by a crash")
+        self._status("finishing logouts interrupted by a crash or a power cut")
         recovery = asyncio.create_task(self._recover_safely())
         stopped = asyncio.create_task(self._stop.wait())
         try:
@@ -474,12 +474,20 @@ class Daemon:
         return 0
 
     async def _recover_safely(self) -> list[Outcome]:
-        """recover(), and a bug in it is logged: the daemon must guard the profiles anyway."""
+        """recover(), then the state rule's first look at every profile (a session stored with
+        no browser running: a power cut, a crash, a first install); a bug in either is logged:
+        the daemon must guard the profiles anyway. Failed tries go on retrying in the
+        background (StateRule)."""
+        outcomes: list[Outcome] = []
         try:
-            return await self.recover()
+            outcomes += await self.recover()
         except Exception as exc:
             logger.opt(exception=exc).error("recovery failed")
-            return []
+        try:
+            outcomes += await self.rule.check_all(self.profiles, "found at start")
+        except Exception as exc:
+            logger.opt(exception=exc).error("the state rule's start check failed")
+        return outcomes
 
     async def _guard(self, stopped: asyncio.Task[Any]) -> None:
         """Run the timetable, watchers, trigger sources and reloads until stopped."""
@@ -495,7 +503,6 @@ class Daemon:
                 "events.on_browser_closed = false: a session stored with no browser running is"
                 " kept (kioskguard_unguarded_session_age_seconds reports it)"
             )
-        self._spawn(self.rule.check_all(self.profiles, "found at start"))
         logger.info("kioskguard runs: {} profile(s) guarded", len(self.profiles))
         self.ready.set()
         if self.service_manager is not None:

@@ -99,10 +99,10 @@ class StateRule:
     async def stop(self) -> None:
         """Cancel the retry loops (the daemon stops; its shutdown logout takes over)."""
         tasks = list(self._retrying.values())
+        self._retrying.clear()  # a loop whose cancellation a wait_for swallowed ends at its turn
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._retrying.clear()
 
     def _after(self, profile: ProfileSettings, outcome: Outcome) -> None:
         if outcome.result is not Result.FAILED:
@@ -113,10 +113,12 @@ class StateRule:
 
     async def _retry(self, profile: ProfileSettings) -> None:
         delay_s = RETRY_FIRST_S
-        while True:
+        while self._retrying.get(profile.name) is asyncio.current_task():
             logger.warning("{}: the logout failed; next try in {:g} s", profile.name, delay_s)
             await self.clock.sleep(delay_s)
             delay_s = min(delay_s * 2, RETRY_CAP_S)
+            if self._retrying.get(profile.name) is not asyncio.current_task():
+                return  # stopped
             if not await self.broken(profile):
                 logger.info("{}: the rule holds again (browser open or no session)", profile.name)
                 return
