@@ -475,9 +475,9 @@ class Daemon:
 
     async def _recover_safely(self) -> list[Outcome]:
         """recover(), then the state rule's first look at every profile (a session stored with
-        no browser running: a power cut, a crash, a first install); a bug in either is logged:
-        the daemon must guard the profiles anyway. Failed tries go on retrying in the
-        background (StateRule)."""
+        no browser running: a power cut, a crash, a first install) and at the open browsers
+        (their close waited on from now); a bug in either is logged: the daemon must guard the
+        profiles anyway. Failed tries go on retrying in the background (StateRule)."""
         outcomes: list[Outcome] = []
         try:
             outcomes += await self.recover()
@@ -485,6 +485,8 @@ class Daemon:
             logger.opt(exception=exc).error("recovery failed")
         try:
             outcomes += await self.rule.check_all(self.profiles, "found at start")
+            if self.allowed(Trigger.BROWSER_CLOSED):
+                await self.watch_browsers()  # the open browsers: their close is waited on now
         except Exception as exc:
             logger.opt(exception=exc).error("the state rule's start check failed")
         return outcomes

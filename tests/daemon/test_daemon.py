@@ -104,6 +104,7 @@ async def test_shutdown_event_logs_out_with_the_shutdown_deadline(
     make_daemon: Callable[..., Daemon], agent
 ) -> None:
     source = FakeTriggerSource()
+    agent.running["managed"] = True  # closed, the state rule would log it out at start
     daemon = make_daemon(logout={"shutdown_deadline_s": 3}, **QUIET)
     daemon.trigger_sources = [source]
     running = asyncio.create_task(daemon.run())
