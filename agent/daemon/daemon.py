@@ -264,10 +264,10 @@ class Daemon:
         logger.debug("check: {} of {} profiles linked", linked, len(results))
         suspects = []
         for profile, result in zip(self.profiles, results, strict=True):
-            if result.linked is Linked.NOT_LINKED and self.live.unflushed(profile.name) is None:
-                self.rule.note(profile.name, broken=False)
-            else:
+            if result.linked is Linked.LINKED or self.live.unflushed(profile.name) is not None:
                 suspects.append(profile)
+            else:
+                self.rule.note(profile.name, broken=False)
         await self.rule.check_all(suspects, "found by the linked check")
         return results
 
@@ -335,8 +335,9 @@ class Daemon:
 
     async def _breaks_rule(self, profile: ProfileSettings) -> bool:
         """Return whether the profile holds a session (stored, or last seen live) while no
-        browser runs. False when it cannot be told whether a browser runs: never act on a
-        browser that may be the visitor's."""
+        browser runs. False when it cannot be told whether a browser runs (never act on a
+        browser that may be the visitor's) or the probe cannot read the profile (unknown: a
+        path that may be no profile at all is never relaunched for this rule)."""
         try:
             running = await asyncio.wait_for(self.agent.browser_running(profile), PAGE_READ_S)
         except (KioskguardError, TimeoutError) as exc:
@@ -347,7 +348,11 @@ class Daemon:
             return False
         if self.live.unflushed(profile.name) is not None:
             return True
-        return (await self._probe(profile, PAGE_READ_S)).linked is not Linked.NOT_LINKED
+        probe = await self._probe(profile, PAGE_READ_S)
+        if probe.linked is Linked.UNKNOWN:
+            message = f"{profile.name}: the state rule cannot read the profile: {probe.detail}"
+            self._warn_once(f"rule {profile.name}", message)
+        return probe.linked is Linked.LINKED
 
     async def _rule_logout(self, profile: ProfileSettings, why: str) -> Outcome:
         """One try of the state rule's cold logout: its own audit line (retries: StateRule)."""

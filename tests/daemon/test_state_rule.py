@@ -173,3 +173,13 @@ async def test_one_wait_per_running_browser(make_settings, agent, clock) -> None
     await until(lambda: bool(exits.waiting))
     await asyncio.sleep(0.05)
     assert exits.waiting == ["managed"]
+
+
+async def test_a_profile_the_probe_cannot_read_is_not_relaunched(
+    make_daemon, agent: FakeSessionAgent
+) -> None:
+    agent.default_linked = Linked.UNKNOWN  # e.g. a path that is no profile at all
+    daemon = make_daemon()
+    assert await daemon.rule.check_all(daemon.profiles, "test") == []
+    await daemon.check_linked()
+    assert agent.logouts == []
