@@ -461,7 +461,7 @@ class Daemon:
         On a stop request, log out every linked profile within the shutdown deadline (see the
         module docstring). On a valid reload, return 0 with ``reload_settings`` set.
         """
-        self._status("finishing logouts interrupted by a crash or a power cut")
+        self._status("finishing logouts interrupted by a crash")
         recovery = asyncio.create_task(self._recover_safely())
         stopped = asyncio.create_task(self._stop.wait())
         try:
