@@ -32,6 +32,7 @@ from bench.report import Results, markdown, write
 from bench.scrub import bench_scrub
 from bench.stats import Target, ratio
 from bench.sweep import bench_sweep
+from bench.visitor import add_visitor
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TEMPLATES = (
@@ -216,6 +217,8 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
             " each simulator in its own process"
         )
         asyncio.run(browser_phases(args, work, sims, results))
+        step("visitor: 20 closes, and starts with a stored session, beside their floors")
+        add_visitor(results, work / "visitor", sims[0], args.quick)
     step(f"probe: {args.runs * 2} passes over a tree of 50 profiles")
     probe, probe_floor = bench_probe(work / "tree", TEMPLATES, 50, args.runs * 2)
     results.figures += [probe, probe_floor]

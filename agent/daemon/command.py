@@ -38,7 +38,14 @@ from agent.daemon.clock import SystemClock, resolve_timezone
 from agent.daemon.daemon import Daemon, Reloader
 from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
-from agent.daemon.ports import IdleSource, Notifier, ServiceManager, SessionAgent, TriggerSource
+from agent.daemon.ports import (
+    BrowserExitWatch,
+    IdleSource,
+    Notifier,
+    ServiceManager,
+    SessionAgent,
+    TriggerSource,
+)
 from agent.daemon.state import StateFile, StateFileError
 from agent.daemon.status_dump import StatusBoard
 from agent.errors import ConfigError, PlatformUnavailable
@@ -212,6 +219,7 @@ async def _serve_once(
             state=state_file,
             service_manager=_service_manager(),
             reloader=reloader,
+            exit_watch=_exit_watch(settings),
         )
         router.attach(daemon)
         hooks[1].daemon = daemon
@@ -256,6 +264,7 @@ async def _idle_source(settings: Settings, agent: SessionAgent) -> AsyncIterator
 async def _trigger_sources(settings: Settings) -> list[TriggerSource]:
     events = settings.events
     wanted = events.on_shutdown or events.on_sleep or events.on_lock or events.on_logoff
+    wanted = wanted or events.on_browser_closed  # a resume checks the state rule
     if not wanted or not sys.platform.startswith("linux"):
         return []
     from agent.platform.logind import Logind
@@ -269,6 +278,18 @@ async def _trigger_sources(settings: Settings) -> list[TriggerSource]:
     inhibitor = logind.inhibitor() if events.on_shutdown or events.on_sleep else None
     source = logind.event_source(inhibitor)
     return [OsTriggerSource("logind", source, inhibitor, on_close=logind.close)]
+
+
+def _exit_watch(settings: Settings) -> BrowserExitWatch | None:
+    """Return the wait on each running browser's process (pidfd on Linux, else polling)."""
+    if not settings.events.on_browser_closed:
+        return None
+    from agent.daemon.closewatch import LockedBrowserExit
+    from agent.platform.procwatch import pick_waiter
+
+    watch = LockedBrowserExit(pick_waiter())
+    logger.info("browser close watch: {}", watch.name)
+    return watch
 
 
 def _notifier() -> Notifier:

@@ -54,19 +54,30 @@ class LogoutCoordinator:
         return profile_name in self._running
 
     async def logout(
-        self, profile: ProfileSettings, trigger: Trigger, deadline_s: float, *, spent_s: float = 0.0
+        self,
+        profile: ProfileSettings,
+        trigger: Trigger,
+        deadline_s: float,
+        *,
+        spent_s: float = 0.0,
+        retries: int | None = None,
+        note: str = "",
     ) -> Outcome:
         """Given a profile, a trigger and a deadline, return the Outcome of its logout.
 
         Join the logout already running for the profile, if any. The logout itself goes on
         (shielded) when this caller is cancelled or its own deadline passes first. spent_s is
         the part of the deadline already used since the trigger (probing which profiles to
-        log out): the logout gets the rest.
+        log out): the logout gets the rest. retries overrides the configured retries (0: the
+        caller retries itself, each try its own outcome and audit line); note, if given, is the
+        outcome's first note (why the logout runs).
         """
         budget_s = max(deadline_s - spent_s, 0.001)
         task = self._running.get(profile.name)
         if task is None:
-            task = asyncio.create_task(self._run(profile, trigger, deadline_s, budget_s))
+            extra = self.retries if retries is None else retries
+            run = self._run(profile, trigger, deadline_s, budget_s, extra, note)
+            task = asyncio.create_task(run)
             self._running[profile.name] = task
             task.add_done_callback(lambda done: self._forget(profile.name, done))
             return await asyncio.shield(task)  # the task enforces this deadline itself
@@ -101,7 +112,13 @@ class LogoutCoordinator:
             del self._running[profile_name]
 
     async def _run(
-        self, profile: ProfileSettings, trigger: Trigger, deadline_s: float, budget_s: float
+        self,
+        profile: ProfileSettings,
+        trigger: Trigger,
+        deadline_s: float,
+        budget_s: float,
+        retries: int,
+        note: str,
     ) -> Outcome:
         self.record(self.state.begin, LogoutInProgress(profile.name, trigger, self.clock.now()))
         logger.info("{}: logout starts ({})", profile.name, trigger.value)
@@ -110,7 +127,7 @@ class LogoutCoordinator:
         outcome = Outcome(profile=profile.name, trigger=trigger)
         try:
             async with asyncio.timeout(budget_s):
-                while attempts <= self.retries:
+                while attempts <= retries:
                     attempts += 1
                     remaining = budget_s - (self.clock.monotonic() - started)
                     outcome = await self._attempt(profile, trigger, remaining)
@@ -130,6 +147,8 @@ class LogoutCoordinator:
                 error=f"interrupted: {self._interrupt_reason}",
             )
         outcome.profile = profile.name  # the configured name, whatever the agent reported
+        if note:
+            outcome.notes.insert(0, note)
         if self.settle is not None:
             outcome = self.settle(outcome)
         outcome.attempts = max(outcome.attempts, attempts)

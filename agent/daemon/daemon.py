@@ -2,7 +2,12 @@
 
 Sources of decisions: the timetable (agent/daemon/scheduler.py: linked check, browser watch,
 closing time and its warning), the idle watch, trigger sources (OS events) and signals.
-Recovery first: a logout a crash interrupted is finished before anything else runs.
+Recovery first: a logout a crash interrupted is finished before anything else runs. Then the
+state rule (agent/daemon/staterule.py: no browser running, no session stored) is checked for
+every profile, and again after a resume, on every linked check, when the browser watch or the
+browser's own process exit (agent/daemon/closewatch.py) says it closed, and after every failed
+try. events.on_browser_closed = false turns the rule's logouts off (a site that keeps sessions
+across browser restarts on purpose); the age gauge still reports the stored sessions.
 
 Stopping (SIGTERM, SIGINT, Windows console and session end) logs out every linked profile
 within logout.shutdown_deadline_s, counted from the request: a logout already running is
@@ -29,6 +34,7 @@ from agent.daemon.idle import IdleWatch
 from agent.daemon.live import LiveMemory, LiveReading
 from agent.daemon.metrics import Metrics
 from agent.daemon.ports import (
+    BrowserExitWatch,
     Clock,
     IdleSource,
     Notifier,
@@ -38,6 +44,7 @@ from agent.daemon.ports import (
 )
 from agent.daemon.scheduler import build_scheduler
 from agent.daemon.state import StateFile, StateFileError
+from agent.daemon.staterule import StateRule
 from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger
 from agent.settings import ProfileSettings, Settings
@@ -65,6 +72,7 @@ class Daemon:
         state: StateFile | None = None,
         service_manager: ServiceManager | None = None,
         reloader: Reloader | None = None,
+        exit_watch: BrowserExitWatch | None = None,
     ) -> None:
         self.settings = settings
         self.agent = agent
@@ -100,6 +108,20 @@ class Daemon:
                 deadline_s=settings.logout.deadline_s,
                 notifier=notifier,
             )
+        self.rule = StateRule(
+            clock,
+            self._breaks_rule,
+            self._rule_logout,
+            enabled=self.allowed(Trigger.BROWSER_CLOSED),
+            on_age=metrics.record_unguarded_age if metrics else None,
+        )
+        self.exit_watch = exit_watch
+        self._close_waits: dict[str, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
+        for source in self.trigger_sources:
+            subscribe = getattr(source, "subscribe_resume", None)
+            if callable(subscribe):
+                subscribe(self.resumed)
         self._browser_running: dict[str, bool] = {}
         self._last_warning: dict[str, str] = {}
         self._stop = asyncio.Event()
@@ -246,6 +268,13 @@ class Daemon:
             self.metrics.record_check(linked, self.clock.now().timestamp())
             self.metrics.record_profiles(results, [profile.name for profile in self.profiles])
         logger.debug("check: {} of {} profiles linked", linked, len(results))
+        suspects = []
+        for profile, result in zip(self.profiles, results, strict=True):
+            if result.linked is Linked.LINKED or self.live.unflushed(profile.name) is not None:
+                suspects.append(profile)
+            else:
+                self.rule.note(profile.name, broken=False)
+        await self.rule.check_all(suspects, "found by the linked check")
         return results
 
     def _with_live(self, profile: ProfileSettings, result: ProbeResult) -> ProbeResult:
@@ -258,10 +287,13 @@ class Daemon:
         return dataclasses.replace(result, linked=reading.linked, detail=detail)
 
     async def watch_browsers(self) -> list[Outcome]:
-        """Log out profiles whose browser closed since the last look with a session linked.
+        """Log out profiles whose browser closed since the last look with a session linked
+        (the state rule); return the outcomes of those tries.
 
         While a browser runs, read its page too (read_live): a browser closed seconds after a
-        link may never write the session to disk, and only this reading knows it existed.
+        link may never write the session to disk, and only this reading knows it existed. And
+        wait on its process (closewatch), so that a close is acted on at once, not at the next
+        look.
         """
         closed = []
         running_now = []
@@ -280,9 +312,73 @@ class Daemon:
                 logger.info("{}: the browser is open", profile.name)
             if running:
                 running_now.append(profile)
+                self._wait_for_close(profile)
             self._browser_running[profile.name] = running
         await asyncio.gather(*(self.read_live(profile) for profile in running_now))
-        return await self.logout_linked(Trigger.BROWSER_CLOSED, closed) if closed else []
+        return await self.rule.check_all(closed, "the browser closed") if closed else []
+
+    def _wait_for_close(self, profile: ProfileSettings) -> None:
+        """Wait on the running browser's process (if the platform can), unless already waiting."""
+        waiting = self._close_waits.get(profile.name)
+        if self.exit_watch is None or (waiting is not None and not waiting.done()):
+            return
+        self._close_waits[profile.name] = asyncio.create_task(self._on_close(profile))
+
+    async def _on_close(self, profile: ProfileSettings) -> None:
+        """Apply the state rule the moment the profile's browser process exits."""
+        assert self.exit_watch is not None
+        try:
+            closed = await self.exit_watch.wait_closed(profile)
+        except (KioskguardError, OSError) as exc:
+            message = f"{profile.name}: browser close not watched ({exc}); the poll sees it"
+            self._warn_once(f"close {profile.name}", message)
+            return
+        if not closed:
+            return
+        logger.info("{}: the browser closed (its process exited)", profile.name)
+        self._browser_running[profile.name] = False
+        await self.rule.check(profile, "the browser closed")
+
+    async def _breaks_rule(self, profile: ProfileSettings) -> bool:
+        """Return whether the profile holds a session (stored, or last seen live) while no
+        browser runs. False when it cannot be told whether a browser runs (never act on a
+        browser that may be the visitor's) or the probe cannot read the profile (unknown: a
+        path that may be no profile at all is never relaunched for this rule)."""
+        try:
+            running = await asyncio.wait_for(self.agent.browser_running(profile), PAGE_READ_S)
+        except (KioskguardError, TimeoutError) as exc:
+            message = f"{profile.name}: cannot tell whether the browser runs: {exc or 'timeout'}"
+            self._warn_once(f"browser {profile.name}", message)
+            return False
+        if running:
+            return False
+        if self.live.unflushed(profile.name) is not None:
+            return True
+        probe = await self._probe(profile, PAGE_READ_S)
+        if probe.linked is Linked.UNKNOWN:
+            message = f"{profile.name}: the state rule cannot read the profile: {probe.detail}"
+            self._warn_once(f"rule {profile.name}", message)
+        return probe.linked is Linked.LINKED
+
+    async def _rule_logout(self, profile: ProfileSettings, why: str) -> Outcome:
+        """One try of the state rule's cold logout: its own audit line (retries: StateRule)."""
+        logger.info("{}: a session with no browser running ({}): logging out", profile.name, why)
+        return await self.coordinator.logout(
+            profile,
+            Trigger.BROWSER_CLOSED,
+            self.settings.logout.deadline_s,
+            retries=0,
+            note=f"state rule: a session stored with no browser running ({why})",
+        )
+
+    def resumed(self) -> None:
+        """The computer woke from sleep: check the state rule now (called in the loop)."""
+        self._spawn(self.rule.check_all(self.profiles, "after resume from sleep"))
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def read_live(self, profile: ProfileSettings) -> LiveReading | None:
         """Read a running profile's page (its own keys) and remember the reading (LiveMemory),
@@ -395,12 +491,22 @@ class Daemon:
         return 0
 
     async def _recover_safely(self) -> list[Outcome]:
-        """recover(), and a bug in it is logged: the daemon must guard the profiles anyway."""
+        """recover(), then the state rule's first look at every profile (a session stored with
+        no browser running: a power cut, a crash, a first install) and at the open browsers
+        (their close waited on from now); a bug in either is logged: the daemon must guard the
+        profiles anyway. Failed tries go on retrying in the background (StateRule)."""
+        outcomes: list[Outcome] = []
         try:
-            return await self.recover()
+            outcomes += await self.recover()
         except Exception as exc:
             logger.opt(exception=exc).error("recovery failed")
-            return []
+        try:
+            outcomes += await self.rule.check_all(self.profiles, "found at start")
+            if self.allowed(Trigger.BROWSER_CLOSED):
+                await self.watch_browsers()  # the open browsers: their close is waited on now
+        except Exception as exc:
+            logger.opt(exception=exc).error("the state rule's start check failed")
+        return outcomes
 
     async def _guard(self, stopped: asyncio.Task[Any]) -> None:
         """Run the timetable, watchers, trigger sources and reloads until stopped."""
@@ -411,6 +517,11 @@ class Daemon:
         if self.idle_watch is not None:
             tasks.append(asyncio.create_task(self.idle_watch.run()))
         tasks.append(asyncio.create_task(self._watch_reloads()))
+        if not self.rule.enabled:
+            logger.warning(
+                "events.on_browser_closed = false: a session stored with no browser running is"
+                " kept (kioskguard_unguarded_session_age_seconds reports it)"
+            )
         logger.info("kioskguard runs: {} profile(s) guarded", len(self.profiles))
         self.ready.set()
         if self.service_manager is not None:
@@ -421,6 +532,8 @@ class Daemon:
         finally:
             scheduler.shutdown(wait=False)
             tasks += jobs  # a job's logout goes on (shielded): the stop joins or interrupts it
+            tasks += [*self._background, *self._close_waits.values()]
+            await self.rule.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -2,7 +2,7 @@
 
 Tests inject them instead of patching: FakeClock (virtual time that advances when slept on),
 FakeIdleSource (idle time computed from scripted input moments), FakeSessionAgent (scripted
-probe, logout and warning answers that records every call), FakeTriggerSource.
+probe, logout and warning answers that records every call), FakeTriggerSource, FakeExitWatch.
 """
 
 from __future__ import annotations
@@ -162,6 +162,15 @@ class FakeTriggerSource:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Trigger | None] = asyncio.Queue()
         self.handled: list[Trigger] = []
+        self.on_resume: list[Callable[[], None]] = []
+
+    def subscribe_resume(self, callback: Callable[[], None]) -> None:
+        self.on_resume.append(callback)
+
+    def resume(self) -> None:
+        """The computer resumes from sleep."""
+        for callback in self.on_resume:
+            callback()
 
     def put(self, trigger: Trigger | None) -> None:
         """Queue a trigger; None closes the stream."""
@@ -171,6 +180,32 @@ class FakeTriggerSource:
         while (trigger := await self.queue.get()) is not None:
             yield trigger
             self.handled.append(trigger)
+
+
+class FakeExitWatch:
+    """A BrowserExitWatch: waits on a profile while the FakeSessionAgent says its browser runs,
+    until close(name) (which also marks it not running)."""
+
+    name = "fake"
+
+    def __init__(self, agent: FakeSessionAgent) -> None:
+        self.agent = agent
+        self.waiting: list[str] = []
+        self._closed: dict[str, asyncio.Event] = {}
+
+    def close(self, name: str) -> None:
+        """The profile's browser process exits."""
+        self.agent.running[name] = False
+        self._closed.setdefault(name, asyncio.Event()).set()
+
+    async def wait_closed(self, profile: ProfileSettings) -> bool:
+        if not self.agent.running.get(profile.name, False):
+            return False
+        self.waiting.append(profile.name)
+        closed = self._closed.setdefault(profile.name, asyncio.Event())
+        await closed.wait()
+        closed.clear()
+        return True
 
 
 class RecordingNotifier:

@@ -125,6 +125,12 @@ class Metrics:
             "Changes of state.json the disk did not take (held in memory, retried).",
             registry=self.registry,
         )
+        self.unguarded_age = Gauge(
+            "kioskguard_unguarded_session_age_seconds",
+            "Age of the oldest session stored with no browser running (0: none), counted from"
+            " when the daemon first saw it; the state rule logs such a session out at once.",
+            registry=self.registry,
+        )
         self.serving: str | None = None  # HOST:PORT once serve() listens
         self._fleet: FleetMetrics | None = None
         self.last_check = Gauge(
@@ -156,6 +162,11 @@ class Metrics:
         if self._fleet is None:
             self._fleet = FleetMetrics(self.registry, self._publish)
         return self._fleet
+
+    def record_unguarded_age(self, seconds: float) -> None:
+        """Set the age of the oldest session stored with no browser running (0: none)."""
+        self.unguarded_age.set(seconds)
+        self._publish()
 
     def record_audit_error(self) -> None:
         """Count one audit line that could not be written."""

@@ -114,3 +114,14 @@ class ServiceManager(Protocol):
     def stopping(self) -> bool:
         """Say that the daemon is stopping (its final logouts run now)."""
         ...
+
+
+class BrowserExitWatch(Protocol):
+    """Waits for the browser holding a profile to exit (agent/daemon/closewatch.py)."""
+
+    name: str
+
+    async def wait_closed(self, profile: ProfileSettings) -> bool:
+        """Return True once the browser holding the profile now has exited; False at once if
+        none holds it. Raise KioskguardError or OSError if it cannot be watched."""
+        ...

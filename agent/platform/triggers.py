@@ -2,6 +2,7 @@
 
 The daemon handles each trigger before it asks for the next one, so the inhibitor is released
 when the iterator resumes after SHUTDOWN or SLEEP: the logout ran while the OS waited.
+RESUME is no trigger, but the daemon checks its state rule then: subscribe_resume().
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class OsTriggerSource:
         self._inhibitor = inhibitor
         self._mapping = mapping
         self._on_close = on_close
+        self._on_resume: list[Callable[[], None]] = []
+
+    def subscribe_resume(self, callback: Callable[[], None]) -> None:
+        """Call callback (in the event loop) each time the computer resumes from sleep."""
+        self._on_resume.append(callback)
 
     def close(self) -> None:
         """Release the inhibitor and the connection behind the source (a reload builds anew)."""
@@ -54,6 +60,9 @@ class OsTriggerSource:
         if self._inhibitor is not None:
             await self._inhibitor.acquire()
         async for event in self._source.events():
+            if event is OsEvent.RESUME:
+                for callback in self._on_resume:
+                    callback()
             trigger = self._mapping.get(event)
             if trigger is None:
                 continue

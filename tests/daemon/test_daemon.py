@@ -104,6 +104,7 @@ async def test_shutdown_event_logs_out_with_the_shutdown_deadline(
     make_daemon: Callable[..., Daemon], agent
 ) -> None:
     source = FakeTriggerSource()
+    agent.running["managed"] = True  # closed, the state rule would log it out at start
     daemon = make_daemon(logout={"shutdown_deadline_s": 3}, **QUIET)
     daemon.trigger_sources = [source]
     running = asyncio.create_task(daemon.run())
@@ -119,6 +120,7 @@ async def test_shutdown_event_logs_out_with_the_shutdown_deadline(
 async def test_sigterm_logs_out_linked_profiles_then_run_returns_0(
     make_daemon, agent, outcomes: list[Outcome]
 ) -> None:
+    agent.running["managed"] = True  # closed, the state rule would log it out at start
     daemon = make_daemon(**QUIET)
     remove = install_signal_handlers(daemon)
     try:
@@ -137,6 +139,7 @@ async def test_sigterm_respects_the_shutdown_deadline_and_leaves_a_recovery_reco
     make_daemon, agent, outcomes: list[Outcome]
 ) -> None:
     agent.logout_gate = asyncio.Event()  # the logout hangs
+    agent.running["managed"] = True  # closed, the state rule would log it out at start
     daemon = make_daemon(logout={"shutdown_deadline_s": 0.2}, **QUIET)
     remove = install_signal_handlers(daemon)
     try:

@@ -139,7 +139,7 @@ def test_check_config_as_a_normal_user_rejects_a_state_dir_they_cannot_write(
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", ["library.toml", "hotel.toml"])
-async def test_shipped_config_as_a_normal_user_logs_the_stored_session_out_on_sigterm(
+async def test_shipped_config_as_a_normal_user_logs_the_stored_session_out_at_start(
     name: str,
     normal_user: NormalUser,
     notify_socket: socket.socket,
@@ -203,13 +203,16 @@ async def test_shipped_config_as_a_normal_user_logs_the_stored_session_out_on_si
             messages.append(notify_socket.recv(4096).decode())
     assert "STOPPING=1" in messages, messages
     audit_file = normal_user.state_dir / "audit.jsonl"
+    # The state rule logs the stored session out at start, before READY=1 (no browser runs);
+    # the SIGTERM then finds nothing linked and writes no line.
     (record,) = [json.loads(line) for line in audit_file.read_text().splitlines()]
     assert (record["trigger"], record["result"], record["path"], record["verified"]) == (
-        "signal",
+        "browser_closed",
         "logged_out",
         "cold",
         True,
     )
+    assert "found at start" in record["notes"][0], record
     assert sim.devices() == []
     assert audit_file.stat().st_uid == normal_user.uid
     assert "Traceback" not in log.read_text()

@@ -10,3 +10,8 @@ from tests.daemon.conftest import (  # noqa: F401 (fixtures)
     make_settings,
     outcomes,
 )
+from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
+    profile_dir,
+    start_daemon,
+    state_dir,
+)

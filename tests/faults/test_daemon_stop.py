@@ -36,6 +36,7 @@ async def wait_for_logout(agent: FakeSessionAgent, count: int = 1) -> None:
 async def test_sigterm_during_a_slow_logout_records_it_and_returns_0(
     make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
 ) -> None:
+    agent.running["managed"] = True  # open: closed, the state rule logs it out at start
     agent.logout_gate = asyncio.Event()  # the logout started by a closing-time event hangs
     source = FakeTriggerSource()
     daemon = make_daemon(logout={"deadline_s": 60, "shutdown_deadline_s": 0.3}, **QUIET)
@@ -82,6 +83,7 @@ async def test_sigterm_during_recovery_stops_within_the_shutdown_deadline(
 async def test_sighup_with_an_invalid_file_keeps_the_running_configuration(
     make_daemon: Callable[..., Daemon], agent: FakeSessionAgent
 ) -> None:
+    agent.running["managed"] = True  # open: closed, the state rule logs it out at start
     daemon = make_daemon(**QUIET)
     reloads = 0
 
@@ -110,6 +112,7 @@ async def test_sighup_with_an_invalid_file_keeps_the_running_configuration(
 async def test_sighup_with_a_valid_file_ends_run_with_the_new_settings_and_no_logout(
     make_daemon: Callable[..., Daemon], make_settings: Callable[..., Settings], agent
 ) -> None:
+    agent.running["managed"] = True  # open: closed, the state rule logs it out at start
     daemon = make_daemon(**QUIET)
     new = make_settings(idle={"enabled": False}, check={"probe_interval_s": 7})
     daemon.reloader = lambda: new
@@ -150,6 +153,7 @@ async def test_a_state_file_that_is_a_directory_does_not_stop_a_logout(
 async def test_logoff_event_logs_out_with_the_shutdown_deadline_and_keeps_running(
     make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
 ) -> None:
+    agent.running["managed"] = True  # open: closed, the state rule logs it out at start
     source = FakeTriggerSource()
     daemon = make_daemon(logout={"shutdown_deadline_s": 2}, **QUIET)
     daemon.trigger_sources = [source]
@@ -196,6 +200,7 @@ async def test_the_service_manager_hears_ready_status_and_stopping(
 async def test_a_stop_between_two_daemons_of_a_reload_is_kept_for_the_next_one(
     make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
 ) -> None:
+    agent.running["managed"] = True  # open: closed, the state rule logs it out at start
     router = SignalRouter()
     router.attach(None)  # the old daemon is gone, the new one is not built yet
     router.stop()  # SIGTERM arrives now
