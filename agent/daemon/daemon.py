@@ -315,7 +315,14 @@ class Daemon:
                 self._wait_for_close(profile)
             self._browser_running[profile.name] = running
         await asyncio.gather(*(self.read_live(profile) for profile in running_now))
-        return await self.rule.check_all(closed, "the browser closed") if closed else []
+        if not closed:
+            return []
+        outcomes = await self.rule.check_all(closed, "the browser closed")
+        tried = {outcome.profile for outcome in outcomes}
+        await asyncio.gather(
+            *(self._scrub_closed(profile) for profile in closed if profile.name not in tried)
+        )
+        return outcomes
 
     def _wait_for_close(self, profile: ProfileSettings) -> None:
         """Wait on the running browser's process (if the platform can), unless already waiting."""
@@ -337,7 +344,22 @@ class Daemon:
             return
         logger.info("{}: the browser closed (its process exited)", profile.name)
         self._browser_running[profile.name] = False
-        await self.rule.check(profile, "the browser closed")
+        if await self.rule.check(profile, "the browser closed") is None:
+            await self._scrub_closed(profile)
+
+    async def _scrub_closed(self, profile: ProfileSettings) -> None:
+        """After a close that needed no logout (the rule holds, or a retry owns the profile),
+        scrub the client's leftovers from the profile's files: a warm logout's removed keys
+        stay readable in LevelDB until then. A logout that ran scrubbed already."""
+        if self.rule.retrying(profile.name) or self.coordinator.busy(profile.name):
+            return
+        try:
+            notes = await self.agent.scrub_closed(profile)
+        except KioskguardError as exc:
+            logger.warning("{}: the closed profile was not scrubbed: {}", profile.name, exc)
+            return
+        for note in notes:
+            logger.info("{}: {}", profile.name, note)
 
     async def _breaks_rule(self, profile: ProfileSettings) -> bool:
         """Return whether the profile holds a session (stored, or last seen live) while no

@@ -103,6 +103,7 @@ class FakeSessionAgent:
     page_reads: list[str] = field(default_factory=list)
     logouts: list[tuple[str, Trigger, float]] = field(default_factory=list)
     warnings: list[tuple[str, int]] = field(default_factory=list)
+    scrubs: list[str] = field(default_factory=list)
 
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
         self.probes.append(profile.name)
@@ -152,6 +153,10 @@ class FakeSessionAgent:
 
     async def page_input_idle_seconds(self, profile: ProfileSettings) -> float | None:
         return self.page_idle
+
+    async def scrub_closed(self, profile: ProfileSettings) -> list[str]:
+        self.scrubs.append(profile.name)
+        return []
 
 
 class FakeTriggerSource:

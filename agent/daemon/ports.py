@@ -50,6 +50,12 @@ class SessionAgent(Protocol):
         """Return seconds since the last input in the profile's pages, None when unknown."""
         ...
 
+    async def scrub_closed(self, profile: ProfileSettings) -> list[str]:
+        """Given a profile whose browser closed with no session stored, leave nothing of the
+        client readable in its files (a warm logout's removed keys linger in LevelDB); return
+        what was done, in words (empty: nothing to do)."""
+        ...
+
 
 @runtime_checkable
 class IdleSource(Protocol):

@@ -268,6 +268,28 @@ class SessionService:
                                 f" refused ({hold.refused} time(s))"
                             )
 
+    async def scrub_closed(self, profile: ProfileSettings) -> list[str]:
+        """Given a profile whose browser closed with no session stored (a warm logout ran, or
+        none was ever made), scrub the client's leftovers from its files, holding the profile's
+        logout turn; return the notes. A profile a browser (or another computer) holds, or whose
+        turn does not come within the deadline, is left alone, with a note saying why; one whose
+        probe finds a session stored (or cannot tell) is left alone: scrubbing it would wipe the
+        session locally and leave the device linked on the phone."""
+        deadline = self.clock() + self.settings.logout.deadline_s
+        state_dir = self.settings.general.state_dir
+        try:
+            async with logout_turn(state_dir, profile.user_data_dir, deadline, self.clock):
+                lock = read_lock(profile.user_data_dir)
+                if lock.state in (LockState.FOREIGN, LockState.AGENT, LockState.LIVE):
+                    return [f"scrub skipped: the profile is held ({lock.detail})"]
+                if (await self.probe(profile)).linked is not Linked.NOT_LINKED:
+                    return []  # a session (or what cannot be read) is stored: a logout's job
+                url = self.client_url(profile)
+                report = await asyncio.to_thread(scrub_closed_profile, profile.user_data_dir, url)
+                return list(report.notes)
+        except KioskguardError as exc:
+            return [f"scrub skipped: {exc}"]
+
     async def _scrub(self, profile: ProfileSettings, outcome: Outcome) -> None:
         """After a logout with the browser closed, leave nothing of the client readable in the
         profile's files (agent.browser.scrub); what was done goes into the outcome's notes."""

@@ -183,3 +183,27 @@ async def test_a_profile_the_probe_cannot_read_is_not_relaunched(
     assert await daemon.rule.check_all(daemon.profiles, "test") == []
     await daemon.check_linked()
     assert agent.logouts == []
+
+
+async def test_a_close_with_no_session_stored_scrubs_the_profile_and_a_logout_does_not(
+    make_settings, agent: FakeSessionAgent, clock, outcomes
+) -> None:
+    exits = FakeExitWatch(agent)
+    daemon = Daemon(make_settings(), agent, clock, hooks=[outcomes.append], exit_watch=exits)
+    agent.running["managed"] = True
+    agent.default_linked = Linked.NOT_LINKED  # a warm logout ran while the browser was open
+    await daemon.watch_browsers()
+    await until(lambda: exits.waiting == ["managed"])
+    exits.close("managed")
+    await until(lambda: agent.scrubs == ["managed"])
+    assert outcomes == []  # no logout: the rule held
+    agent.running["managed"] = True  # the poll's path: open again, then closed with a session
+    agent.default_linked = Linked.LINKED
+    daemon._close_waits.clear()
+    await daemon.watch_browsers()
+    agent.running["managed"] = False
+    await daemon.watch_browsers()
+    assert [(o.trigger, o.result) for o in outcomes] == [
+        (Trigger.BROWSER_CLOSED, Result.LOGGED_OUT)
+    ]
+    assert agent.scrubs == ["managed"]  # the logout scrubbed in the session layer itself

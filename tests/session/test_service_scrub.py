@@ -7,6 +7,8 @@ from pathlib import Path
 
 from agent.errors import DriverError
 from agent.outcome import Linked, Result, Trigger
+from agent.probe.leveldb_format import TYPE_DELETION, length_prefixed
+from agent.probe.leveldb_write import log_file, write_batch
 from agent.probe.probe import probe_profile
 from agent.session.fakes import FakeDriver
 from agent.settings import ProfileSettings
@@ -64,3 +66,42 @@ async def test_cold_launch_that_fails_scrubs_nothing(tmp_path: Path) -> None:
     outcome = await service_on(tmp_path, driver).logout(profile, Trigger.MANUAL, 30.0)
     assert outcome.result is Result.FAILED, outcome
     assert probe_profile(profile.user_data_dir / "Default", CLIENT).linked is Linked.LINKED
+
+
+async def test_scrub_after_a_close_leaves_a_stored_session_alone(tmp_path: Path) -> None:
+    profile = stored_session(tmp_path)
+    service = service_on(tmp_path, FakeDriver(lambda path: logs_out()))
+    assert await service.scrub_closed(profile) == []
+    assert probe_profile(profile.user_data_dir / "Default", CLIENT).linked is Linked.LINKED
+    assert find_values(profile.user_data_dir, SECRETS) != []
+
+
+async def test_scrub_after_a_close_removes_what_a_warm_logout_left(tmp_path: Path) -> None:
+    user_data_dir = tmp_path / "closed"
+    (user_data_dir / "Default").mkdir(parents=True)
+    (user_data_dir / "Local State").write_text("{}")
+    directory = user_data_dir / "Default" / "Local Storage" / "leveldb"
+    puts = [
+        (b"VERSION", b"1"),
+        (item(CLIENT, "WANoiseInfo"), b"\x01noise-secret-value"),
+        (item(CLIENT, "last-wid-md"), b'\x01"4915112345678:3@c.us"'),
+        (item("http://localhost:1", "kept"), b"\x01other"),
+    ]
+    removed = [item(CLIENT, "WANoiseInfo"), item(CLIENT, "last-wid-md")]
+    deletions = bytearray(
+        (10 + len(puts)).to_bytes(8, "little") + len(removed).to_bytes(4, "little")
+    )
+    for key in removed:  # the page's logout: the keys removed, their old values still in the log
+        deletions.append(TYPE_DELETION)
+        deletions += length_prefixed(key)
+    make_database(directory, puts)
+    log = next(directory.glob("*.log"))
+    log.write_bytes(log_file([write_batch(10, puts), bytes(deletions)]))
+    profile = ProfileSettings(name="closed", user_data_dir=user_data_dir)
+    assert probe_profile(user_data_dir / "Default", CLIENT).linked is Linked.NOT_LINKED
+    assert find_values(user_data_dir, SECRETS) != []
+    service = service_on(tmp_path, FakeDriver(lambda path: logs_out()))
+    notes = await service.scrub_closed(profile)
+    assert any(note.startswith("scrubbed Default/Local Storage") for note in notes), notes
+    assert find_values(user_data_dir, SECRETS) == []
+    assert find_values(user_data_dir, {"other": "other"}) != []
