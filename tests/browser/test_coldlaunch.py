@@ -1,0 +1,112 @@
+"""Cold relaunch without a driver process (agent.browser.coldlaunch) on a real Chromium.
+
+Launched over the DevTools pipe: no TCP port is opened; closing ends every process of that
+browser, also when the browser does not answer or the logout hit its deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from agent.browser import coldlaunch
+from agent.browser.discovery import Browser
+from agent.browser.driver import Driver
+from agent.browser.spawn import Spawned
+from agent.outcome import Result, Trigger
+from agent.session.service import SessionService
+from agent.settings import ProfileSettings
+from agent.simulator.testing import SimulatorHandle
+from tests.conftest import PersistentLauncher
+from tests.faults.browser_helpers import link_closed_profile
+from tests.session.helpers import settings_for
+
+pytestmark = pytest.mark.browser
+
+
+def session_members(leader: int) -> list[int]:
+    """Return the live processes in the session led by leader (a launched browser's tree)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] != "Z" and int(fields[3]) == leader:  # state, ..., session id
+            members.append(int(entry.name))
+    return members
+
+
+def listening_sockets(pids: list[int]) -> set[str]:
+    """Return the listening TCP sockets (socket:[inode]) that pids hold open."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # TCP_LISTEN
+                listening.add(f"socket:[{fields[9]}]")
+    held = set()
+    for pid in pids:
+        try:
+            targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:  # ended meanwhile
+            continue
+        held.update(target for target in targets if target in listening)
+    return held
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the pid of every browser the cold path starts."""
+    pids: list[int] = []
+    real = coldlaunch.spawn_with_pipe
+
+    def recording(command: list[str]) -> Spawned:
+        spawned = real(command)
+        pids.append(spawned.pid)
+        return spawned
+
+    monkeypatch.setattr(coldlaunch, "spawn_with_pipe", recording)
+    return pids
+
+
+async def test_a_browser_that_stops_answering_is_killed_with_its_whole_tree(
+    tmp_path: Path, sim: SimulatorHandle, browser_executable: Browser, launched: list[int]
+) -> None:
+    session = await Driver().launch(tmp_path / "profile", sim.url, browser_executable, 60.0)
+    try:
+        assert session.pid == launched[0]
+        members = session_members(session.pid)
+        assert len(members) > 1, members  # the browser and its helpers (zygote, renderer, ...)
+        assert listening_sockets(members) == set()  # the pipe: nothing to connect to
+        assert await session.tab.evaluate("() => location.origin") == sim.url.rstrip("/")
+        os.kill(session.pid, signal.SIGSTOP)  # it will not answer Browser.close, nor exit
+    finally:
+        await session.close(1.0)
+    assert session_members(launched[0]) == []
+
+
+async def test_no_process_of_the_browser_survives_a_logout_that_hit_its_deadline(
+    tmp_path: Path,
+    sim: SimulatorHandle,
+    launch_persistent: PersistentLauncher,
+    launched: list[int],
+) -> None:
+    profile = ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
+    await link_closed_profile(launch_persistent, profile.user_data_dir, sim)
+    sim.configure(startup_delay_ms=60_000)  # the client never gets past its progress bar
+    service = SessionService(settings_for(tmp_path, sim))
+    try:
+        outcome = await service.logout(profile, Trigger.MANUAL, 3.0)
+    finally:
+        await service.close()
+    assert outcome.result is not Result.LOGGED_OUT, outcome
+    assert outcome.error is not None and "deadline" in outcome.error, outcome
+    assert outcome.path == "cold" and len(launched) == 1, outcome
+    assert session_members(launched[0]) == [], outcome
