@@ -18,6 +18,7 @@ from pathlib import Path
 from loguru import logger
 from playwright.async_api import Playwright, async_playwright
 
+from agent.browser.discovery import find_browser
 from agent.browser.managed import port_in_use, start_managed
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
@@ -29,6 +30,7 @@ from bench.logout import GENERATIONS, bench_cold, bench_cold_only, bench_warm
 from bench.probe import bench_probe
 from bench.processes import browser_processes
 from bench.report import Results, markdown, write
+from bench.shutdown import measure_shutdown
 from bench.stats import Target, ratio
 from bench.sweep import bench_sweep
 
@@ -215,6 +217,12 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
             " each simulator in its own process"
         )
         asyncio.run(browser_phases(args, work, sims, results))
+        step("shutdown: first cold logouts at SIGTERM (busy, floor); steady-state tree RSS")
+        figures, targets = measure_shutdown(
+            work / "shutdown", sims[0], find_browser(None), args.runs, args.quick
+        )
+        results.figures += figures
+        results.targets += targets
     step(f"probe: {args.runs * 2} passes over a tree of 50 profiles")
     probe, probe_floor = bench_probe(work / "tree", TEMPLATES, 50, args.runs * 2)
     results.figures += [probe, probe_floor]

@@ -219,10 +219,11 @@ async def launch_cold(
         abandon(browser.pid, connection)
         raise
     except (DriverError, TimeoutError, KeyError) as exc:
+        ended = exit_status(browser.pid)  # before we close it: did it exit on its own?
         await browser.close(1.0)
         reason = str(exc) or "no answer before the deadline"
-        if browser.status not in (None, -9):  # -9: our kill
-            reason += f" (the browser exited: status {browser.status})"
+        if ended is not None:
+            reason += f" (the browser exited: status {ended})"
         raise DriverError(
             f"launched {user_data_dir} with {executable.path} but cannot open the client: {reason}"
         ) from exc
