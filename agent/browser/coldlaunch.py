@@ -12,23 +12,17 @@ went away), in one line naming the executable.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from loguru import logger
 
 from agent.browser.cdp import CdpConnection, CdpTab
 from agent.browser.discovery import PROFILE_COMPATIBLE_ARGS, QUIET_ARGS, Browser
 from agent.browser.pipe import PipeTransport
-from agent.browser.spawn import (
-    Spawned,
-    exit_status,
-    kill_and_reap,
-    kill_group,
-    spawn_with_pipe,
-    wait_for_exit,
-)
 from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
 from agent.urls import origin_of
 
@@ -67,10 +61,17 @@ FIRST_PAGE = "about:blank"
 EXITED = "the program exited before it answered as a browser (is it Chromium-family?)"
 _TAB_POLL_S = 0.05
 KILL_WAIT_S = 2.0
+PIPE = hasattr(os, "posix_spawn")  # else (Windows) a DevTools port on 127.0.0.1
 
 
-def cold_command(executable: Browser, user_data_dir: Path, headless: bool) -> list[str]:
-    """Return the command line of a cold relaunch of user_data_dir with executable."""
+def cold_command(
+    executable: Browser,
+    user_data_dir: Path,
+    headless: bool,
+    debugging: Sequence[str] = ("--remote-debugging-pipe",),
+) -> list[str]:
+    """Return the command line of a cold relaunch of user_data_dir with executable (DevTools
+    on its pipe, or as ``debugging`` says)."""
     return [
         str(executable.path),
         *QUIET_ARGS,
@@ -78,16 +79,41 @@ def cold_command(executable: Browser, user_data_dir: Path, headless: bool) -> li
         *COLD_ARGS,
         *(HEADLESS_ARGS if headless else ()),
         f"--user-data-dir={user_data_dir}",
-        "--remote-debugging-pipe",
+        *debugging,
         FIRST_PAGE,
     ]
+
+
+class Process(Protocol):
+    """A browser process we started (agent.browser.spawn.Spawned, agent.browser.portspawn.
+    PortProcess): its exit, and how to end it with everything it started."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def exit_status(self) -> int | None:
+        """Return its exit status if it ended (negative: the signal), else None."""
+        ...
+
+    async def wait(self, timeout_s: float) -> int | None:
+        """Wait at most timeout_s for it to end; return exit_status()."""
+        ...
+
+    def kill_now(self) -> None:
+        """Kill it and its process group now (no waiting)."""
+        ...
+
+    async def kill(self, timeout_s: float) -> bool:
+        """Kill it and its process group, reap it; return False if it had not ended in time."""
+        ...
 
 
 class ColdBrowser:
     """A browser we started on one profile: its process, its CDP connection, how to close it."""
 
-    def __init__(self, spawned: Spawned, connection: CdpConnection, executable: Browser) -> None:
-        self.pid = spawned.pid
+    def __init__(self, process: Process, connection: CdpConnection, executable: Browser) -> None:
+        self.process = process
+        self.pid = process.pid
         self.connection = connection
         self.executable = executable
         self.status: int | None = None  # the exit status, once close() saw it end
@@ -104,13 +130,13 @@ class ColdBrowser:
         timeout_s, then kill whatever of its process group is left. Never raises."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        self.status = exit_status(self.pid)
+        self.status = self.process.exit_status()
         if self.status is None:
             try:
                 await self.connection.send("Browser.close", timeout_s=max(timeout_s, 0.05))
             except DriverError as exc:  # closed meanwhile, or it did not answer: see below
                 logger.debug("Browser.close to {}: {}", self.executable.path, exc)
-            self.status = await wait_for_exit(self.pid, deadline - loop.time())
+            self.status = await self.process.wait(deadline - loop.time())
             if self.status is None:
                 logger.warning(
                     "the relaunched browser {} (pid {}) did not close within {:.1f} s: killed",
@@ -119,51 +145,86 @@ class ColdBrowser:
                     timeout_s,
                 )
         await self.connection.close()
-        if not await kill_and_reap(self.pid, KILL_WAIT_S):
+        if not await self.process.kill(KILL_WAIT_S):
             logger.error("the relaunched browser (pid {}) did not end when killed", self.pid)
+
+    def abandon(self) -> None:
+        """A launch was cancelled (the daemon is stopping): kill the browser's process group now
+        and reap it (and close the connection) in the background."""
+        self.process.kill_now()
+
+        async def reap() -> None:
+            await self.connection.close()
+            await self.process.kill(KILL_WAIT_S)
+
+        task = asyncio.get_running_loop().create_task(reap())
+        _abandoned.add(task)
+        task.add_done_callback(_abandoned.discard)
 
 
 _abandoned: set[asyncio.Task[None]] = set()
 
 
-def abandon(pid: int, connection: CdpConnection | None = None) -> None:
-    """A launch was cancelled (the daemon is stopping): kill the browser's process group now and
-    reap it (and close the connection) in the background."""
-    kill_group(pid)
+async def _connect(
+    user_data_dir: Path, executable: Browser, timeout_s: float, headless: bool, pipe: bool
+) -> tuple[Process, CdpConnection]:
+    """Start the browser and open CDP to it: over its pipe, or (pipe False: no posix_spawn)
+    over a port on 127.0.0.1. Raise DriverError with the reason alone."""
+    if pipe:
+        from agent.browser.spawn import spawn_with_pipe
 
-    async def reap() -> None:
-        if connection is not None:
-            await connection.close()
-        await kill_and_reap(pid, KILL_WAIT_S)
+        spawned = spawn_with_pipe(cold_command(executable, user_data_dir, headless))
+        try:
+            transport = await PipeTransport.open(spawned.read_fd, spawned.write_fd)
+        except BaseException:
+            spawned.kill_now()
+            await spawned.kill(KILL_WAIT_S)
+            raise
+        return spawned, CdpConnection(transport)
+    from agent.browser.portspawn import PORT_ARGS, endpoint_of, spawn_with_port
 
-    task = asyncio.get_running_loop().create_task(reap())
-    _abandoned.add(task)
-    task.add_done_callback(_abandoned.discard)
+    (user_data_dir / "DevToolsActivePort").unlink(missing_ok=True)
+    process = spawn_with_port(cold_command(executable, user_data_dir, headless, PORT_ARGS))
+    try:
+        endpoint = await endpoint_of(process, user_data_dir, timeout_s)
+        if endpoint is None:
+            status = process.exit_status()
+            raise DriverError(
+                "the browser did not start in time (no DevToolsActivePort)"
+                if status is None
+                else f"{EXITED}, exit status {status}"
+            )
+        return process, await CdpConnection.open(endpoint, timeout_s)
+    except BaseException:
+        await process.kill(KILL_WAIT_S)
+        raise
 
 
 async def start_browser(
-    user_data_dir: Path, executable: Browser, timeout_s: float, headless: bool
+    user_data_dir: Path,
+    executable: Browser,
+    timeout_s: float,
+    headless: bool,
+    pipe: bool | None = None,
 ) -> ColdBrowser:
-    """Start executable on user_data_dir with its DevTools pipe and return it once it answers.
+    """Start executable on user_data_dir and return it once it answers over CDP (its pipe, or
+    a port where the pipe is not available).
 
     Raise DriverError (one line naming the executable and the profile) if it cannot start or does
     not answer within timeout_s; nothing is left running then.
     """
     failed = f"cannot launch profile {user_data_dir} with {executable.path}"
     try:
-        spawned = spawn_with_pipe(cold_command(executable, user_data_dir, headless))
+        process, connection = await _connect(
+            user_data_dir, executable, timeout_s, headless, PIPE if pipe is None else pipe
+        )
     except DriverError as exc:
         raise DriverError(f"{failed}: {exc}") from exc
-    try:
-        transport = await PipeTransport.open(spawned.read_fd, spawned.write_fd)
-    except BaseException:
-        abandon(spawned.pid)
-        raise
-    browser = ColdBrowser(spawned, CdpConnection(transport), executable)
+    browser = ColdBrowser(process, connection, executable)
     try:
         await browser.connection.send("Browser.getVersion", timeout_s=max(timeout_s, 0.1))
     except asyncio.CancelledError:
-        abandon(browser.pid, browser.connection)
+        browser.abandon()
         raise
     except DriverError as exc:
         await browser.close(1.0)  # a program that exited shows as ended at once
@@ -193,16 +254,18 @@ async def launch_cold(
     timeout_s: float,
     headless: bool,
     clock: Callable[[], float] = time.monotonic,
+    pipe: bool | None = None,
 ) -> tuple[CdpTab, ColdBrowser, Callable[[float], Awaitable[None]]]:
     """Relaunch the profile and open the client in its tab; return the tab, the browser and how
     to close it (given at least the seconds to do so).
 
     timeout_s bounds the launch and the first navigation together. Raise DriverError (a one
     line message naming the executable) if the browser does not start or cannot open the client;
-    nothing is left running then.
+    nothing is left running then. pipe: CDP over the browser's pipe (the default where
+    posix_spawn exists) or over a port on 127.0.0.1.
     """
     deadline = time.monotonic() + timeout_s
-    browser = await start_browser(user_data_dir, executable, timeout_s, headless)
+    browser = await start_browser(user_data_dir, executable, timeout_s, headless, pipe)
     connection = browser.connection
     try:
         target_id = await _first_tab(connection, deadline)
@@ -216,10 +279,10 @@ async def launch_cold(
         await asyncio.wait_for(tab.enable(), max(deadline - time.monotonic(), 0.05))
         await tab.goto(client_url, deadline - time.monotonic())
     except asyncio.CancelledError:
-        abandon(browser.pid, connection)
+        browser.abandon()
         raise
     except (DriverError, TimeoutError, KeyError) as exc:
-        ended = exit_status(browser.pid)  # before we close it: did it exit on its own?
+        ended = browser.process.exit_status()  # before we close it: did it exit on its own?
         await browser.close(1.0)
         reason = str(exc) or "no answer before the deadline"
         if ended is not None:

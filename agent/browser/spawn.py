@@ -33,11 +33,24 @@ _DEFAULT_SIGNALS = tuple(
 
 @dataclass(frozen=True)
 class Spawned:
-    """A browser process we started, and our ends of its DevTools pipe."""
+    """A browser process we started, and our ends of its DevTools pipe (agent.browser.
+    coldlaunch.Process)."""
 
     pid: int
     read_fd: int  # what the browser writes on its fd 4
     write_fd: int  # what the browser reads on its fd 3
+
+    def exit_status(self) -> int | None:
+        return exit_status(self.pid)
+
+    async def wait(self, timeout_s: float) -> int | None:
+        return await wait_for_exit(self.pid, timeout_s)
+
+    def kill_now(self) -> None:
+        kill_group(self.pid)
+
+    async def kill(self, timeout_s: float) -> bool:
+        return await kill_and_reap(self.pid, timeout_s)
 
 
 def spawn_with_pipe(command: Sequence[str]) -> Spawned:
@@ -121,14 +134,32 @@ def kill_group(pid: int) -> None:
 
 async def kill_and_reap(pid: int, timeout_s: float = 2.0) -> bool:
     """Kill what is left of the process group of our child pid (its renderers and helpers, and
-    the browser itself if it still runs), then reap the child; return False if it had not ended
-    within timeout_s of the kill (it is then reaped later, by the next call on it).
+    the browser itself if it still runs), reap the child, and wait until no process of the group
+    is left; return False if that did not happen within timeout_s.
 
     The group is killed before the child is reaped: until then its pid cannot be reused, so the
     signal reaches only processes of that browser.
     """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
     kill_group(pid)
     ended = await wait_for_exit(pid, timeout_s) is not None
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    return ended
+    return ended and await group_gone(pid, deadline - loop.time())
+
+
+async def group_gone(pgid: int, timeout_s: float) -> bool:
+    """Wait at most timeout_s until process group pgid has no process left; return whether."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(timeout_s, 0.0)
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(_POLL_S)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.browser import coldlaunch
+from agent.browser import portspawn, spawn
+from agent.browser.coldlaunch import launch_cold
 from agent.browser.discovery import Browser
 from agent.browser.driver import Driver
-from agent.browser.spawn import Spawned
 from agent.outcome import Result, Trigger
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings
@@ -63,16 +63,22 @@ def listening_sockets(pids: list[int]) -> set[str]:
 
 @pytest.fixture
 def launched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Record the pid of every browser the cold path starts."""
+    """Record the pid of every browser the cold path starts (over its pipe or a port)."""
     pids: list[int] = []
-    real = coldlaunch.spawn_with_pipe
+    real_pipe, real_port = spawn.spawn_with_pipe, portspawn.spawn_with_port
 
-    def recording(command: list[str]) -> Spawned:
-        spawned = real(command)
+    def with_pipe(command: list[str]) -> spawn.Spawned:
+        spawned = real_pipe(command)
         pids.append(spawned.pid)
         return spawned
 
-    monkeypatch.setattr(coldlaunch, "spawn_with_pipe", recording)
+    def with_port(command: list[str]) -> portspawn.PortProcess:
+        process = real_port(command)
+        pids.append(process.pid)
+        return process
+
+    monkeypatch.setattr(spawn, "spawn_with_pipe", with_pipe)
+    monkeypatch.setattr(portspawn, "spawn_with_port", with_port)
     return pids
 
 
@@ -92,6 +98,22 @@ async def test_a_browser_that_stops_answering_is_killed_with_its_whole_tree(
     assert session_members(launched[0]) == []
 
 
+async def test_without_posix_spawn_the_browser_is_driven_over_a_loopback_port_and_closed(
+    tmp_path: Path, sim: SimulatorHandle, browser_executable: Browser, launched: list[int]
+) -> None:
+    """The route where posix_spawn is missing (Windows), run here by choice."""
+    tab, browser, release = await launch_cold(
+        tmp_path / "profile", sim.url, browser_executable, 60.0, True, pipe=False
+    )
+    try:
+        assert launched == [browser.pid]
+        assert listening_sockets(session_members(browser.pid))  # the DevTools port
+        assert await tab.evaluate("() => location.origin") == sim.url.rstrip("/")
+    finally:
+        await release(5.0)
+    assert session_members(launched[0]) == []
+
+
 async def test_no_process_of_the_browser_survives_a_logout_that_hit_its_deadline(
     tmp_path: Path,
     sim: SimulatorHandle,
@@ -103,10 +125,11 @@ async def test_no_process_of_the_browser_survives_a_logout_that_hit_its_deadline
     sim.configure(startup_delay_ms=60_000)  # the client never gets past its progress bar
     service = SessionService(settings_for(tmp_path, sim))
     try:
-        outcome = await service.logout(profile, Trigger.MANUAL, 3.0)
+        outcome = await service.logout(profile, Trigger.MANUAL, 8.0)
     finally:
         await service.close()
     assert outcome.result is not Result.LOGGED_OUT, outcome
     assert outcome.error is not None and "deadline" in outcome.error, outcome
-    assert outcome.path == "cold" and len(launched) == 1, outcome
+    assert len(launched) == 1, outcome  # launched (on a loaded machine the deadline may come
+    # during the launch itself: that browser must be gone too)
     assert session_members(launched[0]) == [], outcome
