@@ -4,7 +4,9 @@ No driver process: the browser is started directly (agent.browser.spawn) with
 --remote-debugging-pipe, so no TCP port is open while it runs, and agent.browser.cdp drives its
 first tab (CdpTab, as on the warm path). Closing it asks the browser to close (Browser.close,
 which writes the profile out), waits for it to end, and kills its process group if it does not
-end in time: a cold logout never leaves a browser running.
+end in time: a cold logout never leaves a browser running. If the daemon itself is killed, the
+pipe closes with it and Chromium exits on its own (measured: 0.2 s for the headless shell, 2 s
+for the full browser).
 Every failure is converted here into agent.errors.DriverError (BrowserClosed when the browser
 went away), in one line naming the executable.
 """

@@ -6,8 +6,12 @@ browser, also when the browser does not answer or the logout hit its deadline.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +137,41 @@ async def test_no_process_of_the_browser_survives_a_logout_that_hit_its_deadline
     assert len(launched) == 1, outcome  # launched (on a loaded machine the deadline may come
     # during the launch itself: that browser must be gone too)
     assert session_members(launched[0]) == [], outcome
+
+
+COLD_LOGOUT_ALONE = """
+import asyncio, json, sys
+from pathlib import Path
+from agent.outcome import Trigger
+from agent.session.service import SessionService
+from agent.settings import ProfileSettings, Settings
+
+state, profile, url = sys.argv[1:4]
+settings = Settings.model_validate({"general": {"state_dir": state, "client_url": url}})
+service = SessionService(settings)
+outcome = asyncio.run(
+    service.logout(ProfileSettings(name="p", user_data_dir=Path(profile), url=url),
+                   Trigger.MANUAL, 60.0)
+)
+print(json.dumps({"result": outcome.result.value, "path": outcome.path.value,
+                  "playwright": sorted(m for m in sys.modules if m.startswith("playwright"))}))
+"""
+
+
+async def test_a_cold_logout_loads_no_playwright_and_starts_no_node(
+    tmp_path: Path, sim: SimulatorHandle, launch_persistent: PersistentLauncher
+) -> None:
+    """What the daemon and `kioskguard logout` run for a closed profile, in a process of its own."""
+    profile = tmp_path / "profile"
+    await link_closed_profile(launch_persistent, profile, sim)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", COLD_LOGOUT_ALONE, str(tmp_path / "state"), str(profile), sim.url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"result": "logged_out", "path": "cold", "playwright": []}, done.stderr
+    assert sim.devices() == []
