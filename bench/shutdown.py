@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -107,13 +108,13 @@ class Daemon:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def wait_for_log(self, text: str) -> None:
+    def wait_for_log(self, text: str, timeout_s: float = WAIT_S) -> None:
         def seen() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"daemon exited {self.process.returncode}:\n{self.log()}")
             return text in self.log()
 
-        wait_for(seen, repr(text))
+        wait_for(seen, repr(text), timeout_s)
 
     def audit(self) -> list[dict[str, Any]]:
         path = self.work / "state" / "audit.jsonl"
@@ -177,6 +178,8 @@ def shutdown_once(
         link_and_store(profile, sim)
         daemon = Daemon(write_config(work, sim, executable, metrics=False), work)
         daemon.wait_for_log("kioskguard runs")
+        with contextlib.suppress(RuntimeError):  # trees before it had nothing to get ready
+            daemon.wait_for_log("cold logouts are ready", 20.0)
         with busy_cores(2 if busy else 0):
             time.sleep(1.0 if busy else 0.0)  # the loops are up to speed
             os.killpg(browser.pid, signal.SIGKILL)

@@ -266,8 +266,12 @@ async def launch_cold(
     nothing is left running then. pipe: CDP over the browser's pipe (the default where
     posix_spawn exists) or over a port on 127.0.0.1.
     """
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
     browser = await start_browser(user_data_dir, executable, timeout_s, headless, pipe)
+    logger.debug(
+        "relaunched browser (pid {}) answered in {:.2f} s", browser.pid, time.monotonic() - started
+    )
     connection = browser.connection
     try:
         target_id = await _first_tab(connection, deadline)
@@ -280,6 +284,7 @@ async def launch_cold(
         tab = CdpTab(connection, session_id, origin_of(client_url), FIRST_PAGE, clock)
         await asyncio.wait_for(tab.enable(), max(deadline - time.monotonic(), 0.05))
         await tab.goto(client_url, deadline - time.monotonic())
+        logger.debug("relaunched browser opened the client in {:.2f} s", time.monotonic() - started)
     except asyncio.CancelledError:
         browser.abandon()
         raise

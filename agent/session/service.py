@@ -172,6 +172,10 @@ class SessionService:
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE
 
+    async def prepare(self) -> None:
+        """Have ready what a cold logout needs before the first one (see Routing.prepare)."""
+        await self.routing.prepare()
+
     async def _start_driver(self, deadline: float) -> None:
         await before(deadline, "starting the browser driver", self.driver.start(), self.clock)
 

@@ -65,6 +65,7 @@ async def test_first_cold_logout_at_shutdown_with_both_cores_busy_unlinks_and_is
             await stored_on_disk(profile_dir, sim.url)
             daemon = DaemonProcess(config, state_dir)
             daemon.wait_for_log("kioskguard runs")
+            daemon.wait_for_log("cold logouts are ready")  # found at start, not at the logout
             assert all(loop.poll() is None for loop in both_cores_busy)
             # Logoff: the visitor's browser is killed, and SIGTERM reaches the daemon at once.
             os.killpg(visitor.pid, signal.SIGKILL)
