@@ -18,6 +18,7 @@ from pathlib import Path
 from loguru import logger
 from playwright.async_api import Playwright, async_playwright
 
+from agent.browser.discovery import find_browser
 from agent.browser.managed import port_in_use, start_managed
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
@@ -30,6 +31,7 @@ from bench.probe import bench_probe
 from bench.processes import browser_processes
 from bench.report import Results, markdown, write
 from bench.scrub import bench_scrub
+from bench.shutdown import measure_shutdown
 from bench.stats import Target, ratio
 from bench.sweep import bench_sweep
 from bench.visitor import add_visitor
@@ -219,6 +221,12 @@ def measure(args: argparse.Namespace, work: Path, results: Results) -> None:
         asyncio.run(browser_phases(args, work, sims, results))
         step("visitor: 20 closes, and starts with a stored session, beside their floors")
         add_visitor(results, work / "visitor", sims[0], args.quick)
+        step("shutdown: first cold logouts at SIGTERM (busy, floor); steady-state tree RSS")
+        figures, targets = measure_shutdown(
+            work / "shutdown", sims[0], find_browser(None), args.runs, args.quick
+        )
+        results.figures += figures
+        results.targets += targets
     step(f"probe: {args.runs * 2} passes over a tree of 50 profiles")
     probe, probe_floor = bench_probe(work / "tree", TEMPLATES, 50, args.runs * 2)
     results.figures += [probe, probe_floor]

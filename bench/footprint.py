@@ -3,7 +3,7 @@
 RSS comes from /proc/PID/status (VmRSS), CPU from /proc/PID/stat (utime + stime), sampled once a
 second after a settling period so start-up is not counted. Beside it, the floor: a bare Python
 process importing only what the idle daemon always needs (FLOOR_MODULES), the most that making
-the daemon import less could win. Playwright is not among them: only a cold relaunch loads it.
+the daemon import less could win. Playwright is not among them: the daemon never loads it.
 """
 
 from __future__ import annotations

@@ -43,8 +43,9 @@ class PageLike(Protocol):
 
 
 class RawTab(PageLike, Protocol):
-    """A client tab as a driver hands it out, unbounded: agent.browser.cdp.CdpTab (warm),
-    agent.browser.relaunch.Tab (cold) and agent.session.fakes.FakeTab implement it."""
+    """A client tab as a driver hands it out, unbounded: agent.browser.cdp.CdpTab (warm and
+    cold), agent.browser.relaunch.Tab (a Playwright page, in tests) and
+    agent.session.fakes.FakeTab implement it."""
 
     network: NetworkLog
     dialogs: list[str]  # JavaScript dialogs answered: kind and answer, never text

@@ -1,4 +1,5 @@
-"""A small Chrome DevTools Protocol client for the visitor's running browser (the warm path).
+"""A small Chrome DevTools Protocol client: the visitor's running browser (warm, over its
+WebSocket) and the browser a cold logout launches (over its pipe, agent.browser.pipe).
 
 Why not Playwright here: every Playwright connect_over_cdp registers its utility world on each
 tab with Page.addScriptToEvaluateOnNewDocument, and Chromium keeps that registration after the
@@ -17,8 +18,8 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from agent.browser.network import NetworkLog, same_origin
@@ -61,12 +62,60 @@ _POINT_OF = """(selector) => {
 }"""
 
 
-class CdpConnection:
-    """One WebSocket to a browser's DevTools endpoint; commands, replies and events."""
+class Transport(Protocol):
+    """How CDP messages (JSON text) travel: a WebSocket (WebSocketTransport) or the pipe of a
+    browser we launched (agent.browser.pipe.PipeTransport)."""
+
+    async def send(self, text: str) -> None:
+        """Send one message. Raise BrowserClosed if the other end is gone."""
+        ...
+
+    def messages(self) -> AsyncIterator[str]:
+        """Yield the messages as they come; end when the other end closes. Raise BrowserClosed
+        (naming why) when the stream broke."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class WebSocketTransport:
+    """CDP over a DevTools WebSocket (the visitor's running browser)."""
 
     def __init__(self, http: aiohttp.ClientSession, socket: aiohttp.ClientWebSocketResponse):
         self._http = http
         self._socket = socket
+
+    async def send(self, text: str) -> None:
+        import aiohttp
+
+        try:
+            await self._socket.send_str(text)
+        except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
+            raise BrowserClosed(f"the DevTools connection closed ({exc})") from exc
+
+    async def messages(self) -> AsyncIterator[str]:
+        import aiohttp
+
+        try:
+            async for message in self._socket:
+                if message.type is aiohttp.WSMsgType.TEXT:
+                    yield str(message.data)
+        except aiohttp.ClientError as exc:
+            raise BrowserClosed(f"the DevTools connection closed: {exc}") from exc
+
+    async def close(self) -> None:
+        import aiohttp
+
+        with contextlib.suppress(aiohttp.ClientError, OSError, RuntimeError):
+            await self._socket.close()
+        await self._http.close()
+
+
+class CdpConnection:
+    """One CDP connection to a browser (over a Transport); commands, replies and events."""
+
+    def __init__(self, transport: Transport):
+        self._transport = transport
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._pending_session: dict[int, str | None] = {}
@@ -93,16 +142,17 @@ class CdpConnection:
         except (aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError) as exc:
             await http.close()
             raise DriverError(f"cannot attach to {endpoint}: {exc or type(exc).__name__}") from exc
-        return cls(http, socket)
+        return cls(WebSocketTransport(http, socket))
+
+    @property
+    def closed_because(self) -> str | None:
+        """Why the connection ended (None while it is open)."""
+        return self._closed_because
 
     async def _read(self) -> None:
-        import aiohttp
-
         try:
-            async for message in self._socket:
-                if message.type is not aiohttp.WSMsgType.TEXT:
-                    continue
-                data = json.loads(message.data)
+            async for text in self._transport.messages():
+                data = json.loads(text)
                 if "id" in data:
                     future = self._pending.pop(data["id"], None)
                     if future is not None and not future.done():
@@ -113,7 +163,9 @@ class CdpConnection:
                 key = (str(data.get("method")), data.get("sessionId"))
                 for handler in list(self._handlers.get(key, ())):
                     handler(data.get("params") or {})
-        except (aiohttp.ClientError, ValueError) as exc:
+        except BrowserClosed as exc:
+            self._closed_because = str(exc)
+        except ValueError as exc:
             self._closed_because = f"the DevTools connection closed: {exc}"
         finally:
             self._closed_because = self._closed_because or "the DevTools connection closed"
@@ -140,9 +192,8 @@ class CdpConnection:
         session_id: str | None = None,
         timeout_s: float | None = 10.0,
     ) -> dict[str, Any]:
-        """Send one command and return its result. Raise DriverError on error or timeout."""
-        import aiohttp
-
+        """Send one command and return its result. Raise DriverError on error or timeout
+        (BrowserClosed when the connection is gone)."""
         if self._closed_because is not None:
             raise BrowserClosed(f"{method}: {self._closed_because}")
         message_id = next(self._ids)
@@ -153,12 +204,12 @@ class CdpConnection:
         if session_id is not None:
             message["sessionId"] = session_id
         try:
-            await self._socket.send_str(json.dumps(message))
+            await self._transport.send(json.dumps(message))
             reply = await asyncio.wait_for(future, timeout_s)
         except TimeoutError as exc:
             raise DriverError(f"{method}: no answer within {timeout_s:g} s") from exc
-        except (aiohttp.ClientError, ConnectionError, RuntimeError) as exc:
-            raise BrowserClosed(f"{method}: the DevTools connection closed ({exc})") from exc
+        except BrowserClosed as exc:
+            raise BrowserClosed(f"{method}: {exc}") from exc
         finally:
             self._pending.pop(message_id, None)
             self._pending_session.pop(message_id, None)
@@ -182,14 +233,10 @@ class CdpConnection:
         await asyncio.gather(*replies)
 
     async def close(self) -> None:
-        import aiohttp
-
-        with contextlib.suppress(aiohttp.ClientError, OSError, RuntimeError):
-            await self._socket.close()
+        await self._transport.close()
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
-        await self._http.close()
 
 
 class CdpTab:

@@ -5,9 +5,11 @@ Two ways in:
   client's tab by origin (open one if none), act, then detach: the visitor's browser and their
   other tabs are never closed. This goes through agent.browser.cdp, a plain CDP session that
   leaves nothing registered behind (see that module for why not Playwright).
-- cold: launch the profile headless as a persistent context with Playwright, act, close after
-  verification. Playwright lives in agent.browser.relaunch, imported by the first cold
-  relaunch only (Driver.start): the idle daemon does not carry it.
+- cold: start the profile's browser headless ourselves and drive it over CDP on its pipe
+  (agent.browser.coldlaunch), act, close after verification. No driver process: the first cold
+  logout of the daemon's life (at shutdown, say) starts as fast as the tenth, and the daemon's
+  process tree carries no Node.js (Playwright, which did that until then, remains for tests and
+  the demo's visitor).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
 from agent.browser.bounded import CLEANUP_TIMEOUT_S, RawTab, cleanup
 from agent.browser.cdp import CdpConnection, attach_tab
@@ -24,24 +26,26 @@ from agent.errors import DriverError
 from agent.outcome import LogoutPath
 from agent.urls import is_loopback_endpoint
 
-if TYPE_CHECKING:
-    from playwright.async_api import Playwright
-
 
 class Session:
     """A way into one profile's client tab, and how to let go of it.
 
-    cold: a Playwright persistent context we launched (closing it closes that browser);
+    cold: a browser we launched (closing it closes that browser; pid is its process);
     warm: a CDP session on the visitor's running browser (closing it detaches, and closes
     only a tab we opened).
     """
 
     def __init__(
-        self, path: LogoutPath, tab: RawTab, release: Callable[[float], Awaitable[None]]
+        self,
+        path: LogoutPath,
+        tab: RawTab,
+        release: Callable[[float], Awaitable[None]],
+        pid: int | None = None,
     ) -> None:
         self.path = path
         self.tab = tab
         self._release = release
+        self.pid = pid
 
     async def close(self, timeout_s: float = CLEANUP_TIMEOUT_S) -> None:
         """Let go of the tab (warm: detach; cold: close the browser) within timeout_s."""
@@ -90,44 +94,24 @@ class BrowserDriver(Protocol):
 
 
 class Driver:
-    """Owns the Playwright instance; opens warm and cold sessions whose tabs stamp their
-    network logs with clock (the caller's deadline clock)."""
+    """Opens warm and cold sessions whose tabs stamp their network logs with clock (the
+    caller's deadline clock). Nothing to start: no driver process, no connection kept."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self._playwright: Playwright | None = None
-        self._manager: Any = None
 
     async def start(self) -> Driver:
-        """Start Playwright (importing it: about 19 MB) unless started; only cold relaunches
-        need it."""
-        if self._playwright is None:
-            from agent.browser.relaunch import playwright_manager
-
-            manager = playwright_manager()
-            self._playwright = await manager.start()
-            self._manager = manager  # only once started: a cancelled start leaves nothing half-set
+        """Return the driver, ready (kept for the BrowserDriver seam: nothing to start)."""
         return self
 
     async def stop(self) -> None:
-        if self._manager is not None:
-            from agent.browser.relaunch import PlaywrightError
-
-            stopping = self._manager.__aexit__(None, None, None)
-            await cleanup("playwright.stop", stopping, errors=(PlaywrightError,))
-            self._manager = self._playwright = None
+        """Nothing to stop: every session closes its own connection and browser."""
 
     async def __aenter__(self) -> Driver:
         return await self.start()
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
-
-    @property
-    def playwright(self) -> Playwright:
-        if self._playwright is None:
-            raise DriverError("the driver is not started")
-        return self._playwright
 
     async def attach(
         self,
@@ -166,14 +150,15 @@ class Driver:
         timeout_s: float,
         headless: bool = True,
     ) -> Session:
-        """Launch the profile as a persistent context and return a cold session on the client.
+        """Relaunch the profile and return a cold session on the client's tab.
 
-        timeout_s bounds the launch and the first navigation together. Raise DriverError (a one
-        line message naming the executable) if the browser does not start or cannot open it.
+        timeout_s bounds the launch and the first navigation together. Closing the session
+        closes the browser (killed if it does not end in the time given). Raise DriverError (a
+        one line message naming the executable) if the browser does not start or cannot open it.
         """
-        from agent.browser.relaunch import launch_persistent
+        from agent.browser.coldlaunch import launch_cold  # POSIX process calls: imported here
 
-        tab, release = await launch_persistent(
-            self.playwright, user_data_dir, client_url, executable, timeout_s, headless, self.clock
+        tab, browser, release = await launch_cold(
+            user_data_dir, client_url, executable, timeout_s, headless, self.clock
         )
-        return Session(LogoutPath.COLD, tab, release)
+        return Session(LogoutPath.COLD, tab, release, browser.pid)

@@ -1,29 +1,26 @@
-"""Cold relaunch through Playwright: the only module of kioskguard that imports playwright.
+"""A Playwright page as the session layer's tab: the only module of kioskguard importing
+playwright.
 
-agent.browser.driver imports it on the first cold relaunch (Driver.start), so a daemon that only
-waits, probes and attaches warm over plain CDP never loads Playwright (about 19 MB of RSS).
-Every Playwright error is converted here into agent.errors.DriverError.
+The daemon and `kioskguard logout` never import it: warm and cold logouts both go over plain
+CDP (agent.browser.cdp, agent.browser.coldlaunch), with no Node.js driver. Tests and tools that
+already hold a Playwright page (a fixture's browser, a replica page) wrap it in Tab to run the
+session layer on it. Every Playwright error is converted here into agent.errors.DriverError.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Playwright, async_playwright
-from playwright.async_api._context_manager import PlaywrightContextManager
+from playwright.async_api import Page
 
-from agent.browser.bounded import cleanup
-from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.browser.network import NetworkLog, same_origin
 from agent.errors import BrowserClosed, DriverError
-from agent.urls import origin_of
 
-__all__ = ["PlaywrightError", "Tab", "launch_failure", "launch_persistent", "playwright_manager"]
+__all__ = ["PlaywrightError", "Tab"]
 
 
 def _error(exc: PlaywrightError, message: str) -> DriverError:
@@ -31,20 +28,6 @@ def _error(exc: PlaywrightError, message: str) -> DriverError:
     if "has been closed" in exc.message or "Target closed" in exc.message:
         return BrowserClosed(message)
     return DriverError(message)
-
-
-def launch_failure(message: str) -> str:
-    """Given Playwright's launch error (a dump of the browser's output and a call log), return
-    the one line that says what went wrong."""
-    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
-    first = first.removeprefix("BrowserType.launch_persistent_context: ").strip()
-    if "Timeout" in first and "exceeded" in first:
-        return f"the browser did not start in time ({first})"
-    if "has been closed" in first or "exited" in message or "ENOENT" in message:
-        return "the program exited before it answered as a browser (is it Chromium-family?)"
-    if "EACCES" in message or "permission denied" in message.lower():
-        return "permission denied: the file is not an executable program"
-    return first[:200]
 
 
 class Tab:
@@ -152,51 +135,3 @@ class Tab:
                 await session.detach()
         except PlaywrightError as exc:
             raise _error(exc, f"clearDataForOrigin failed: {exc.message}") from exc
-
-
-def playwright_manager() -> PlaywrightContextManager:
-    """Return Playwright's (not yet started) context manager."""
-    return async_playwright()
-
-
-async def launch_persistent(
-    playwright: Playwright,
-    user_data_dir: Path,
-    client_url: str,
-    executable: Browser,
-    timeout_s: float,
-    headless: bool,
-    clock: Callable[[], float] = time.monotonic,
-) -> tuple[Tab, Callable[[float], Awaitable[None]]]:
-    """Launch the profile as a persistent context; return the client's tab and how to close it.
-
-    timeout_s bounds the launch and the first navigation together. Raise DriverError (a one
-    line message naming the executable) if the browser does not start or cannot open it.
-    """
-    origin = origin_of(client_url)
-    deadline = time.monotonic() + timeout_s
-    try:
-        context = await playwright.chromium.launch_persistent_context(
-            str(user_data_dir),
-            executable_path=str(executable.path),
-            headless=headless,
-            args=list(QUIET_ARGS),
-            timeout=max(timeout_s, 0.1) * 1000,
-        )
-    except PlaywrightError as exc:
-        raise DriverError(
-            f"cannot launch profile {user_data_dir} with {executable.path}:"
-            f" {launch_failure(exc.message)}"
-        ) from exc
-    try:
-        page = context.pages[0] if context.pages else await context.new_page()
-        tab = Tab(page, origin, clock)
-        await tab.goto(client_url, deadline - time.monotonic())
-    except (PlaywrightError, DriverError) as exc:
-        await cleanup("context.close", context.close(), errors=(PlaywrightError,))
-        raise DriverError(f"launched {user_data_dir} but cannot open the client: {exc}") from exc
-
-    async def release(timeout_s: float) -> None:
-        await cleanup("context.close", context.close(), timeout_s, errors=(PlaywrightError,))
-
-    return tab, release

@@ -205,6 +205,7 @@ async def _serve_once(
     from agent.session.service import SessionService
 
     service = SessionService(settings)
+    preparing = asyncio.create_task(service.prepare())  # a cold logout at shutdown needs it
     fleet = _fleet(settings, metrics)
     async with _idle_source(settings, service) as idle_source:
         daemon = Daemon(
@@ -237,6 +238,8 @@ async def _serve_once(
                 await fleet.close()
             for source in daemon.trigger_sources:
                 close_idle_source(source)  # releases what the source holds (any .close())
+            preparing.cancel()
+            await asyncio.gather(preparing, return_exceptions=True)
             await service.close()
     return daemon.reload_settings
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -21,7 +22,7 @@ from agent.browser.discovery import Browser, find_browser, find_headless_shell
 from agent.browser.endpoint import EndpointCheck, find_endpoint
 from agent.browser.locks import LockState, read_lock, remove_stale_lock
 from agent.browser.singleton import ProfileHold, hold_profile
-from agent.errors import DriverError
+from agent.errors import DriverError, KioskguardError
 from agent.settings import ProfileSettings, Settings
 
 
@@ -35,12 +36,14 @@ class Routing:
         self._shell: Browser | None = None
         self._shell_looked = False
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._finding = threading.Lock()  # prepare() looks in a thread; a logout may meanwhile
 
     def executable(self) -> Browser:
-        if self._browser is None:
-            configured = self.settings.browser.executable
-            self._browser = find_browser(str(configured) if configured else None)
-        return self._browser
+        with self._finding:
+            if self._browser is None:
+                configured = self.settings.browser.executable
+                self._browser = find_browser(str(configured) if configured else None)
+            return self._browser
 
     def cold_executable(self) -> Browser:
         """Return what relaunches closed profiles: the same-build headless shell when allowed."""
@@ -48,12 +51,24 @@ class Routing:
         options = self.settings.browser
         if not (options.headless_cold and options.headless_shell):
             return browser
-        if not self._shell_looked:
-            self._shell = find_headless_shell(browser)
-            self._shell_looked = True
-            if self._shell is not None:
-                logger.debug("closed profiles relaunch with {}", self._shell.path)
+        with self._finding:
+            if not self._shell_looked:
+                self._shell = find_headless_shell(browser)
+                self._shell_looked = True
+                if self._shell is not None:
+                    logger.debug("closed profiles relaunch with {}", self._shell.path)
         return self._shell or browser
+
+    async def prepare(self) -> None:
+        """Find what a cold relaunch starts (each candidate runs once with --version: seconds on
+        a loaded machine) before the first cold logout needs it, say at shutdown. Never raises:
+        a browser that cannot be found is reported by the logout that needs one."""
+        try:
+            browser = await asyncio.to_thread(self.cold_executable)
+        except KioskguardError as exc:
+            logger.warning("no browser for cold logouts yet: {}", exc)
+            return
+        logger.debug("cold logouts are ready: {} {}", browser.kind, browser.path)
 
     @asynccontextmanager
     async def launch_slot(self, deadline: float) -> AsyncIterator[None]:

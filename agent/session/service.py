@@ -174,8 +174,12 @@ class SessionService:
     async def browser_running(self, profile: ProfileSettings) -> bool:
         return read_lock(profile.user_data_dir).state is LockState.LIVE
 
+    async def prepare(self) -> None:
+        """Have ready what a cold logout needs before the first one (see Routing.prepare)."""
+        await self.routing.prepare()
+
     async def _start_driver(self, deadline: float) -> None:
-        await before(deadline, "starting Playwright", self.driver.start(), self.clock)
+        await before(deadline, "starting the browser driver", self.driver.start(), self.clock)
 
     async def _open_warm(
         self, profile: ProfileSettings, deadline: float, notes: list[str]
@@ -187,7 +191,7 @@ class SessionService:
                 f"profile {profile.user_data_dir} is open in a browser without a debugging port"
                 f" proven to be its own ({check.reason})"
             )
-        return await self.driver.attach(  # plain CDP: Playwright need not be started
+        return await self.driver.attach(  # plain CDP
             check.endpoint,
             self.client_url(profile),
             max(deadline - self.clock(), 0.0),
@@ -336,7 +340,7 @@ class SessionService:
     ) -> AsyncIterator[BoundedTab]:
         """Given the proven endpoint of the profile's running browser, yield its client tab.
 
-        Attaches over plain CDP (Playwright is for cold relaunches only) before deadline (a
+        Attaches over plain CDP (as cold relaunches are driven too) before deadline (a
         clock() value), never opening a tab in the visitor's browser; every call on the tab
         ends by deadline, or use_s after attaching when given. Afterwards the page is left as
         found (leave_page: the reader's marks and observer; skip with leave=False where no
