@@ -4,7 +4,13 @@ Reported: on a loaded 2-core machine, SIGTERM (4 s shutdown budget) reached a da
 visitor's browser had just been killed (as at logoff); the cold logout failed with "the browser
 did not start in time (Timeout 490 ms exceeded)": most of the budget went into starting
 Playwright's Node driver, which the first cold relaunch started. The profile stayed linked all
-night. Now the cold path launches the browser itself and drives it over its DevTools pipe.
+night. Now the cold path launches the browser itself and drives it over its DevTools pipe, and
+its executables are found when the daemon starts.
+
+Whether it fits the default 4 s on a loaded machine is a figure, measured by bench/shutdown.py
+beside its floor (tests never assert on wall-clock speed, and the suite itself loads the
+machine): here the budget is generous, and the test checks what the first shutdown logout does
+(no driver to start, a cold relaunch, verified, the phone's list empty).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from tests.session.helpers import link_managed, managed_browser, stored_on_disk
 pytestmark = pytest.mark.browser
 
 BUSY_LOOP = "while True:\n    pass\n"
+GENEROUS_S = 45.0  # a shutdown budget no loaded CI machine misses: the behaviour, not the speed
 
 
 @pytest.fixture
@@ -55,7 +62,7 @@ async def test_first_cold_logout_at_shutdown_with_both_cores_busy_unlinks_and_is
             "browser": {"user_data_dir": profile_dir, "executable": browser_executable.path},
             "idle": {"enabled": False},
             "events": {"on_shutdown": False, "on_sleep": False, "on_logoff": False},
-            # logout.shutdown_deadline_s: the default (4 s)
+            "logout": {"shutdown_deadline_s": GENEROUS_S},  # the 4 s default: bench/shutdown.py
         },
     )
     daemon: DaemonProcess | None = None
