@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from functools import cache
@@ -147,3 +148,36 @@ def test_chromium_runs_sandboxed_within_the_units_restrictions(visitor_dir: Path
     }
     assert "user" in namespaces, "Chromium's namespace sandbox did not run"
     assert namespaces <= set(service_values("RestrictNamespaces")), namespaces
+
+
+PLAYWRIGHT_LAUNCH = """
+import sys
+from playwright.sync_api import sync_playwright
+
+with sync_playwright() as playwright:
+    context = playwright.chromium.launch_persistent_context(
+        sys.argv[1], executable_path=sys.argv[2], headless=True, args=["--no-sandbox"]
+    )
+    page = context.new_page()
+    page.set_content("<title>cold</title>")
+    print(page.title())
+    context.close()
+"""
+
+
+def test_the_cold_relaunch_path_stays_within_the_units_restrictions(tmp_path: Path) -> None:
+    """The daemon's own side: Python, Playwright's Node driver and the Chromium it starts for a
+    cold logout (as root here, hence without Chromium's sandbox: the test above covers it)."""
+    trace = tmp_path / "trace"
+    command = [
+        shutil.which("strace") or "strace", "-f", "-qq", "-o", str(trace), "-s", "0",
+        sys.executable, "-c", PLAYWRIGHT_LAUNCH, str(tmp_path / "profile"), str(CHROMIUM),
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    assert completed.returncode == 0 and completed.stdout.strip() == "cold", completed.stderr
+    text = trace.read_text(errors="replace")
+    used = {match.group(1) for match in map(CALL.match, text.splitlines()) if match}
+    outside = sorted(used - allowed_calls() - {"exit", "exit_group"})
+    assert outside == [], f"the relaunch path called what SystemCallFilter= refuses: {outside}"
+    families = set(re.findall(r"\bsocket(?:pair)?\((AF_\w+)", text))
+    assert families <= set(service_values("RestrictAddressFamilies")), families
