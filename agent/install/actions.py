@@ -16,6 +16,7 @@ from pathlib import Path
 from agent.daemon import check_config
 from agent.daemon.print_config import render_example
 from agent.install import shipped
+from agent.install.browser_policy import DEFAULT_PROFILE, KioskPolicy, reg_bytes
 from agent.install.files import PlannedFile, planned_file, remove_file, write_file
 from agent.install.render import render_task, render_unit
 from agent.install.runner import CommandRunner, InstallError
@@ -28,6 +29,15 @@ from agent.install.targets import (
     locate,
     windows_account,
     windows_machine_wide_problem,
+)
+from agent.install.visitor_entry import (
+    DESKTOP_ID,
+    entry_paths,
+    guarded_profile,
+    mimeapps_path,
+    snippet_path,
+    visitor_files,
+    with_default_browser,
 )
 
 Say = Callable[[str], None]
@@ -48,6 +58,7 @@ class Options:
     config: Path | None
     dry_run: bool
     files_only: bool
+    policy: KioskPolicy = field(default_factory=KioskPolicy)  # Windows --system only
 
 
 def _manager(mode: Mode) -> list[str]:
@@ -60,8 +71,24 @@ def _validate(path: Path, say: Say) -> bool:
     return check_config.run(argparse.Namespace(file=path)) == 0
 
 
+def policy_file(target: Target) -> Path:
+    """Given a Windows target, return where the browser policies' .reg file goes."""
+    return target.service_file.parent / "kioskguard-browser-policies.reg"
+
+
+def _windows_policy(config: bytes, chosen: KioskPolicy) -> KioskPolicy:
+    """Given the configuration and the admin's choices, return the policy with UserDataDir
+    naming the configured managed profile (browser.user_data_dir), else the per-user default."""
+    profile = guarded_profile(config)[0] if config else None
+    configured = str(profile).replace("/", "\\") if profile is not None else DEFAULT_PROFILE
+    return KioskPolicy(configured, chosen.private_mode, chosen.guest_mode)
+
+
 def plan_files(
-    installation: Installation, target: Target, config: Path | None
+    installation: Installation,
+    target: Target,
+    config: Path | None,
+    policy: KioskPolicy | None = None,
 ) -> list[PlannedFile]:
     """Given where things go and the configuration to ship, return the files to put there.
 
@@ -93,6 +120,11 @@ def plan_files(
             windows_account(installation) if target.mode == "user" else None,
         )
         files.append(planned_file(target.service_file, content, "scheduled task definition"))
+        if target.mode == "system":
+            chosen = _windows_policy(config_bytes, policy or KioskPolicy())
+            files.append(
+                planned_file(policy_file(target), reg_bytes(chosen), "browser policies (.reg)")
+            )
     else:
         source = shipped.USER_UNIT if target.mode == "user" else shipped.SYSTEM_UNIT
         unit = render_unit(
@@ -104,6 +136,7 @@ def plan_files(
             shipped.documentation(shipped.LINUX_GUIDE),
         )
         files.append(planned_file(target.service_file, unit.encode(), "systemd unit"))
+        files.extend(visitor_files(installation, target, config_bytes))
     if target.drop_in is not None:
         text = shipped.shipped_text(shipped.LOGIND_DROP_IN)
         files.append(planned_file(target.drop_in, text.encode(), "logind drop-in"))
@@ -193,6 +226,69 @@ def _register_windows(
     report.notes.append(f"the task starts at the next logon (now: schtasks /Run /TN {TASK_NAME})")
 
 
+def _write_mimeapps(target: Target, report: Report, say: Say, why: str) -> None:
+    path = mimeapps_path(target)
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstallError(f"cannot read {path}: {exc}") from exc
+    planned = planned_file(path, with_default_browser(existing).encode(), "default applications")
+    if planned.state == "unchanged":
+        say(f"unchanged: {path} ({DESKTOP_ID} is the default browser)")
+        return
+    write_file(planned)
+    say(f"wrote {path} ({DESKTOP_ID} the default browser; {why})")
+    report.changes.append(str(path))
+
+
+def _default_browser(
+    target: Target, runner: CommandRunner, report: Report, say: Say, options: Options
+) -> None:
+    """Make the launcher the default web browser: with xdg-settings when it is there and works,
+    else (and with --files-only) by writing mimeapps.list's [Default Applications]."""
+    setting = ["xdg-settings", "set", "default-web-browser", DESKTOP_ID]
+    if options.dry_run:
+        say(f"would run: {' '.join(setting)} (else write {mimeapps_path(target)})")
+        return
+    if options.files_only:
+        _write_mimeapps(target, report, say, "--files-only runs no xdg-settings")
+        return
+    try:
+        current = runner(["xdg-settings", "get", "default-web-browser"])
+    except InstallError:
+        _write_mimeapps(target, report, say, "xdg-settings is not installed")
+        return
+    if current.returncode == 0 and current.stdout.strip() == DESKTOP_ID:
+        say(f"unchanged: {DESKTOP_ID} is the default browser (xdg-settings)")
+        return
+    completed = runner(setting)
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip() or f"exit {completed.returncode}"
+        _write_mimeapps(target, report, say, f"xdg-settings failed: {detail}")
+        return
+    say(f"ran: {' '.join(setting)}")
+    report.changes.append(" ".join(setting))
+
+
+def _import_policies(
+    target: Target, runner: CommandRunner, report: Report, say: Say, options: Options
+) -> None:
+    """Import the browser policies' .reg file (reg import), unless --files-only or dry."""
+    command = ["reg", "import", str(policy_file(target))]
+    if options.dry_run:
+        say(f"would run: {' '.join(command)}")
+    elif options.files_only:
+        report.notes.append(f"--files-only: import {policy_file(target)} with reg import later")
+    else:
+        _run(runner, command, report, say)
+    report.notes.append(
+        "the browser policies apply when Chrome or Edge next starts; check them at"
+        " chrome://policy or edge://policy"
+    )
+
+
 def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
     """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
 
@@ -222,7 +318,7 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
             )
     elif options.config is None:
         report_example = True
-    files = plan_files(installation, target, options.config)
+    files = plan_files(installation, target, options.config, options.policy)
     report = Report()
     changed = [planned for planned in files if planned.state != "unchanged"]
     for planned in files:
@@ -248,6 +344,10 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
             _ensure_service_user(user, runner, report, say, options.dry_run)
         _register_linux(target, changed, runner, report, say, options.dry_run)
     if installation.platform == "linux" and options.mode == "user":
+        _default_browser(target, runner, report, say, options)
+    if installation.platform == "windows" and options.mode == "system":
+        _import_policies(target, runner, report, say, options)
+    if installation.platform == "linux" and options.mode == "user":
         report.notes.append(
             "the logind drop-in (more time to log out at shutdown) needs root:"
             " kioskguard install --system writes it, or see docs/install-linux.md"
@@ -272,7 +372,15 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
     Return 0. Raise InstallError if the service manager refuses.
     """
     target = locate(installation, options.mode)
-    present = [path for path in (target.service_file, target.drop_in) if path and path.exists()]
+    candidates: list[Path | None] = [target.service_file, target.drop_in]
+    if installation.platform == "linux":
+        if options.mode == "user":
+            candidates.extend(entry_paths(installation, target))
+        else:
+            candidates.append(snippet_path(installation))
+    elif options.mode == "system":
+        candidates.append(policy_file(target))
+    present = [path for path in candidates if path and path.exists()]
     report = Report()
     if installation.platform == "windows":
         if options.dry_run:

@@ -7,16 +7,18 @@ without a running systemd or Windows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.install.runner import Completed
+from agent.install.runner import Completed, InstallError
 
 
 class FakeServiceManager:
-    """A CommandRunner that plays systemctl (system and --user), schtasks, getent and useradd."""
+    """A CommandRunner that plays systemctl (system and --user), schtasks, getent, useradd,
+    xdg-settings (absent unless asked for) and ``reg import`` (into a dict per HKLM key)."""
 
-    def __init__(self, *, fail: Sequence[str] = ()) -> None:
+    def __init__(self, *, fail: Sequence[str] = (), xdg_settings: bool = False) -> None:
         self.calls: list[tuple[str, ...]] = []
         self.enabled: set[str] = set()
         self.active: set[str] = set()
@@ -25,6 +27,9 @@ class FakeServiceManager:
         self.reloads = 0
         self.restarts = 0
         self.fail = tuple(fail)
+        self.xdg_settings = xdg_settings  # False: the command is not installed
+        self.default_browser = "chromium.desktop"
+        self.registry: dict[str, dict[str, str | int]] = {}  # HKLM keys: what reg import set
 
     def __call__(self, argv: Sequence[str]) -> Completed:
         """Given a command line, record it and answer as the real tool would."""
@@ -38,10 +43,41 @@ class FakeServiceManager:
             return self._schtasks(list(call[1:]))
         if call[:2] == ("getent", "passwd"):
             return Completed(0 if call[2] in self.users else 2)
+        if call[0] == "xdg-settings":
+            return self._xdg_settings(list(call[1:]))
+        if call[:2] == ("reg", "import"):
+            self._reg_import(Path(call[2]).read_bytes().decode("utf-16"))
+            return Completed(0, "", "The operation completed successfully.")
         if call[0] == "useradd":
             self.users.add(call[-1])
             return Completed(0)
         return Completed(127, "", f"{call[0]}: command not found")
+
+    def _xdg_settings(self, words: list[str]) -> Completed:
+        if not self.xdg_settings:
+            raise InstallError("xdg-settings not found")  # what run_command raises
+        if words[:2] == ["get", "default-web-browser"]:
+            return Completed(0, self.default_browser + "\n")
+        if words[:2] == ["set", "default-web-browser"]:
+            self.default_browser = words[2]
+            return Completed(0)
+        return Completed(1, "", "xdg-settings: unknown command")
+
+    def _reg_import(self, text: str) -> None:
+        """Apply a .reg file's keys and values (strings and dwords) as reg.exe would."""
+        key = ""
+        for line in text.splitlines():
+            if line.startswith("[") and line.endswith("]"):
+                key = line[1:-1]
+                self.registry.setdefault(key, {})
+            elif line.startswith('"') and key:
+                name, _, value = line.partition("=")
+                parsed: str | int = (
+                    int(value.removeprefix("dword:"), 16)
+                    if value.startswith("dword:")
+                    else re.sub(r"\\(.)", r"\1", value[1:-1])
+                )
+                self.registry[key][name.strip('"')] = parsed
 
     def _systemctl(self, words: list[str]) -> Completed:
         verb, units = words[0], [word for word in words[1:] if not word.startswith("--")]

@@ -9,9 +9,11 @@ the service. Idempotent: a second run reports nothing changed.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from agent.install.actions import install
+from agent.install.browser_policy import PRIVATE_MODE_VALUES, KioskPolicy
 from agent.install.command_common import add_common_arguments, options_from
 from agent.install.runner import run_command
 from agent.install.targets import current_installation
@@ -27,8 +29,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="configuration to install; copied to the standard place unless a file is there"
         " (none there and no FILE: the commented example is written there)",
     )
+    parser.add_argument(
+        "--private-mode",
+        choices=sorted(PRIVATE_MODE_VALUES),
+        default="disabled",
+        help="Windows --system: Chrome's incognito and Edge's InPrivate windows (default:"
+        " disabled; their sessions are outside the guarded profile's sight)",
+    )
+    parser.add_argument(
+        "--allow-guest",
+        action="store_true",
+        help="Windows --system: leave the browsers' guest mode on (default: off)",
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Install the service; return 0, or 2 when the configuration is invalid."""
-    return install(current_installation(), options_from(arguments), run_command, print)
+    policy = KioskPolicy(private_mode=arguments.private_mode, guest_mode=arguments.allow_guest)
+    options = replace(options_from(arguments), policy=policy)
+    return install(current_installation(), options, run_command, print)

@@ -73,8 +73,10 @@ def test_second_install_reports_nothing_changed_and_changes_nothing(
     calls_before = len(manager.calls)
     assert install(linux_installation, options(), manager, print) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "kioskguard install: nothing changed"
-    queries = [call[2] for call in manager.calls[calls_before:]]
-    assert queries == ["is-enabled", "is-active"]
+    queries = [call[1:3] for call in manager.calls[calls_before:]]
+    assert queries == [
+        ("--user", "is-enabled"), ("--user", "is-active"), ("get", "default-web-browser"),
+    ]  # fmt: skip
     assert manager.reloads == 1 and manager.restarts == 0
 
 
