@@ -22,6 +22,7 @@ lint: bootstrap
 	$(BIN)/ruff check agent tests tools bench
 	$(BIN)/ruff format --check agent tests tools bench
 	$(BIN)/mypy
+	$(BIN)/python tools/lint_js.py
 
 bench: bootstrap
 	$(BIN)/python -m bench
