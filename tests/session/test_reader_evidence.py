@@ -235,6 +235,47 @@ async def test_a_confirm_in_invented_words_is_chosen_by_its_destructive_style(
     assert await marked(page, "confirm") == "Zibo kuf"
 
 
+XWORDS_CONFIRM = (
+    '<div role="dialog" aria-modal="true"><div data-animate-modal-popup="true">'
+    "<h1>Mek?</h1>{buttons}</div></div>"
+)
+
+
+async def test_a_lone_plain_confirm_button_is_chosen_by_structure_only_after_our_item_click(
+    page: Page,
+) -> None:
+    # No id, no words of any table or the client, no red: after our item click, the dialog's
+    # only button that is not a cancel is the confirm (structure:only); without our click the
+    # same dialog is a modal, never confirmed.
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons="<button>Zibo kuf</button>")
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert (reading.dialog_kind, reading.confirm_how) == ("confirm", "structure:only")
+    assert await marked(page, "confirm") == "Zibo kuf"
+    unasked = await inspect(tab, Memory())
+    assert unasked.dialog_kind == "modal" and unasked.confirm is None
+
+
+async def test_the_last_of_several_plain_confirm_buttons_is_chosen_by_structure_after_our_click(
+    page: Page,
+) -> None:
+    buttons = "<button>Bamu</button><button>Fide tar</button><button>Zibo kuf</button>"
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons=buttons)
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert (reading.dialog_kind, reading.confirm_how) == ("confirm", "structure:last")
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
+async def test_a_cancel_button_leaves_the_other_one_as_the_only_confirm(page: Page) -> None:
+    buttons = "<button>Cancel</button><button>Zibo kuf</button>"
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons=buttons)
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert reading.confirm_how == "structure:only"
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
 async def test_socket_state_tells_the_qr_screen_when_the_dom_says_nothing(page: Page) -> None:
     tab = await show(
         page,
