@@ -1,0 +1,88 @@
+"""Steps of the logout loop that only a page in a particular moment needs, on the shipped fake
+tab (no browser): each test here kills a mutant of tools/mutate_rules.py that the branch tests
+in test_logout_loop.py let survive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agent.session.fakes import FakeTab, Raw, chats, confirm_dialog, item, opener, qr
+from agent.session.logout import LogoutReport, log_out_in_page
+
+MENU = [opener("menu")]
+
+
+async def run(tab: FakeTab, seconds: float = 30.0, **options: object) -> LogoutReport:
+    return await log_out_in_page(
+        tab,
+        tab.url,
+        tab.clock() + seconds,
+        clock=tab.clock,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def menu_flow() -> dict[str, Callable[[FakeTab], None]]:
+    """The clicks of a menu -> Log out -> confirm that logs out."""
+    return {
+        "opener-menu": lambda tab: tab.show(chats(openers=MENU, logout_item=item())),
+        "logout-item": lambda tab: tab.show(confirm_dialog()),
+        "confirm": lambda tab: tab.log_out(),
+    }
+
+
+def after(tab: FakeTab, seconds: float, page: Raw, when: Callable[[Raw], bool]) -> None:
+    """From ``seconds`` after now (the fake clock), show ``page`` whenever ``when(tab.page)``."""
+    start = tab.clock()
+    original = tab.evaluate
+
+    async def evaluate(script: str, argument: object = None) -> object:
+        if tab.clock() - start > seconds and when(tab.page):
+            tab.show(page)
+        return await original(script, argument)
+
+    tab.evaluate = evaluate  # type: ignore[method-assign]
+
+
+async def test_a_qr_shown_while_the_keys_are_stored_is_read_again_until_the_chats_come() -> None:
+    # The client paints its QR for a moment while it restores a stored session: the run must
+    # neither end there (nothing verified, nothing done) nor claim nothing to do.
+    tab = FakeTab(qr(), on_click=menu_flow())
+    after(tab, 1.0, chats(openers=MENU), lambda page: page.get("state") == "qr" and tab.storage)
+    report = await run(tab)
+    assert report.verified and report.how == "ui:menu", report
+    assert not report.nothing_to_do
+
+
+async def test_client_only_paths_never_click_the_conflict_screens_buttons() -> None:
+    # The conflict screen offers its own Log out and Use here: with the UI not in
+    # logout.paths neither is clicked, even when the client function is missing.
+    tab = FakeTab(
+        {"state": "conflict", "use_here": "use-here", "conflict_logout": "conflict-logout"},
+        on_click={"conflict-logout": lambda tab: tab.log_out(), "use-here": lambda tab: None},
+    )
+    report = await run(tab, paths=("client_function",))
+    assert tab.clicks == []
+    assert not report.verified and tab.client_calls == 1
+    assert report.error is not None and "not in logout.paths" in report.error
+
+
+async def test_an_item_whose_confirm_appeared_may_be_clicked_again_after_a_failed_confirm() -> None:
+    # Each item click opened the confirm dialog; the first two confirms did not take (the page
+    # went back to the chats): the item's click limit counts clicks without a confirm only.
+    confirms: list[float] = []
+
+    def confirm(tab: FakeTab) -> None:
+        confirms.append(tab.clock())
+        if len(confirms) < 3:
+            tab.show(chats(openers=MENU, logout_item=item()))
+        else:
+            tab.log_out()
+
+    tab = FakeTab(
+        chats(openers=MENU, logout_item=item()),
+        on_click={"logout-item": lambda tab: tab.show(confirm_dialog()), "confirm": confirm},
+    )
+    report = await run(tab, seconds=60.0, paths=("ui",))
+    assert report.verified and len(confirms) == 3, report
+    assert tab.clicks.count("logout-item") == 3
