@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.session.fakes import FakeTab, Raw, chats, confirm_dialog, item, opener, qr
+from agent.session.fakes import FakeTab, Raw, chats, confirm_dialog, item, modal, opener, qr
 from agent.session.logout import LogoutReport, log_out_in_page
 
 MENU = [opener("menu")]
@@ -86,3 +86,29 @@ async def test_an_item_whose_confirm_appeared_may_be_clicked_again_after_a_faile
     report = await run(tab, seconds=60.0, paths=("ui",))
     assert report.verified and len(confirms) == 3, report
     assert tab.clicks.count("logout-item") == 3
+
+
+async def test_a_second_modal_gets_its_own_dismiss_clicks() -> None:
+    # The first modal closes only on the second dismiss click; a second modal, shown when the
+    # menu opens, must get its own clicks, not inherit the first one's count (and no Escape).
+    dismissed: list[float] = []
+
+    def dismiss(tab: FakeTab) -> None:
+        dismissed.append(tab.clock())
+        if len(dismissed) == 2:
+            tab.show(chats(openers=MENU))
+        elif len(dismissed) == 3:
+            tab.show(chats(openers=MENU, logout_item=item()))
+
+    tab = FakeTab(
+        modal(),
+        on_click={
+            "dismiss": dismiss,
+            "opener-menu": lambda tab: tab.show(modal()),
+            "logout-item": lambda tab: tab.show(confirm_dialog()),
+            "confirm": lambda tab: tab.log_out(),
+        },
+    )
+    report = await run(tab, paths=("ui",))
+    assert report.verified and report.how == "ui:menu", report
+    assert len(dismissed) == 3 and tab.escapes == 0
