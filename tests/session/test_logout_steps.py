@@ -112,3 +112,19 @@ async def test_a_second_modal_gets_its_own_dismiss_clicks() -> None:
     report = await run(tab, paths=("ui",))
     assert report.verified and report.how == "ui:menu", report
     assert len(dismissed) == 3 and tab.escapes == 0
+
+
+async def test_a_ui_path_that_never_reaches_a_confirm_gives_way_after_half_the_time() -> None:
+    # A page rebuilt at every opener click never lets a baseline hold: no opener is ever
+    # counted as tried, so only the time share ends the UI path and the client function runs.
+    def rebuild(tab: FakeTab) -> None:
+        tab.show(chats(openers=MENU, baseline="missing"))
+
+    def client(tab: FakeTab) -> Raw:
+        tab.log_out()
+        return {"available": True, "called": True, "cmd": True, "event": True}
+
+    tab = FakeTab(chats(openers=MENU), on_click={"opener-menu": rebuild}, client=client)
+    report = await run(tab, seconds=20.0)
+    assert report.verified and report.how == "client_function", report
+    assert report.ui_failed == "no confirm after 50% of the time available"
