@@ -128,3 +128,19 @@ async def test_a_ui_path_that_never_reaches_a_confirm_gives_way_after_half_the_t
     report = await run(tab, seconds=20.0)
     assert report.verified and report.how == "client_function", report
     assert report.ui_failed == "no confirm after 50% of the time available"
+
+
+async def test_an_item_that_opens_no_confirm_is_clicked_twice_then_the_client_runs() -> None:
+    def client(tab: FakeTab) -> Raw:
+        tab.log_out()
+        return {"available": True, "called": True, "cmd": True, "event": True}
+
+    tab = FakeTab(
+        chats(openers=MENU, logout_item=item()),
+        on_click={"logout-item": lambda tab: tab.show(chats(openers=MENU, logout_item=item()))},
+        client=client,
+    )
+    report = await run(tab)
+    assert report.verified and report.how == "client_function", report
+    assert tab.clicks.count("logout-item") == 2
+    assert report.ui_failed == "log out item clicked 2 times, no confirm appeared"
