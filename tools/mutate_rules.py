@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 S = "tests/session/"
-LOOP = (S + "test_logout_loop.py",)
+LOOP = (S + "test_logout_loop.py", S + "test_logout_steps.py")
 READER = (S + "test_reader_evidence.py", S + "test_reader_decoys.py")
 REPLICAS = (S + "test_reader_replica.py", S + "test_reader_redteam.py")
 PAGE = (S + "test_page_reading.py",)
@@ -767,7 +767,12 @@ def apply(copy: Path, mutant: Mutant) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="run the mutants whose name holds this text")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run the mutants whose name holds this text (repeatable: any of them)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants and check them")
     parser.add_argument("--report", type=Path, help="write the Markdown report here")
     parser.add_argument(
@@ -779,7 +784,11 @@ def main() -> int:
         help="do not first run the unmutated tests (when they were just run green)",
     )
     options = parser.parse_args()
-    chosen = [mutant for mutant in MUTANTS if options.only in mutant.name]
+    chosen = [
+        mutant
+        for mutant in MUTANTS
+        if not options.only or any(text in mutant.name for text in options.only)
+    ]
     if not chosen:
         print(f"mutate_rules: no mutant matches {options.only!r}", file=sys.stderr)
         return 2
@@ -821,6 +830,17 @@ def main() -> int:
                 verdict = "SURVIVED (unexplained)"
             print(f"{verdict:>24}  {mutant.name}: {detail}", flush=True)
             rows.append((mutant, verdict, detail))
+            if options.report:  # after every mutant: a run stopped midway still has its report
+                pending = [
+                    (left, "not run", "the run was stopped first") for left in chosen[len(rows) :]
+                ]
+                write_report(
+                    options.report,
+                    rows + pending,
+                    time.monotonic() - started,
+                    " / ".join(options.only),
+                    options.tiers,
+                )
         seconds = time.monotonic() - started
     killed = sum(1 for _, verdict, _ in rows if verdict == "killed")
     unexplained = [mutant.name for mutant, verdict, _ in rows if verdict.startswith("SURVIVED")]
@@ -829,7 +849,7 @@ def main() -> int:
         f"{seconds:.0f} s"
     )
     if options.report:
-        write_report(options.report, rows, seconds, options.only, options.tiers)
+        write_report(options.report, rows, seconds, " / ".join(options.only), options.tiers)
     return 1 if unexplained else 0
 
 
@@ -838,6 +858,7 @@ def write_report(
 ) -> None:
     """Write the run as Markdown: every mutant, what killed it or why it survives."""
     killed = sum(1 for _, verdict, _ in rows if verdict == "killed")
+    run = sum(1 for _, verdict, _ in rows if verdict != "not run")
     lines = [
         "# Mutation check: the reader's rules and the logout loop's steps",
         "",
@@ -848,7 +869,8 @@ def write_report(
         "its fast tests run (the loop's fake-tab tests, the reader's fixtures on one browser, then",
         "the replicas, the edges and the covering banner on the simulator). Do not edit by hand.",
         "",
-        f"**{killed} of {len(rows)} killed**, {len(rows) - killed} survived; {seconds:.0f} s.",
+        f"**{killed} of {run} run killed**, {run - killed} survived, {len(rows) - run} not run;"
+        f" {seconds:.0f} s.",
         "",
         "| mutant | file | result | killed by / why it survives |",
         "| --- | --- | --- | --- |",

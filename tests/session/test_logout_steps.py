@@ -144,3 +144,18 @@ async def test_an_item_that_opens_no_confirm_is_clicked_twice_then_the_client_ru
     assert report.verified and report.how == "client_function", report
     assert tab.clicks.count("logout-item") == 2
     assert report.ui_failed == "log out item clicked 2 times, no confirm appeared"
+
+
+async def test_after_the_item_click_the_reader_expects_the_confirm_and_knows_its_words() -> None:
+    # The reader picks an id-less, word-less confirm only when told one is expected (the
+    # structure rules), and matches the confirm button against the item's own words.
+    tab = FakeTab(chats(openers=MENU), on_click=menu_flow())
+    tab.on_click["opener-menu"] = lambda tab: tab.show(
+        chats(openers=MENU, logout_item=item(text="zibo kuf"))
+    )
+    report = await run(tab)
+    assert report.verified, report
+    readings = [argument for argument in tab.arguments if isinstance(argument, dict)]
+    told = [(reading["expectConfirm"], reading["logoutText"]) for reading in readings]
+    assert told[0] == (False, None)
+    assert told[-1] == (True, "zibo kuf")
