@@ -159,3 +159,12 @@ async def test_after_the_item_click_the_reader_expects_the_confirm_and_knows_its
     told = [(reading["expectConfirm"], reading["logoutText"]) for reading in readings]
     assert told[0] == (False, None)
     assert told[-1] == (True, "zibo kuf")
+
+
+async def test_a_banner_that_stays_gets_two_clicks_then_the_menu_is_opened_anyway() -> None:
+    # An inline banner whose close does nothing: two clicks, then the UI path goes on past it.
+    tab = FakeTab(chats(openers=MENU, banner_close="banner-close"), on_click=menu_flow())
+    tab.on_click["banner-close"] = lambda tab: None
+    report = await run(tab, paths=("ui",))
+    assert report.verified and report.how == "ui:menu", report
+    assert tab.clicks.count("banner-close") == 2
