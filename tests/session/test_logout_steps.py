@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from agent.session.fakes import FakeTab, Raw, chats, confirm_dialog, item, modal, opener, qr
 from agent.session.logout import LogoutReport, log_out_in_page
+from agent.session.run import MENU_PATIENCE_S
 
 MENU = [opener("menu")]
 
@@ -168,3 +169,30 @@ async def test_a_banner_that_stays_gets_two_clicks_then_the_menu_is_opened_anywa
     report = await run(tab, paths=("ui",))
     assert report.verified and report.how == "ui:menu", report
     assert tab.clicks.count("banner-close") == 2
+
+
+async def test_a_menu_whose_page_was_rebuilt_is_opened_again_at_once() -> None:
+    # The page navigated right after the opener click (the baseline is gone): the menu is
+    # clicked again at once, not after MENU_PATIENCE_S.
+    clicked_at: list[float] = []
+
+    def open_menu(tab: FakeTab) -> None:
+        clicked_at.append(tab.clock())
+        if len(clicked_at) == 1:
+            tab.show(chats(openers=MENU, baseline="missing"))
+        else:
+            tab.show(chats(openers=MENU, logout_item=item()))
+
+    tab = FakeTab(chats(openers=MENU), on_click={**menu_flow(), "opener-menu": open_menu})
+    original = tab.evaluate
+
+    async def evaluate(script: str, argument: object = None) -> object:
+        answer = await original(script, argument)
+        if tab.page.get("baseline") == "missing":  # read once, then the rebuilt chats
+            tab.show(chats(openers=MENU))
+        return answer
+
+    tab.evaluate = evaluate  # type: ignore[method-assign]
+    report = await run(tab, paths=("ui",))
+    assert report.verified, report
+    assert len(clicked_at) == 2 and clicked_at[1] - clicked_at[0] < MENU_PATIENCE_S
