@@ -137,6 +137,17 @@ async def test_case_whitespace_and_diacritics_are_folded(page: Page) -> None:
     assert reading.logout_item and reading.logout_how == "words"
 
 
+async def test_pseudo_locale_letters_without_a_decomposition_are_folded(page: Page) -> None:
+    # ł, ø and ŧ have no Unicode decomposition: only the reader's own table folds them.
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = (
+        '<button role="menuitem">Settings</button>'
+        '<button role="menuitem"><span>[Łöğ øûŧ one two]</span></button>'
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == "words"
+
+
 async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     items = (
