@@ -148,6 +148,16 @@ async def test_pseudo_locale_letters_without_a_decomposition_are_folded(page: Pa
     assert reading.logout_item and reading.logout_how == "words"
 
 
+async def test_a_log_out_word_inside_a_phrase_without_spaces_is_found(page: Page) -> None:
+    # Chinese writes no spaces between words: "立即退出登录" ("log out now") holds 退出登录
+    # with letters on both sides, which word bounds alone would refuse.
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<button role="menuitem">设置</button><button role="menuitem">立即退出登录</button>'
+    reading = await open_menu(page, tab, items, Memory(language="zh-CN"))
+    assert reading.logout_item and "words" in reading.logout_how
+    assert await marked(page, "logout-item") == "立即退出登录"
+
+
 async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     items = (
