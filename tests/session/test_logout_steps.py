@@ -196,3 +196,17 @@ async def test_a_menu_whose_page_was_rebuilt_is_opened_again_at_once() -> None:
     report = await run(tab, paths=("ui",))
     assert report.verified, report
     assert len(clicked_at) == 2 and clicked_at[1] - clicked_at[0] < MENU_PATIENCE_S
+
+
+async def test_a_page_that_stays_unrecognised_is_reloaded_once_then_logged_out() -> None:
+    tab = FakeTab({"state": "unknown"}, on_click=menu_flow())
+    original = tab.goto
+
+    async def goto(url: str, timeout_s: float) -> None:
+        await original(url, timeout_s)
+        tab.show(chats(openers=MENU))  # the reload brings the client back
+
+    tab.goto = goto  # type: ignore[method-assign]
+    report = await run(tab)
+    assert report.verified and report.how == "ui:menu", report
+    assert tab.gotos == [tab.url] and report.steps[0] == "reload unknown page"
