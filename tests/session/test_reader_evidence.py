@@ -158,6 +158,34 @@ async def test_a_log_out_word_inside_a_phrase_without_spaces_is_found(page: Page
     assert await marked(page, "logout-item") == "立即退出登录"
 
 
+@pytest.mark.parametrize(
+    ("item", "how"),
+    [
+        # named only by an element it points to (aria-labelledby)
+        (
+            '<button role="menuitem" aria-labelledby="kg-l1"><svg></svg></button>'
+            '<span id="kg-l1" hidden>Log out</span>',
+            "words",
+        ),
+        # named only by the aria-label of an element inside it
+        (
+            '<li role="button" tabindex="0"><div aria-label="Log out"><svg></svg></div></li>',
+            "words",
+        ),
+        # an icon named only by its own data-icon
+        ('<button role="menuitem" data-icon="logout"></button>', "icon"),
+    ],
+    ids=["aria-labelledby", "nested-aria-label", "own-data-icon"],
+)
+async def test_an_item_without_text_is_named_by_its_labels_or_icon(
+    page: Page, item: str, how: str
+) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<button role="menuitem">Settings</button>' + item
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == how, reading
+
+
 async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     items = (
