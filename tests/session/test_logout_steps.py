@@ -4,7 +4,7 @@ in test_logout_loop.py let survive."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from agent.session.fakes import FakeTab, Raw, chats, confirm_dialog, item, modal, opener, qr
 from agent.session.logout import LogoutReport, log_out_in_page
@@ -210,3 +210,22 @@ async def test_a_page_that_stays_unrecognised_is_reloaded_once_then_logged_out()
     report = await run(tab)
     assert report.verified and report.how == "ui:menu", report
     assert tab.gotos == [tab.url] and report.steps[0] == "reload unknown page"
+
+
+async def test_keys_that_go_a_moment_after_the_qr_shows_are_waited_for() -> None:
+    # The client paints the QR before it has removed every key: verify waits (KEYS_GRACE_S).
+    tab = FakeTab(chats(openers=MENU), on_click=menu_flow())
+    tab.on_click["confirm"] = lambda tab: tab.show(qr())  # QR first, keys still there
+    original = tab.local_storage
+    reads: list[int] = []
+
+    async def local_storage(keys: Sequence[str]) -> dict[str, str | None]:
+        if tab.page.get("state") == "qr":
+            reads.append(1)
+            if len(reads) == 3:
+                tab.storage.clear()
+        return await original(keys)
+
+    tab.local_storage = local_storage  # type: ignore[method-assign]
+    report = await run(tab)
+    assert report.verified and report.keys_left == [], report
