@@ -325,6 +325,19 @@ async def test_a_cancel_button_leaves_the_other_one_as_the_only_confirm(page: Pa
     assert await marked(page, "confirm") == "Zibo kuf"
 
 
+async def test_a_confirm_whose_only_red_is_its_svg_icon_is_chosen_as_destructive(
+    page: Page,
+) -> None:
+    # The red icon's fill is the only evidence; it comes first, so structure:last would miss it.
+    icon = '<svg width="16" height="16"><path fill="#ea0038" d="M0 0h16v16H0z"/></svg>'
+    buttons = f"<button>{icon}Zibo kuf</button><button>Bamu</button>"
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons=buttons)
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert reading.confirm_how == "destructive"
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
 async def test_socket_state_tells_the_qr_screen_when_the_dom_says_nothing(page: Page) -> None:
     tab = await show(
         page,
