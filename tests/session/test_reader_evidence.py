@@ -186,6 +186,15 @@ async def test_an_item_without_text_is_named_by_its_labels_or_icon(
     assert reading.logout_item and reading.logout_how == how, reading
 
 
+async def test_items_that_are_only_pointer_styled_are_candidates(page: Page) -> None:
+    # Two plain divs whose only click evidence is cursor: pointer (too few to read as a list).
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<div style="cursor: pointer">Settings</div><div style="cursor: pointer">Log out</div>'
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == "words"
+    assert await marked(page, "logout-item") == "Log out"
+
+
 async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     items = (
