@@ -703,7 +703,31 @@ ROWS = reader(
 MUTANTS = tuple(ROWS if mutant.name == ROWS.name else mutant for mutant in MUTANTS)
 
 # Mutants that no fast test kills, each with the reason (docs/mutation.md).
-SURVIVORS: dict[str, str] = {}
+SURVIVORS: dict[str, str] = {
+    "loop: click: retry after a failed click": (
+        "equivalent in effect: a DriverError raised from the click reaches _loop, which also"
+        " catches it and reads again (only the backoff differs, and no test times it)"
+    ),
+    "loop: menu: baseline taken before the click": (
+        "equivalent today: every path that clears the pending opener also asks for a new"
+        " baseline, so the reading before an opener click has always taken one; the check"
+        " guards future paths"
+    ),
+    "loop: give way: wait for a confirmed logout": (
+        "equivalent today: every handler that gives way either requires that nothing was"
+        " confirmed or first waits out CONFIRM_PATIENCE_S and forgets the confirm; the check"
+        " guards future callers"
+    ),
+    "reader: structure: baseline missing after a navigation": (
+        "no reader fixture navigates between the opener click and the next reading (the loop's"
+        " side is killed on the fake tab: test_a_menu_whose_page_was_rebuilt_is_opened_again_at_once);"
+        " only the first tier ran"
+    ),
+    "reader: chats: #pane-side": (
+        "redundant on every fixture and generation with ids: the same list is also named"
+        " 'Chat list' or is a grid with rows, which the next rules find"
+    ),
+}
 
 
 def copy_checkout(target: Path) -> None:

@@ -7,20 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from agent.session.fakes import FakeTab, Raw, chats, confirm_dialog, item, modal, opener, qr
-from agent.session.logout import LogoutReport, log_out_in_page
 from agent.session.run import MENU_PATIENCE_S
+from tests.session.test_logout_loop import client_logs_out, run
 
 MENU = [opener("menu")]
-
-
-async def run(tab: FakeTab, seconds: float = 30.0, **options: object) -> LogoutReport:
-    return await log_out_in_page(
-        tab,
-        tab.url,
-        tab.clock() + seconds,
-        clock=tab.clock,
-        **options,  # type: ignore[arg-type]
-    )
 
 
 def menu_flow() -> dict[str, Callable[[FakeTab], None]]:
@@ -121,25 +111,17 @@ async def test_a_ui_path_that_never_reaches_a_confirm_gives_way_after_half_the_t
     def rebuild(tab: FakeTab) -> None:
         tab.show(chats(openers=MENU, baseline="missing"))
 
-    def client(tab: FakeTab) -> Raw:
-        tab.log_out()
-        return {"available": True, "called": True, "cmd": True, "event": True}
-
-    tab = FakeTab(chats(openers=MENU), on_click={"opener-menu": rebuild}, client=client)
+    tab = FakeTab(chats(openers=MENU), on_click={"opener-menu": rebuild}, client=client_logs_out)
     report = await run(tab, seconds=20.0)
     assert report.verified and report.how == "client_function", report
     assert report.ui_failed == "no confirm after 50% of the time available"
 
 
 async def test_an_item_that_opens_no_confirm_is_clicked_twice_then_the_client_runs() -> None:
-    def client(tab: FakeTab) -> Raw:
-        tab.log_out()
-        return {"available": True, "called": True, "cmd": True, "event": True}
-
     tab = FakeTab(
         chats(openers=MENU, logout_item=item()),
         on_click={"logout-item": lambda tab: tab.show(chats(openers=MENU, logout_item=item()))},
-        client=client,
+        client=client_logs_out,
     )
     report = await run(tab)
     assert report.verified and report.how == "client_function", report
