@@ -93,6 +93,25 @@ async def test_chat_list_without_ids_reads_as_chats_and_finds_both_openers(page:
     assert "icon:menu" in reading.openers[0][2] and "rail" in reading.openers[1][2]
 
 
+@pytest.mark.parametrize(
+    "chat_list",
+    [
+        '<div role="grid"><div role="row">Ana</div><div role="row">Bo</div></div>',
+        '<div aria-rowcount="2"><div>Ana</div><div>Bo</div></div>',
+        '<div><div aria-selected="false">Ana</div><div aria-selected="true">Bo</div></div>',
+    ],
+    ids=["grid-with-rows", "aria-rowcount", "aria-selected-rows"],
+)
+async def test_a_chat_list_found_by_its_structure_alone_reads_as_chats(
+    page: Page, chat_list: str
+) -> None:
+    # No ids, no rail, no name any table knows: only the list's own structure says chats.
+    html = f'<div class="side"><header><h1>Kebo</h1></header>{chat_list}</div>'
+    tab = await show(page, html)
+    reading = await inspect(tab)
+    assert reading.state is PageState.CHATS
+
+
 async def test_openers_in_invented_words_are_found_by_their_icons(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     reading = await inspect(tab)
