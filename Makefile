@@ -7,7 +7,7 @@ VENV := .venv
 TEST_WORKERS ?= 3
 BIN := $(VENV)/bin
 
-.PHONY: bootstrap demo test lint bench constraints clean
+.PHONY: bootstrap demo test lint bench constraints clean mutation
 
 bootstrap:
 	@$(PYTHON) tools/bootstrap.py
@@ -22,6 +22,13 @@ lint: bootstrap
 	$(BIN)/ruff check agent tests tools bench
 	$(BIN)/ruff format --check agent tests tools bench
 	$(BIN)/mypy
+	$(BIN)/python tools/lint_js.py
+
+# Remove each reader rule and logout-loop step in turn, run its fast tests, show one fails; the
+# report (every mutant, its killer or why it survives) goes to docs/mutation.md. Sequential, one
+# browser at a time: about an hour on a quiet 2-core machine. MUTATION_ARGS="--only loop:" etc.
+mutation: bootstrap
+	$(BIN)/python tools/mutate_rules.py --report docs/mutation.md $(MUTATION_ARGS)
 
 bench: bootstrap
 	$(BIN)/python -m bench

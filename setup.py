@@ -21,6 +21,11 @@ SHIPPED = [
 ]
 
 setup(
-    packages=[*find_packages(include=["agent", "agent.*"]), "agent.simulator.static", *SHIPPED],
+    packages=[
+        *find_packages(include=["agent", "agent.*"]),
+        "agent.simulator.static",
+        "agent.session.reader",
+        *SHIPPED,
+    ],
     package_dir={"agent.shipped": "config", "agent.shipped.docs": "docs"},
 )

@@ -17,14 +17,14 @@ async (arg) => {
   }
   out.available = true;
   let cmd = null;
-  try { cmd = require("WAWebCmd").Cmd; } catch (error) { cmd = null; }
+  try { cmd = require("WAWebCmd").Cmd; } catch { cmd = null; }
   let fired = () => undefined;
   const event = new Promise((resolve) => { fired = resolve; });
   if (cmd && (typeof cmd.once === "function" || typeof cmd.on === "function")) {
     try {
       (typeof cmd.once === "function" ? cmd.once : cmd.on).call(cmd, "logout", () => fired(true));
       out.cmd = true;
-    } catch (error) { out.cmd = false; }
+    } catch { out.cmd = false; }
   }
   try {
     const answer = socket.logout();

@@ -4,10 +4,11 @@ beside the real ones (agent.browser.cdp.CdpTab / relaunch.Tab and agent.browser.
 FakeDriver lives here rather than in agent/browser/ because it hands out FakeTab, which speaks
 the session layer's scripts: the browser layer never imports the session layer.
 
-The page is a raw reading: the dict inspect.js would return. Clicking a marked control runs the
-handler registered for its mark name (``on_click["opener-menu"]``), which changes the page, the
-storage or both. The client's own logout function is a handler too (``client``). A fake clock
-moves on by ``tick`` seconds at every evaluation, so timeouts play out without waiting.
+The page is a raw reading: the dict the reader (agent/session/reader) would return. Clicking a
+marked control runs the handler registered for its mark name (``on_click["opener-menu"]``), which
+changes the page, the storage or both. The client's own logout function is a handler too
+(``client``). A fake clock moves on by ``tick`` seconds at every evaluation, so timeouts play out
+without waiting.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ class FakeTab:
         self.arguments.append(argument)
         reading = {"seq": self.seq, "url": self.url, **self.page}
         if reading.get("baseline") != "missing" and isinstance(argument, dict):
-            # as inspect.js answers: a reading asked to take the baseline took it
+            # as the reader answers: a reading asked to take the baseline took it
             reading["baseline"] = "taken" if argument.get("baseline") != "use" else "used"
         return reading
 

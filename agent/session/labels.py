@@ -1,7 +1,7 @@
 """Words the real client shows, per language, for the few controls and screens the agent reads.
 
 The words live in labels.toml (data only), each entry marked as seen in the wild or translated.
-They only ever choose among candidates that structure found (see agent/session/inspect.js), so
+They only ever choose among candidates that structure found (agent/session/reader/scoring.js), so
 a language missing here degrades to the client's own words (read at run time), icons and
 structure, never to a guess. The in-page warning banner has its own texts below.
 """

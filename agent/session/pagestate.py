@@ -1,10 +1,10 @@
 """Read the client's page: which screen it shows and which controls the agent can use.
 
-The reading happens in one script (inspect.js) that finds candidates by structure (what appeared
-after the opener was clicked, open menus, the dialog that appeared) and chooses among them by
-independent kinds of evidence: ids, names (the client's own words first, then the locale
-tables), icons, destructive colour. When nothing singles out one control the reading reports an
-ambiguity instead of a guess (docs/reader.md).
+The reading happens in one script (the parts of agent/session/reader, joined) that finds candidates
+by structure (what appeared after the opener was clicked, open menus, the dialog that appeared) and
+chooses among them by independent kinds of evidence: ids, names (the client's own words first, then
+the locale tables), icons, destructive colour. When nothing singles out one control the reading
+reports an ambiguity instead of a guess (docs/reader.md).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Memory:
 
 
 class DialogKind(StrEnum):
-    """A dialog in the client's page as inspect.js reads it: the logout's confirm dialog, or
+    """A dialog in the client's page as the reader reads it: the logout's confirm dialog, or
     any other modal (dismissed by its evidence)."""
 
     CONFIRM = "confirm"
@@ -129,15 +129,35 @@ async def leave_page(tab: PageLike) -> None:
         await tab.evaluate(LEAVE_SCRIPT)
 
 
+# The reader's parts (agent/session/reader/*.js), in order: one function body. Each part may use
+# what the parts before it declared.
+READER_PARTS = (
+    "text",  # folding, word matching, label tables, the client's own words
+    "elements",  # visibility, names, icons, destructive colour, click targets
+    "marks",  # marks, click points, the change counter, the structure baseline
+    "page",  # the result, the chat list, the open conversation, decoys
+    "dialogs",  # the dialog on top: confirm button or modal dismiss
+    "state",  # the screen: QR, chats, loading, another session, conflict
+    "scoring",  # the Log out item among the structure candidates
+    "openers",  # menu and settings openers, the banner's close
+    "main",  # the item and the openers, on the chats
+)
+
+
 @cache
 def inspect_script() -> str:
-    """Return inspect.js: a function of the argument object."""
-    return resources.files("agent.session").joinpath("inspect.js").read_text(encoding="utf-8")
+    """Return the reader (the parts of agent/session/reader joined, read once per process): a
+    function of the argument object, ``(arg) => { ...; return result; }``."""
+    folder = resources.files("agent.session").joinpath("reader")
+    body = "\n".join(
+        folder.joinpath(f"{part}.js").read_text(encoding="utf-8") for part in READER_PARTS
+    )
+    return "(arg) => {\n" + body + "\nreturn result;\n}"
 
 
 @cache
 def read_script() -> str:
-    """Return inspect.js taking its argument as JSON text (see argument_text)."""
+    """Return the reader taking its argument as JSON text (see argument_text)."""
     return _READ % inspect_script().strip().rstrip(";")
 
 

@@ -64,6 +64,17 @@ class SimConfig(BaseModel):
         default=False, description="a modal over the chats, blocks clicks"
     )
     offline_banner: bool = Field(default=False, description="'Computer not connected' banner")
+    covering_banner: bool = Field(
+        default=False,
+        description="'Turn on desktop notifications' laid over the chat list's header (its menu)"
+        " in #side, above #pane-side, until its close button is clicked",
+    )
+    covering_toast_ms: int = Field(
+        default=0,
+        ge=0,
+        le=60_000,
+        description="a toast over the chat list's header for this long once the chats show",
+    )
     confirm_variant: ConfirmVariant = Field(default="plain", description="logout confirmation body")
     drop_unpair: bool = Field(default=False, description="server never answers the unpair request")
     keys_survive_logout: bool = Field(default=False, description="logout leaves localStorage keys")

@@ -17,7 +17,7 @@ from agent.session.labels import (
 
 
 def fold(text: str) -> str:
-    """Fold as inspect.js does (case, diacritics, whitespace)."""
+    """Fold as the reader (agent/session/reader/text.js) does (case, diacritics, whitespace)."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     return re.sub(r"\s+", " ", stripped.lower()).strip()

@@ -2,8 +2,12 @@
 
 Real Chromium on the simulator; one browser for the whole session, a new context per case.
 Locales en, es, pt-BR and id are seen in the wild; de and fr are careful translations; en-XA
-(accented) and x-words (invented words) are in no table: they are read through the client's own
-Log out title, icons and structure. Every case asserts which path did it (``how``).
+(accented) and x-words (invented words) are in no table. en-XA is read through the tables all
+the same: folding maps its accented letters to ASCII ("[Ļöĝ öûţ one]" holds "log out"). x-words
+is read here through the client's own Log out title (the client API is on in every case); without
+it, it is found by id on classic-2021 (test id) and rail-2024 (#logout), by its logout icon on
+wds-2026, and not at all on classic-2023 (tests/session/test_structure_claims.py). Every case
+asserts which path did it (``how``).
 """
 
 from __future__ import annotations

@@ -93,6 +93,25 @@ async def test_chat_list_without_ids_reads_as_chats_and_finds_both_openers(page:
     assert "icon:menu" in reading.openers[0][2] and "rail" in reading.openers[1][2]
 
 
+@pytest.mark.parametrize(
+    "chat_list",
+    [
+        '<div role="grid"><div role="row">Ana</div><div role="row">Bo</div></div>',
+        '<div aria-rowcount="2"><div>Ana</div><div>Bo</div></div>',
+        '<div><div aria-selected="false">Ana</div><div aria-selected="true">Bo</div></div>',
+    ],
+    ids=["grid-with-rows", "aria-rowcount", "aria-selected-rows"],
+)
+async def test_a_chat_list_found_by_its_structure_alone_reads_as_chats(
+    page: Page, chat_list: str
+) -> None:
+    # No ids, no rail, no name any table knows: only the list's own structure says chats.
+    html = f'<div class="side"><header><h1>Kebo</h1></header>{chat_list}</div>'
+    tab = await show(page, html)
+    reading = await inspect(tab)
+    assert reading.state is PageState.CHATS
+
+
 async def test_openers_in_invented_words_are_found_by_their_icons(page: Page) -> None:
     tab = await show(page, WDS_SIDE.format(**XWORDS))
     reading = await inspect(tab)
@@ -135,6 +154,64 @@ async def test_case_whitespace_and_diacritics_are_folded(page: Page) -> None:
     )
     reading = await open_menu(page, tab, items, Memory())
     assert reading.logout_item and reading.logout_how == "words"
+
+
+async def test_pseudo_locale_letters_without_a_decomposition_are_folded(page: Page) -> None:
+    # ł, ø and ŧ have no Unicode decomposition: only the reader's own table folds them.
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = (
+        '<button role="menuitem">Settings</button>'
+        '<button role="menuitem"><span>[Łöğ øûŧ one two]</span></button>'
+    )
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == "words"
+
+
+async def test_a_log_out_word_inside_a_phrase_without_spaces_is_found(page: Page) -> None:
+    # Chinese writes no spaces between words: "立即退出登录" ("log out now") holds 退出登录
+    # with letters on both sides, which word bounds alone would refuse.
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<button role="menuitem">设置</button><button role="menuitem">立即退出登录</button>'
+    reading = await open_menu(page, tab, items, Memory(language="zh-CN"))
+    assert reading.logout_item and "words" in reading.logout_how
+    assert await marked(page, "logout-item") == "立即退出登录"
+
+
+@pytest.mark.parametrize(
+    ("item", "how"),
+    [
+        # named only by an element it points to (aria-labelledby)
+        (
+            '<button role="menuitem" aria-labelledby="kg-l1"><svg></svg></button>'
+            '<span id="kg-l1" hidden>Log out</span>',
+            "words",
+        ),
+        # named only by the aria-label of an element inside it
+        (
+            '<li role="button" tabindex="0"><div aria-label="Log out"><svg></svg></div></li>',
+            "words",
+        ),
+        # an icon named only by its own data-icon
+        ('<button role="menuitem" data-icon="logout"></button>', "icon"),
+    ],
+    ids=["aria-labelledby", "nested-aria-label", "own-data-icon"],
+)
+async def test_an_item_without_text_is_named_by_its_labels_or_icon(
+    page: Page, item: str, how: str
+) -> None:
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<button role="menuitem">Settings</button>' + item
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == how, reading
+
+
+async def test_items_that_are_only_pointer_styled_are_candidates(page: Page) -> None:
+    # Two plain divs whose only click evidence is cursor: pointer (too few to read as a list).
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<div style="cursor: pointer">Settings</div><div style="cursor: pointer">Log out</div>'
+    reading = await open_menu(page, tab, items, Memory())
+    assert reading.logout_item and reading.logout_how == "words"
+    assert await marked(page, "logout-item") == "Log out"
 
 
 async def test_a_logout_icon_alone_singles_out_the_item(page: Page) -> None:
@@ -229,6 +306,60 @@ async def test_a_confirm_in_invented_words_is_chosen_by_its_destructive_style(
         "<h1>Zibo kuf?</h1><button>Bamu</button><button>Fide tar</button>"
         '<button style="background:#ea0038;color:#fff">Zibo kuf</button></div></div>'
     )
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert reading.confirm_how == "destructive"
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
+XWORDS_CONFIRM = (
+    '<div role="dialog" aria-modal="true"><div data-animate-modal-popup="true">'
+    "<h1>Mek?</h1>{buttons}</div></div>"
+)
+
+
+async def test_a_lone_plain_confirm_button_is_chosen_by_structure_only_after_our_item_click(
+    page: Page,
+) -> None:
+    # No id, no words of any table or the client, no red: after our item click, the dialog's
+    # only button that is not a cancel is the confirm (structure:only); without our click the
+    # same dialog is a modal, never confirmed.
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons="<button>Zibo kuf</button>")
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert (reading.dialog_kind, reading.confirm_how) == ("confirm", "structure:only")
+    assert await marked(page, "confirm") == "Zibo kuf"
+    unasked = await inspect(tab, Memory())
+    assert unasked.dialog_kind == "modal" and unasked.confirm is None
+
+
+async def test_the_last_of_several_plain_confirm_buttons_is_chosen_by_structure_after_our_click(
+    page: Page,
+) -> None:
+    buttons = "<button>Bamu</button><button>Fide tar</button><button>Zibo kuf</button>"
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons=buttons)
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert (reading.dialog_kind, reading.confirm_how) == ("confirm", "structure:last")
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
+async def test_a_cancel_button_leaves_the_other_one_as_the_only_confirm(page: Page) -> None:
+    buttons = "<button>Cancel</button><button>Zibo kuf</button>"
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons=buttons)
+    tab = await show(page, html)
+    reading = await inspect(tab, Memory(expect_confirm=True))
+    assert reading.confirm_how == "structure:only"
+    assert await marked(page, "confirm") == "Zibo kuf"
+
+
+async def test_a_confirm_whose_only_red_is_its_svg_icon_is_chosen_as_destructive(
+    page: Page,
+) -> None:
+    # The red icon's fill is the only evidence; it comes first, so structure:last would miss it.
+    icon = '<svg width="16" height="16"><path fill="#ea0038" d="M0 0h16v16H0z"/></svg>'
+    buttons = f"<button>{icon}Zibo kuf</button><button>Bamu</button>"
+    html = WDS_SIDE.format(**XWORDS) + XWORDS_CONFIRM.format(buttons=buttons)
     tab = await show(page, html)
     reading = await inspect(tab, Memory(expect_confirm=True))
     assert reading.confirm_how == "destructive"

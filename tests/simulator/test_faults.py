@@ -125,6 +125,41 @@ async def test_notification_banner_is_dismissed_by_its_close_button(
     await expect(banner).to_have_count(0)
 
 
+MENU_HIT = (
+    "() => { const menu = document.querySelector('#side [aria-label=\"Menu\"]');"
+    " const b = menu.getBoundingClientRect();"
+    " const hit = document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2);"
+    " return hit.closest('[aria-label=\"Menu\"]') !== null; }"
+)
+
+
+async def test_covering_banner_takes_the_menu_buttons_clicks_until_closed(
+    sim: SimulatorHandle, page: Page
+) -> None:
+    sim.configure(generation="classic-2023", covering_banner=True)
+    await open_linked(sim, page)
+    banner = page.locator("#side > .banner.covering")
+    await expect(banner).to_be_visible()
+    assert await page.locator("#pane-side .banner").count() == 0  # above the list, in #side
+    assert not await page.evaluate(MENU_HIT)
+    await banner.locator('[aria-label="Close"]').click()
+    await expect(banner).to_have_count(0)
+    assert await page.evaluate(MENU_HIT)
+
+
+async def test_covering_toast_takes_the_menu_buttons_clicks_then_goes_by_itself(
+    sim: SimulatorHandle, page: Page
+) -> None:
+    sim.configure(generation="classic-2023", covering_toast_ms=3000)
+    await open_linked(sim, page)
+    toast = page.locator(".toast.covering")
+    await expect(toast).to_be_visible()
+    assert await toast.get_attribute("role") == "status"
+    assert not await page.evaluate(MENU_HIT)
+    await expect(toast).to_have_count(0, timeout=15_000)
+    assert await page.evaluate(MENU_HIT)
+
+
 async def test_whats_new_modal_intercepts_clicks_until_closed(
     sim: SimulatorHandle, page: Page
 ) -> None:

@@ -11,7 +11,7 @@ const UNPAIR_TIMEOUT_MS = 3000;
 const state = {
   config: null, strings: null, socket: null, screen: "startup", qr: null, hasSession: false,
   startupDone: false, afterStartup: null, openChatId: null, panel: "chats",
-  whatsNewClosed: false, bannerClosed: false, sent: {},
+  whatsNewClosed: false, bannerClosed: false, toastShown: false, sent: {},
 };
 
 const t = (key) => state.strings[key];
@@ -194,6 +194,7 @@ function applyConfig(message) {
   installClientApi(state.config.client_api);
   if (!previous) return;
   const looks = ["generation", "locale", "testids", "notification_banner", "offline_banner",
+    "covering_banner",
     "whats_new_modal", "mutate", "strip_controls"];
   const changed = looks.some((name) => previous[name] !== state.config[name]);
   if (changed && state.screen === "chats") showChats();

@@ -238,6 +238,29 @@ function toast(message) {
   setTimeout(() => element.remove(), 3000);
 }
 
+// The notification banner as the real client lays it out when the window is narrow: in #side,
+// above the chat list, over the header and its menu button: nothing under it takes a click
+// until its close button is clicked.
+function coveringBanner() {
+  if (!state.config.covering_banner || state.bannerClosed) return null;
+  const banner = h("div", { class: "banner notify covering" }, icon("alert-notification"),
+    h("div", { class: "banner-text" }, h("div", {}, t("notify_title")),
+      h("div", { class: "banner-action", role: "button", tabindex: "0" }, t("notify_action"))),
+    button(t("close"), "x", () => { state.bannerClosed = true; banner.remove(); }));
+  return banner;
+}
+
+// A status toast over the chat list's header, gone by itself after covering_toast_ms (shown
+// once per page load, as the client's "Turning on notifications" toasts are).
+function coveringToast(column) {
+  const ms = state.config.covering_toast_ms;
+  if (!ms || state.toastShown) return;
+  state.toastShown = true;
+  const element = h("div", { class: "toast covering", role: "status" }, t("notify_title"));
+  column.append(element);
+  setTimeout(() => element.remove(), ms);
+}
+
 function banners() {
   const list = [];
   if (state.config.notification_banner && !state.bannerClosed) {
@@ -350,11 +373,13 @@ function showChats() {
   SimClient.Conn.ref = null;
   const layout = state.config.layout;
   const chat = CHATS.find((item) => item.id === state.openChatId);
-  const side = h("div", { id: idOf("side"), class: "side" }, sideHeader(),
+  const side = h("div", { id: idOf("side"), class: "side" }, coveringBanner(), sideHeader(),
     searchBox(), h("div", { id: idOf("pane-side"), class: "pane-side" }, banners(), chatList("")));
+  const column = h("div", { class: "side-column" }, side);
+  coveringToast(column);
   setApp(h("div", { class: `app-wrapper layout-${layout} gen-${generation()}`, onclick: closeFloating },
     layout === "rail" ? rail() : null,
-    h("div", { class: "side-column" }, side),
+    column,
     chat ? conversation(chat) : intro()), whatsNewModal());
   if (layout === "rail" && state.panel === "settings") openSettings();
 }
