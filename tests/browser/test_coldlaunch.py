@@ -58,10 +58,16 @@ def listening_sockets(pids: list[int]) -> set[str]:
     held = set()
     for pid in pids:
         try:
-            targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+            descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
         except OSError:  # ended meanwhile
             continue
-        held.update(target for target in targets if target in listening)
+        for descriptor in descriptors:
+            try:  # one closed meanwhile must not hide the others (a busy browser opens many)
+                target = os.readlink(descriptor)
+            except OSError:
+                continue
+            if target in listening:
+                held.add(target)
     return held
 
 

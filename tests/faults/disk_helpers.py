@@ -113,7 +113,11 @@ def stored_session_guard(
 
     async def start(**tables: dict[str, Any]) -> DaemonProcess:
         await linked_and_closed(browser_executable, profile_dir, sim)
-        daemon = start_daemon({**patient(base_config), **tables})
+        # The state rule would log the stored session out at start; these tests need it still
+        # stored when the signal, the disk or the file change under test comes, so the rule's
+        # logouts are off (events.on_browser_closed = false) and the stop logs it out.
+        events = {**base_config["events"], "on_browser_closed": False}
+        daemon = start_daemon({**patient(base_config), "events": events, **tables})
         daemon.wait_for_log("kioskguard runs")
         return daemon
 

@@ -187,7 +187,7 @@ async def test_logout_command_scrubs_and_its_json_outcome_says_what(
 ) -> None:
     secrets = await link_beside_a_neighbour(launch_persistent, profile, sim)
     arguments = ("logout", "--profile", str(profile.user_data_dir), "--url", sim.url, "--json")
-    result = await asyncio.to_thread(kioskguard, *arguments, home=tmp_path)
+    result = await asyncio.to_thread(kioskguard, *arguments, home=tmp_path, client=sim.url)
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["result"] == "logged_out", outcome

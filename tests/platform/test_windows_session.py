@@ -46,6 +46,7 @@ async def test_logoff_logs_out_under_a_block_reason_and_ends_the_session_after_i
     make_daemon: Callable[..., Daemon], agent: FakeSessionAgent, outcomes: list[Outcome]
 ) -> None:
     user32 = FakeUser32()
+    agent.running["managed"] = True  # the visitor's browser is open: the logoff logs it out
     daemon = make_daemon(logout={"shutdown_deadline_s": 2}, **QUIET)
     running = asyncio.create_task(daemon.run())
     await daemon.ready.wait()
