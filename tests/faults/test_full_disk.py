@@ -90,8 +90,13 @@ async def test_daemon_on_a_full_disk_logs_out_counts_and_writes_the_held_line_la
     assert sim.devices() == []
     daemon.wait_for_log("(logged_out, browser_closed) was not written: No space left on device")
     assert metric(textfile, "kioskguard_audit_write_errors_total") == 1
-    assert metric(textfile, "kioskguard_audit_held_lines") == 1
-    assert daemon.audit() == []
+    # Held until the file takes it. On a tmpfs the daemon's own state.json rewrite can give
+    # back a page by itself, and the 5 s retry then writes the line before space is freed: the
+    # gauge is published after each retry, so a 0 here means the line is in the file already.
+    held = metric(textfile, "kioskguard_audit_held_lines")
+    assert held in (0, 1), held
+    if held == 0:
+        assert [record["trigger"] for record in daemon.audit()] == ["browser_closed"]
     free(state_dir)
     record = daemon.wait_for_audit("browser_closed")  # written by the retry, space back
     assert (record["result"], record["verified"]) == ("logged_out", True)

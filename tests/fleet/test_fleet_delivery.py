@@ -98,9 +98,11 @@ async def running(link: FleetLink) -> asyncio.Task[None]:
 
 
 async def stop(link: FleetLink, task: asyncio.Task[None]) -> None:
+    """Stop the link, bounded: a hang here must not hide the failure that led to it."""
     task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await link.close()
+    async with asyncio.timeout(30):
+        await asyncio.gather(task, return_exceptions=True)
+        await link.close()
 
 
 def scrape(metrics: Metrics) -> str:

@@ -175,7 +175,9 @@ async def test_removed_keys_stay_removed_after_compaction_into_tables(
     await _write_filler(write_storage, tmp_path, other_site)
     leveldb = tmp_path / "Default" / "Local Storage" / "leveldb"
     assert list(leveldb.glob("*.ldb")), "Chromium did not compact into a table file"
-    assert probe_profile(tmp_path / "Default", client_url).linked == Linked.LINKED
+    linked = probe_profile(tmp_path / "Default", client_url)
+    files = sorted((path.name, path.stat().st_size) for path in leveldb.iterdir())
+    assert linked.linked == Linked.LINKED, (linked, files)  # files: for a failure's diagnosis
     await write_storage(tmp_path, client_url, items={}, remove=list(LINKED_ITEMS))
     await _write_filler(write_storage, tmp_path, other_site)
     await _write_filler(write_storage, tmp_path, other_site)
