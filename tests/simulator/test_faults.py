@@ -110,6 +110,9 @@ async def test_testids_appear_only_when_enabled(sim: SimulatorHandle, page: Page
     await page.locator('#side [aria-label="Menu"]').click()
     assert await page.locator("[data-testid]").count() == 0
     sim.configure(testids=True)
+    # The new config re-renders the chats (closing the open menu) when it arrives over the live
+    # channel; click only once the re-render is there, or the click races the re-render.
+    await expect(page.locator('[data-testid="menu-bar-menu"]')).to_have_count(1)
     await page.locator('#side [aria-label="Menu"]').click()
     await expect(page.locator('[data-testid="mi-logout menu-item"]')).to_be_visible()
 
