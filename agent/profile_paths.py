@@ -5,7 +5,7 @@ it is not ``/`` (or a drive root), not the home directory or one of its parents,
 directory, and is either a Chromium user data directory (recognised by what Chromium puts at
 its top: ``Local State``, ``Default/``, ``Profile N/``, the ``Singleton*`` links...) or an empty
 or missing directory (a fresh managed profile: ``kioskguard browser`` creates it, and Chromium
-fills it at its first start). The settings model (agent/settings.py), check-config and the
+fills it at its first start). The settings model (agent/settings/), check-config and the
 commands (--profile) all call ``checked_user_data_dir``.
 """
 
