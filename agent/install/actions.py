@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from agent.daemon import check_config
 from agent.daemon.print_config import render_example
@@ -289,6 +290,98 @@ def _import_policies(
     )
 
 
+ConfigurationState = Literal["invalid", "example", "checked"]
+
+
+def _check_configurations(target: Target, options: Options, say: Say) -> ConfigurationState:
+    """Given the target and --config, check the configuration given and the one in place.
+
+    Return "invalid" if either breaks check-config, "example" if neither exists (the commented
+    example will be installed), else "checked" (a file in place that differs is not overwritten).
+    """
+    if options.config is not None and not _validate(options.config, say):
+        return "invalid"
+    if not target.config_file.exists():
+        return "example" if options.config is None else "checked"
+    same = options.config is not None and (
+        target.config_file.read_bytes() == options.config.read_bytes()
+    )
+    if not same and not _validate(target.config_file, say):
+        return "invalid"
+    if options.config is not None and not same:
+        say(
+            f"kept {target.config_file}: it exists and differs from {options.config}"
+            " (not overwritten)"
+        )
+    return "checked"
+
+
+def _write_planned(files: list[PlannedFile], dry_run: bool, report: Report, say: Say) -> None:
+    """Write the planned files that differ from the disk (dry: print each with its content)."""
+    for planned in files:
+        if dry_run:
+            say(f"would write {planned.path} ({planned.what}, {planned.state}):")
+            text = planned.content.decode(
+                "utf-16" if planned.content[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+            )
+            say("".join(f"    {line}\n" for line in text.splitlines()).rstrip("\n"))
+        elif planned.state == "unchanged":
+            say(f"unchanged: {planned.path}")
+        else:
+            write_file(planned)
+            say(f"wrote {planned.path} ({planned.what}, {planned.state})")
+            report.changes.append(str(planned.path))
+
+
+def _tell_manager(
+    installation: Installation,
+    target: Target,
+    files: list[PlannedFile],
+    changed: list[PlannedFile],
+    runner: CommandRunner,
+    report: Report,
+    say: Say,
+    options: Options,
+) -> None:
+    """Register the service with systemd or the Task Scheduler (not with --files-only)."""
+    if options.files_only:
+        report.notes.append("--files-only: the service manager was not told; register it later")
+    elif installation.platform == "windows":
+        _register_windows(target, changed, runner, report, say, options.dry_run)
+    else:
+        user = service_user(files[0].content.decode()) if options.mode == "system" else None
+        if user is not None:
+            _ensure_service_user(user, runner, report, say, options.dry_run)
+        _register_linux(target, changed, runner, report, say, options.dry_run)
+
+
+def _closing_notes(
+    installation: Installation,
+    target: Target,
+    changed: list[PlannedFile],
+    report: Report,
+    options: Options,
+    configuration: ConfigurationState,
+) -> None:
+    """Add the notes on what the admin still has to do (logind drop-in, the example)."""
+    if installation.platform == "linux" and options.mode == "user":
+        report.notes.append(
+            "the logind drop-in (more time to log out at shutdown) needs root:"
+            " kioskguard install --system writes it, or see docs/install-linux.md"
+        )
+    if configuration == "example":
+        report.notes.append(
+            f"no configuration was given: {target.config_file} is the commented example; every"
+            " value in it is an example. Edit it (the profiles to guard, closing_time, idle,"
+            f" fleet), check it with `kioskguard check-config {target.config_file}`, then run"
+            " `kioskguard install` again to restart the service with it"
+        )
+    if target.drop_in is not None and any(planned.path == target.drop_in for planned in changed):
+        report.notes.append(
+            "logind reads the drop-in at the next boot (or systemctl reload systemd-logind)"
+        )
+
+
 def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
     """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
 
@@ -301,77 +394,26 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
         problem = windows_machine_wide_problem(installation)
         if problem is not None:
             raise InstallError(problem)
-    report_example = False
-    if options.config is not None and not _validate(options.config, say):
+    configuration = _check_configurations(target, options, say)
+    if configuration == "invalid":
         return 2
-    if target.config_file.exists():
-        same = (
-            options.config is not None
-            and target.config_file.read_bytes() == options.config.read_bytes()
-        )
-        if not same and not _validate(target.config_file, say):
-            return 2
-        if options.config is not None and not same:
-            say(
-                f"kept {target.config_file}: it exists and differs from {options.config}"
-                " (not overwritten)"
-            )
-    elif options.config is None:
-        report_example = True
     files = plan_files(installation, target, options.config, options.policy)
     report = Report()
     changed = [planned for planned in files if planned.state != "unchanged"]
-    for planned in files:
-        if options.dry_run:
-            say(f"would write {planned.path} ({planned.what}, {planned.state}):")
-            text = planned.content.decode(
-                "utf-16" if planned.content[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
-            )
-            say("".join(f"    {line}\n" for line in text.splitlines()).rstrip("\n"))
-        elif planned.state == "unchanged":
-            say(f"unchanged: {planned.path}")
-        else:
-            write_file(planned)
-            say(f"wrote {planned.path} ({planned.what}, {planned.state})")
-            report.changes.append(str(planned.path))
-    if options.files_only:
-        report.notes.append("--files-only: the service manager was not told; register it later")
-    elif installation.platform == "windows":
-        _register_windows(target, changed, runner, report, say, options.dry_run)
-    else:
-        user = service_user(files[0].content.decode()) if options.mode == "system" else None
-        if user is not None:
-            _ensure_service_user(user, runner, report, say, options.dry_run)
-        _register_linux(target, changed, runner, report, say, options.dry_run)
+    _write_planned(files, options.dry_run, report, say)
+    _tell_manager(installation, target, files, changed, runner, report, say, options)
     if installation.platform == "linux" and options.mode == "user":
         _default_browser(target, runner, report, say, options)
     if installation.platform == "windows" and options.mode == "system":
         _import_policies(target, runner, report, say, options)
-    if installation.platform == "linux" and options.mode == "user":
-        report.notes.append(
-            "the logind drop-in (more time to log out at shutdown) needs root:"
-            " kioskguard install --system writes it, or see docs/install-linux.md"
-        )
-    if report_example:
-        report.notes.append(
-            f"no configuration was given: {target.config_file} is the commented example; every"
-            " value in it is an example. Edit it (the profiles to guard, closing_time, idle,"
-            f" fleet), check it with `kioskguard check-config {target.config_file}`, then run"
-            " `kioskguard install` again to restart the service with it"
-        )
-    if target.drop_in is not None and any(planned.path == target.drop_in for planned in changed):
-        report.notes.append(
-            "logind reads the drop-in at the next boot (or systemctl reload systemd-logind)"
-        )
+    _closing_notes(installation, target, changed, report, options, configuration)
     return _finish("install", options.dry_run, report, say)
 
 
-def uninstall(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
-    """Remove the service for ``options.mode`` (never the configuration or the audit trail).
-
-    Return 0. Raise InstallError if the service manager refuses.
-    """
-    target = locate(installation, options.mode)
+def _uninstall_candidates(
+    installation: Installation, target: Target, options: Options
+) -> list[Path]:
+    """Given where things went, return the files install wrote that are there to remove."""
     candidates: list[Path | None] = [target.service_file, target.drop_in]
     if installation.platform == "linux":
         if options.mode == "user":
@@ -380,8 +422,18 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
             candidates.append(snippet_path(installation))
     elif options.mode == "system":
         candidates.append(policy_file(target))
-    present = [path for path in candidates if path and path.exists()]
-    report = Report()
+    return [path for path in candidates if path and path.exists()]
+
+
+def _stop_service(
+    installation: Installation,
+    target: Target,
+    runner: CommandRunner,
+    report: Report,
+    say: Say,
+    options: Options,
+) -> None:
+    """Delete the scheduled task, or disable and stop the unit (not with --files-only)."""
     if installation.platform == "windows":
         if options.dry_run:
             say(f"would run: schtasks /Delete /TN {TASK_NAME} /F (if the task exists)")
@@ -397,13 +449,29 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
             say(f"would run: {' '.join(disable)}")
         elif not options.files_only:
             _run(runner, disable, report, say)
+
+
+def _remove_files(present: list[Path], dry_run: bool, report: Report, say: Say) -> None:
+    """Remove the given files (dry: say which would go)."""
     for path in present:
-        if options.dry_run:
+        if dry_run:
             say(f"would remove {path}")
         else:
             remove_file(path)
             say(f"removed {path}")
             report.changes.append(str(path))
+
+
+def uninstall(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
+    """Remove the service for ``options.mode`` (never the configuration or the audit trail).
+
+    Return 0. Raise InstallError if the service manager refuses.
+    """
+    target = locate(installation, options.mode)
+    present = _uninstall_candidates(installation, target, options)
+    report = Report()
+    _stop_service(installation, target, runner, report, say, options)
+    _remove_files(present, options.dry_run, report, say)
     if installation.platform == "linux" and present and not options.files_only:
         reload = [*_manager(options.mode), "daemon-reload"]
         if options.dry_run:

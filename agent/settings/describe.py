@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from agent.errors import ConfigError
 from agent.settings.fields import _URL_PATTERN
@@ -72,6 +73,38 @@ def _known_keys_hint(location: tuple[str, ...]) -> str:
     return f"{guess}; allowed {where}: {', '.join(keys)}"
 
 
+def _source_of(
+    location: tuple[str, ...], source: str, origins: Mapping[tuple[str, ...], str]
+) -> str:
+    """Given a problem's location, return where its value came from: the environment variable
+    that set it (or a table above it, or a key below it), else source."""
+    for length in range(len(location), 0, -1):
+        if location[:length] in origins:
+            return f"environment {origins[location[:length]]}"
+    # an unknown key with keys below it: KIOSKGUARD_IDLE__X__Y makes idle.x a table
+    below = [name for path, name in origins.items() if path[: len(location)] == location]
+    if location and below:
+        return f"environment {below[0]}"
+    return source
+
+
+def _allowed(problem: ErrorDetails, location: tuple[str, ...]) -> str:
+    """Given one pydantic problem, return what is allowed there, in the admin's words."""
+    if problem["type"] == "extra_forbidden":
+        return "unknown key (not part of the configuration)" + _known_keys_hint(location)
+    if (
+        problem["type"] == "string_pattern_mismatch"
+        and problem.get("ctx", {}).get("pattern") in _PATTERN_TEXT
+    ):
+        return _PATTERN_TEXT[problem["ctx"]["pattern"]]
+    if problem["type"] == "missing":
+        return "required, missing"
+    allowed = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] in _ALLOWED_BY_TYPE:
+        allowed += f"; {_ALLOWED_BY_TYPE[problem['type']]}"
+    return allowed
+
+
 def describe_errors(
     source: str, error: ValidationError, origins: Mapping[tuple[str, ...], str] | None = None
 ) -> list[str]:
@@ -83,33 +116,10 @@ def describe_errors(
     lines = []
     for problem in error.errors():
         location = tuple(str(part) for part in problem["loc"])
-        where = source
-        for length in range(len(location), 0, -1):
-            if location[:length] in (origins or {}):
-                where = f"environment {(origins or {})[location[:length]]}"
-                break
-        else:  # an unknown key with keys below it: KIOSKGUARD_IDLE__X__Y makes idle.x a table
-            below = [
-                name for path, name in (origins or {}).items() if path[: len(location)] == location
-            ]
-            if location and below:
-                where = f"environment {below[0]}"
+        where = _source_of(location, source, origins or {})
         path = "".join(
             f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"]
         ).lstrip(".")
-        if problem["type"] == "extra_forbidden":
-            allowed = "unknown key (not part of the configuration)" + _known_keys_hint(location)
-        elif (
-            problem["type"] == "string_pattern_mismatch"
-            and problem.get("ctx", {}).get("pattern") in _PATTERN_TEXT
-        ):
-            allowed = _PATTERN_TEXT[problem["ctx"]["pattern"]]
-        elif problem["type"] == "missing":
-            allowed = "required, missing"
-        else:
-            allowed = problem["msg"].removeprefix("Value error, ")
-            if problem["type"] in _ALLOWED_BY_TYPE:
-                allowed += f"; {_ALLOWED_BY_TYPE[problem['type']]}"
         value = "-" if problem["type"] == "missing" else repr(problem["input"])
-        lines.append(f"{where}: {path or '(top level)'}: {value}: {allowed}")
+        lines.append(f"{where}: {path or '(top level)'}: {value}: {_allowed(problem, location)}")
     return lines
