@@ -107,6 +107,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Return the sources, first wins: the environment, then the file's tables (init)."""
+        # pydantic-settings passes every source by keyword, so the names stay; these are unused.
+        del env_settings, dotenv_settings, file_secret_settings
         return (EnvironmentSource(settings_cls), init_settings)
 
     def effective_profiles(self) -> list[ProfileSettings]:
