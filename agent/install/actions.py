@@ -11,7 +11,7 @@ import argparse
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Literal
 
 from agent.daemon import check_config
@@ -40,6 +40,7 @@ from agent.install.visitor_entry import (
     visitor_files,
     with_default_browser,
 )
+from agent.install.windows_service import service_plan, service_script
 
 Say = Callable[[str], None]
 EXAMPLE_WHAT = "the commented example configuration, to edit"
@@ -60,6 +61,7 @@ class Options:
     dry_run: bool
     files_only: bool
     policy: KioskPolicy = field(default_factory=KioskPolicy)  # Windows --system only
+    service: bool = False  # Windows --system: the service plan instead of the logon task
 
 
 def _manager(mode: Mode) -> list[str]:
@@ -70,6 +72,11 @@ def _validate(path: Path, say: Say) -> bool:
     """Given a configuration file, run check-config's checks on it; return True when valid."""
     say(f"checking {path}")
     return check_config.run(argparse.Namespace(file=path)) == 0
+
+
+def service_script_path(target: Target) -> Path:
+    """Given a Windows --system target, return where the service plan's .cmd file goes."""
+    return target.service_file.parent / "kioskguard-service.cmd"
 
 
 def policy_file(target: Target) -> Path:
@@ -85,11 +92,51 @@ def _windows_policy(config: bytes, chosen: KioskPolicy) -> KioskPolicy:
     return KioskPolicy(configured, chosen.private_mode, chosen.guest_mode)
 
 
+def _windows_files(
+    installation: Installation,
+    target: Target,
+    config: bytes,
+    policy: KioskPolicy | None,
+    service: bool,
+) -> list[PlannedFile]:
+    """Given a Windows target and the configuration, return the logon task (or, with
+    --service, the service plan) and, machine-wide, the browser policies' .reg file."""
+    if service:
+        plan = service_plan(
+            PureWindowsPath(installation.executable.with_name("python.exe")),
+            PureWindowsPath(target.config_file),
+            config,
+        )
+        files = [planned_file(service_script_path(target), service_script(plan), "service plan")]
+    else:
+        workdir = (
+            r"%LOCALAPPDATA%\kioskguard"
+            if target.mode == "user"
+            else str(target.service_file.parent)
+        )
+        content = render_task(
+            shipped.shipped_text(shipped.WINDOWS_TASK),
+            shipped.WINDOWS_TASK,
+            installation.executable,
+            target.config_argument,
+            workdir,
+            windows_account(installation) if target.mode == "user" else None,
+        )
+        files = [planned_file(target.service_file, content, "scheduled task definition")]
+    if target.mode == "system":
+        chosen = _windows_policy(config, policy or KioskPolicy())
+        files.append(
+            planned_file(policy_file(target), reg_bytes(chosen), "browser policies (.reg)")
+        )
+    return files
+
+
 def plan_files(
     installation: Installation,
     target: Target,
     config: Path | None,
     policy: KioskPolicy | None = None,
+    service: bool = False,
 ) -> list[PlannedFile]:
     """Given where things go and the configuration to ship, return the files to put there.
 
@@ -107,25 +154,7 @@ def plan_files(
         )
     config_bytes = new_config[0] if new_config else target.config_file.read_bytes()
     if installation.platform == "windows":
-        workdir = (
-            r"%LOCALAPPDATA%\kioskguard"
-            if target.mode == "user"
-            else str(target.service_file.parent)
-        )
-        content = render_task(
-            shipped.shipped_text(shipped.WINDOWS_TASK),
-            shipped.WINDOWS_TASK,
-            installation.executable,
-            target.config_argument,
-            workdir,
-            windows_account(installation) if target.mode == "user" else None,
-        )
-        files.append(planned_file(target.service_file, content, "scheduled task definition"))
-        if target.mode == "system":
-            chosen = _windows_policy(config_bytes, policy or KioskPolicy())
-            files.append(
-                planned_file(policy_file(target), reg_bytes(chosen), "browser policies (.reg)")
-            )
+        files.extend(_windows_files(installation, target, config_bytes, policy, service))
     else:
         source = shipped.USER_UNIT if target.mode == "user" else shipped.SYSTEM_UNIT
         unit = render_unit(
@@ -344,7 +373,9 @@ def _tell_manager(
     options: Options,
 ) -> None:
     """Register the service with systemd or the Task Scheduler (not with --files-only)."""
-    if options.files_only:
+    if options.service:
+        _review_service(target, report, say, options.dry_run)
+    elif options.files_only:
         report.notes.append("--files-only: the service manager was not told; register it later")
     elif installation.platform == "windows":
         _register_windows(target, changed, runner, report, say, options.dry_run)
@@ -382,6 +413,37 @@ def _closing_notes(
         )
 
 
+def _refuse_unusable(installation: Installation, options: Options) -> None:
+    """Raise InstallError if this installation cannot serve the mode asked for: a machine-wide
+    Windows install inside one user's profile, or --service anywhere but Windows --system, or
+    --service for real (its entry point is not wired: only --dry-run and --files-only)."""
+    windows_system = installation.platform == "windows" and options.mode == "system"
+    if windows_system:
+        problem = windows_machine_wide_problem(installation)
+        if problem is not None:
+            raise InstallError(problem)
+    if options.service and not windows_system:
+        raise InstallError("--service is for Windows with --system (Linux: the system unit)")
+    if options.service and not (options.dry_run or options.files_only):
+        raise InstallError(
+            "--service writes the service plan for review only (--dry-run or --files-only): the"
+            " service's entry point is not wired yet, so a registered service would not start"
+            " (docs/install-windows.md)"
+        )
+
+
+def _review_service(target: Target, report: Report, say: Say, dry_run: bool) -> None:
+    """Say where the service plan is and that nothing was registered."""
+    where = service_script_path(target)
+    if dry_run:
+        say(f"would not run {where}: the service plan is for review")
+    report.notes.append(
+        f"the service plan is {where} (sc.exe, reg and icacls commands): review it; it is not"
+        " run, because the service's entry point is not wired yet, and the browser policies"
+        f" in {policy_file(target)} are not imported either"
+    )
+
+
 def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
     """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
 
@@ -390,21 +452,18 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
     manager refuses.
     """
     target = locate(installation, options.mode)
-    if installation.platform == "windows" and options.mode == "system":
-        problem = windows_machine_wide_problem(installation)
-        if problem is not None:
-            raise InstallError(problem)
+    _refuse_unusable(installation, options)
     configuration = _check_configurations(target, options, say)
     if configuration == "invalid":
         return 2
-    files = plan_files(installation, target, options.config, options.policy)
+    files = plan_files(installation, target, options.config, options.policy, options.service)
     report = Report()
     changed = [planned for planned in files if planned.state != "unchanged"]
     _write_planned(files, options.dry_run, report, say)
     _tell_manager(installation, target, files, changed, runner, report, say, options)
     if installation.platform == "linux" and options.mode == "user":
         _default_browser(target, runner, report, say, options)
-    if installation.platform == "windows" and options.mode == "system":
+    if installation.platform == "windows" and options.mode == "system" and not options.service:
         _import_policies(target, runner, report, say, options)
     _closing_notes(installation, target, changed, report, options, configuration)
     return _finish("install", options.dry_run, report, say)
@@ -421,7 +480,7 @@ def _uninstall_candidates(
         else:
             candidates.append(snippet_path(installation))
     elif options.mode == "system":
-        candidates.append(policy_file(target))
+        candidates.extend([policy_file(target), service_script_path(target)])
     return [path for path in candidates if path and path.exists()]
 
 

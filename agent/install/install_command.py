@@ -37,6 +37,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         " disabled; their sessions are outside the guarded profile's sight)",
     )
     parser.add_argument(
+        "--service",
+        action="store_true",
+        help="Windows --system: plan a service under its own account (out of the visitor's"
+        " reach) instead of the logon task; for review only (--dry-run or --files-only)",
+    )
+    parser.add_argument(
         "--allow-guest",
         action="store_true",
         help="Windows --system: leave the browsers' guest mode on (default: off)",
@@ -46,5 +52,5 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(arguments: argparse.Namespace) -> int:
     """Install the service; return 0, or 2 when the configuration is invalid."""
     policy = KioskPolicy(private_mode=arguments.private_mode, guest_mode=arguments.allow_guest)
-    options = replace(options_from(arguments), policy=policy)
+    options = replace(options_from(arguments), policy=policy, service=arguments.service)
     return install(current_installation(), options, run_command, print)
