@@ -39,9 +39,12 @@ from typing import Any
 
 import psutil
 import pytest
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Playwright
 
 from agent.browser.discovery import Browser
 from agent.browser.driver import Driver
+from agent.browser.endpoint import find_endpoint
 from agent.browser.locks import LockState, read_lock
 from agent.browser.managed import running_endpoint
 from agent.simulator.testing import SimulatorHandle
@@ -52,6 +55,7 @@ from tests.session.helpers import link, stored_on_disk
 pytestmark = [pytest.mark.browser, pytest.mark.x11, pytest.mark.timeout(600)]
 
 PASSWORD = "fleet-secret-not-for-visitors"
+POLICIES = REPOSITORY / "config" / "chromium" / "kioskguard-guarded.json"
 
 
 def _run(arguments: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
@@ -226,19 +230,31 @@ def _write_files(site: Site, sim: SimulatorHandle, executable: Browser) -> None:
     _chown(site.base / "run", site.guard, site.guard, 0o755)
 
 
+def _policies(site: Site) -> Path:
+    """A copy of /etc/chromium with the shipped guarded-mode policies in policies/managed/,
+    mounted over /etc/chromium for the daemon only (its own mount namespace): policies are
+    machine-wide, and other tests on this machine must not get them."""
+    etc = site.base / "chromium-etc"
+    shutil.copytree("/etc/chromium", etc)
+    (etc / "policies" / "managed").mkdir(parents=True)
+    shutil.copy(POLICIES, etc / "policies" / "managed" / "kioskguard.json")
+    for path in (etc, etc / "policies", etc / "policies" / "managed"):
+        path.chmod(0o755)
+    return etc
+
+
 def _start_daemon(site: Site) -> None:
+    mount = 'mount --bind "$0" /etc/chromium && exec "$@"'
     with open(site.base / "daemon.log", "wb") as log:
         site.daemon = subprocess.Popen(
-            site.as_guard(
-                sys.executable,
-                "-m",
-                "agent",
-                "run",
-                "--config",
-                str(site.config),
-                "--open-socket",
-                str(site.socket),
-            ),
+            [
+                *("unshare", "--mount", "--propagation", "private", "sh", "-c", mount),
+                str(_policies(site)),
+                *site.as_guard(
+                    *(sys.executable, "-m", "agent", "run", "--config", str(site.config)),
+                    *("--open-socket", str(site.socket)),
+                ),
+            ],
             cwd=REPOSITORY,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -388,14 +404,31 @@ def test_the_guard_reaches_the_display_only_once_the_visitor_grants_it(site: Sit
 async def _link(site: Site, sim: SimulatorHandle) -> None:
     """Link the client tab of the guard's browser through the phone API (as root, over its
     proven endpoint on the configured port)."""
-    endpoint = running_endpoint(site.profile, port=site.port)
-    assert endpoint, "the guard's browser has no proven DevTools endpoint"
+    check = find_endpoint(site.profile, site.port, timeout_s=10)
+    assert check.endpoint, f"the guard's browser has no proven DevTools endpoint: {check.reason}"
+    endpoint = check.endpoint
     async with Driver() as driver:
         session = await driver.attach(endpoint, sim.url, 15.0)
         try:
             await link(session.tab, sim)
         finally:
             await session.close()
+
+
+async def _files_are_blocked(site: Site, playwright: Playwright) -> None:
+    """The shipped policies are in force in the guard's browser: file:// URLs are refused, so
+    the visitor cannot browse the guard account's files through it."""
+    check = find_endpoint(site.profile, site.port, timeout_s=10)
+    assert check.endpoint, check.reason
+    endpoint = check.endpoint
+    browser = await playwright.chromium.connect_over_cdp(endpoint)
+    try:
+        page = await browser.contexts[0].new_page()
+        with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_ADMINISTRATOR"):
+            await page.goto(f"file://{site.base / 'guard-home'}", timeout=30_000)
+        await page.close()
+    finally:
+        await browser.close()  # disconnects; the guard's browser stays open
 
 
 class _Fidget:
@@ -422,12 +455,13 @@ class _Fidget:
 
 
 async def test_the_visitors_session_is_logged_out_at_idle_and_when_the_window_closes(
-    site: Site, sim: SimulatorHandle
+    site: Site, sim: SimulatorHandle, playwright: Playwright
 ) -> None:
     with _Fidget(site):
         browser = _visitor_opens_the_browser(site)
         kill = site.as_visitor("kill", "-s", "TERM", str(browser.pid))
         assert kill.returncode != 0 and "Operation not permitted" in kill.stderr
+        await _files_are_blocked(site, playwright)
         await _link(site, sim)
         assert len(sim.devices()) == 1
     # the visitor walks away: the X display's idle time passes idle.timeout_s
