@@ -56,6 +56,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.x11, pytest.mark.timeout(600)]
 
 PASSWORD = "fleet-secret-not-for-visitors"
 POLICIES = REPOSITORY / "config" / "chromium" / "kioskguard-guarded.json"
+DESKTOP = REPOSITORY / "config" / "desktop"
+
+
+def shipped_exec(name: str) -> list[str]:
+    """Given a shipped desktop entry of the guarded mode, return its Exec= words."""
+    lines = (DESKTOP / name).read_text(encoding="utf-8").splitlines()
+    (command,) = (line.removeprefix("Exec=") for line in lines if line.startswith("Exec="))
+    return command.split()
 
 
 def _run(arguments: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
@@ -327,7 +335,9 @@ def site(simulator: SimulatorHandle, browser_executable: Browser) -> Iterator[Si
             _chown(base / home, name, name, 0o700)
         _write_files(site, simulator, browser_executable)
         _start_display(site)
-        granted = site.as_visitor("xhost", f"+si:localuser:{site.guard}")  # the autostart helper
+        grant = shipped_exec("kioskguard-guarded-grant.desktop")  # the autostart helper
+        assert grant == ["xhost", "+si:localuser:kioskguard"]
+        granted = site.as_visitor(*grant[:-1], f"+si:localuser:{site.guard}")
         assert granted.returncode == 0, granted.stderr
         _start_daemon(site)
         yield site
@@ -371,8 +381,10 @@ def test_the_visitor_cannot_stop_signal_edit_delete_or_read_the_guard(site: Site
 
 
 def _visitor_opens_the_browser(site: Site) -> psutil.Process:
+    launcher = shipped_exec("kioskguard-guarded-browser.desktop")
+    assert launcher == ["/opt/kioskguard/bin/kioskguard", "browser", "--guarded"]
     result = site.as_visitor(
-        sys.executable, "-m", "agent", "browser", "--guarded", "--socket", str(site.socket)
+        sys.executable, "-m", "agent", *launcher[1:], "--socket", str(site.socket)
     )
     assert result.returncode == 0, (result.stdout, result.stderr, site.log())
     assert "DevTools on ws://127.0.0.1:" in result.stdout
