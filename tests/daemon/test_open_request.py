@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,25 @@ async def test_a_second_daemon_on_the_same_socket_is_refused(tmp_path: Path) -> 
 def test_no_daemon_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PlatformUnavailable, match="no guarded kioskguard daemon listens there"):
         request_open(tmp_path / "missing.sock", 5.0)
+
+
+def test_run_with_an_unusable_open_socket_exits_2_naming_it(tmp_path: Path) -> None:
+    """`kioskguard run --open-socket` in a directory that does not exist: a clear error."""
+    config = tmp_path / "kioskguard.toml"
+    config.write_text(
+        f'[general]\nstate_dir = "{tmp_path / "state"}"\n[idle]\nenabled = false\n'
+        "[events]\non_shutdown = false\non_sleep = false\non_logoff = false\n"
+    )
+    missing = tmp_path / "no-such-dir" / "open.sock"
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "agent", "run", "--config", str(config)),
+            *("--open-socket", str(missing)),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"--open-socket {missing}: cannot listen" in result.stderr

@@ -43,14 +43,13 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Playwright
 
 from agent.browser.discovery import Browser
-from agent.browser.driver import Driver
 from agent.browser.endpoint import find_endpoint
 from agent.browser.locks import LockState, read_lock
 from agent.browser.managed import running_endpoint
 from agent.simulator.testing import SimulatorHandle
 from tests.daemon_integration.conftest import REPOSITORY, wait_until, write_config
 from tests.daemon_integration.test_shipped_configs_as_user import free_port
-from tests.session.helpers import link, stored_on_disk
+from tests.session.helpers import link_managed, stored_on_disk
 
 pytestmark = [pytest.mark.browser, pytest.mark.x11, pytest.mark.timeout(600)]
 
@@ -415,16 +414,8 @@ def test_the_guard_reaches_the_display_only_once_the_visitor_grants_it(site: Sit
 
 async def _link(site: Site, sim: SimulatorHandle) -> None:
     """Link the client tab of the guard's browser through the phone API (as root, over its
-    proven endpoint on the configured port)."""
-    check = find_endpoint(site.profile, site.port, timeout_s=10)
-    assert check.endpoint, f"the guard's browser has no proven DevTools endpoint: {check.reason}"
-    endpoint = check.endpoint
-    async with Driver() as driver:
-        session = await driver.attach(endpoint, sim.url, 15.0)
-        try:
-            await link(session.tab, sim)
-        finally:
-            await session.close()
+    proven endpoint on the configured port; a loaded machine answers slowly)."""
+    await link_managed(site.profile, sim, port=site.port, timeout_s=10.0)
 
 
 async def _files_are_blocked(site: Site, playwright: Playwright) -> None:
