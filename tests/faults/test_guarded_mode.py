@@ -391,10 +391,15 @@ def _visitor_opens_the_browser(site: Site) -> psutil.Process:
     assert lock.state is LockState.LIVE and lock.pid is not None
     browser = psutil.Process(lock.pid)
     assert browser.uids().effective == site.uid(site.guard)  # the guard's, not the visitor's
-    assert browser.ppid() == site.daemon.pid if site.daemon else False  # the daemon's child
+    assert site.daemon is not None and browser.ppid() == site.daemon.pid  # the daemon's child
     assert f"DISPLAY={site.display}" in _run(["cat", f"/proc/{lock.pid}/environ"]).stdout.replace(
         "\0", "\n"
     )
+    again = site.as_visitor(
+        sys.executable, "-m", "agent", *launcher[1:], "--socket", str(site.socket)
+    )
+    assert again.returncode == 0 and "already running" in again.stdout, again
+    assert read_lock(site.profile).pid == lock.pid  # one browser, not a second
     return browser
 
 
@@ -489,3 +494,6 @@ async def test_the_visitors_session_is_logged_out_at_idle_and_when_the_window_cl
     assert (record["result"], record["verified"]) == ("logged_out", True), record
     assert sim.devices() == []
     assert running_endpoint(site.profile, port=site.port) is None
+    # the next visitor asks for the browser again: a new one, on a profile with no session
+    following = _visitor_opens_the_browser(site)
+    assert following.pid != browser.pid and sim.devices() == []
