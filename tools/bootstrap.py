@@ -37,8 +37,9 @@ from agent.browser.discovery import (  # noqa: E402
 DEBIAN_BROWSER_PACKAGES = ["chromium"]
 # The same build without the browser UI: closed profiles relaunch with it in a third of the time.
 DEBIAN_SHELL_PACKAGES = ["chromium-headless-shell"]
-# Headed browsers and X11 idle (Xvfb, xdotool, libXss), logind/GNOME tests (dbus-daemon).
-DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool", "libxss1", "dbus"]
+# Headed browsers and X11 idle (Xvfb, xdotool, libXss), logind/GNOME tests (dbus-daemon), the
+# guarded mode's display grant (xhost, x11-xserver-utils; xauth).
+DEBIAN_DISPLAY_PACKAGES = ["xvfb", "xdotool", "libxss1", "dbus", "x11-xserver-utils", "xauth"]
 # systemd-analyze verifies the shipped unit files (tests/platform/test_unit_verify.py).
 DEBIAN_SYSTEMD_PACKAGES = ["systemd"]
 # The fleet: the MQTT broker and its tools (mosquitto_passwd), promtool for the alert rules.
@@ -233,11 +234,15 @@ def ensure_headless_shell() -> None:
 def ensure_display_tools() -> None:
     if sys.platform != "linux":
         return
-    missing = [name for name in ("Xvfb", "xdotool", "dbus-daemon") if shutil.which(name) is None]
+    tools = ("Xvfb", "xdotool", "dbus-daemon", "xhost", "xauth")
+    missing = [name for name in tools if shutil.which(name) is None]
     if ctypes.util.find_library("Xss") is None:
         missing.append("libXss")
     if not missing:
-        say("Xvfb, xdotool, libXss and dbus-daemon present (headed browser, idle and D-Bus tests)")
+        say(
+            "Xvfb, xdotool, libXss, dbus-daemon, xhost and xauth present (headed browser, idle,"
+            " D-Bus and guarded-mode tests)"
+        )
         return
     if is_root() and has_apt() and apt_install(DEBIAN_DISPLAY_PACKAGES):
         say(f"installed {' '.join(DEBIAN_DISPLAY_PACKAGES)}")

@@ -4,7 +4,11 @@ A port is only a number: the profile's DevToolsActivePort may be left over from 
 and the configured port may be served by some other browser. An endpoint is used only when the
 process that holds the profile (the SingletonLock's PID on Linux and macOS; on Windows the
 browser whose command line names this --user-data-dir) owns the socket listening on that port,
-and its command line names no other user data dir.
+and its command line names no other user data dir. On Linux the listening socket's owner
+(the uid column of /proc/net/tcp) must also be the holder's user, and that user must be the
+one this process runs as (root may guard any user's browser): in the guarded desktop mode a
+visitor who squats the port with a browser of their own is another user, refused even before
+the descriptors are compared.
 Anything else is "not proven", and the caller answers "profile busy".
 
 psutil reads sockets and command lines the same way on Linux, macOS and Windows.
@@ -101,10 +105,19 @@ def _holders(user_data_dir: Path, platform: str) -> Iterator[psutil.Process]:
             yield process
 
 
-def _listening_inodes(port: int) -> set[str]:
-    """Linux: return the inodes of the TCP sockets listening on port (from /proc/net/tcp*)."""
+def socket_owner_trusted(socket_uid: int, holder_uid: int, own_uid: int) -> bool:
+    """Given the uid owning a listening socket, the profile holder's uid and this process's
+    effective uid, return whether the socket may be the holder's: the same user, and that
+    user this process's own (root, uid 0, may guard another user's browser)."""
+    return socket_uid == holder_uid and own_uid in (0, holder_uid)
+
+
+def _listening_inodes(port: int, holder_uid: int | None = None) -> set[str]:
+    """Linux: return the inodes of the TCP sockets listening on port (from /proc/net/tcp*),
+    only those owned by a user socket_owner_trusted accepts when holder_uid is given."""
     inodes: set[str] = set()
     wanted = f":{port:04X}"
+    own_uid = os.geteuid()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = Path(table).read_text().splitlines()[1:]
@@ -112,8 +125,13 @@ def _listening_inodes(port: int) -> set[str]:
             continue
         for line in lines:
             fields = line.split()
-            # local_address is HEXIP:HEXPORT, state 0A is LISTEN, the inode is field 9
+            # local_address is HEXIP:HEXPORT, state 0A is LISTEN, the uid is field 7, the
+            # inode field 9
             if len(fields) > 9 and fields[1].endswith(wanted) and fields[3] == "0A":
+                if holder_uid is not None and not socket_owner_trusted(
+                    int(fields[7]), holder_uid, own_uid
+                ):
+                    continue
                 inodes.add(fields[9])
     return inodes
 
@@ -122,7 +140,11 @@ def _listens_on(process: psutil.Process, port: int) -> bool:
     if sys.platform.startswith("linux"):
         # The same as psutil's net_connections, for one port: a browser has hundreds of open
         # files and psutil parses every socket of the machine; this costs about a millisecond.
-        inodes = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+        try:
+            holder_uid = process.uids().effective
+        except psutil.Error:
+            return False
+        inodes = {f"socket:[{inode}]" for inode in _listening_inodes(port, holder_uid)}
         if not inodes:
             return False
         try:

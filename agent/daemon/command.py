@@ -17,6 +17,10 @@ One guard per profile: the daemon holds each guarded profile's guard lock
 (agent/browser/profile_guard.py) for its whole life; a second daemon on a guarded profile,
 whatever its state directory, is refused at start (exit 2, naming the holder). Every
 RETRY_S seconds it writes what a full disk did not take (held audit lines, state.json).
+
+``--open-socket PATH`` is the guarded desktop mode (docs/install-linux.md): the daemon runs as
+its own account and opens the managed browser itself, as its own child, when a visitor's
+launcher asks on that socket (agent/daemon/open_request.py).
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from agent.audit import configure_logging
+from agent.browser.opener import Opened, open_managed
 from agent.browser.profile_guard import ProfileGuards
 from agent.daemon.audit_recorder import AuditRecorder
 from agent.daemon.clock import SystemClock, resolve_timezone
 from agent.daemon.daemon import Daemon, Reloader
 from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
+from agent.daemon.open_request import Opener, OpenServer
 from agent.daemon.ports import (
     BrowserExitWatch,
     IdleSource,
@@ -68,6 +74,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="TOML configuration (default: ~/.config/kioskguard/kioskguard.toml if it exists,"
         " else built-in)",
     )
+    parser.add_argument(
+        "--open-socket",
+        type=Path,
+        metavar="PATH",
+        help="guarded desktop mode: open the managed browser (on $DISPLAY) when a visitor's"
+        " `kioskguard browser --guarded` asks on this Unix socket (e.g. /run/kioskguard/open.sock)",
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -93,7 +106,8 @@ def run(arguments: argparse.Namespace) -> int:
     try:
         guards.hold(settings.effective_profiles())
         reloader = _guarded_reloader(config, guards) if config else None
-        return asyncio.run(serve(settings, reloader, guards))
+        open_socket: Path | None = getattr(arguments, "open_socket", None)
+        return asyncio.run(serve(settings, reloader, guards, open_socket))
     finally:
         guards.release_all()
         lock.release()
@@ -135,13 +149,22 @@ def _configure_logging(settings: Settings) -> None:
 
 
 async def serve(
-    settings: Settings, reloader: Reloader | None = None, guards: ProfileGuards | None = None
+    settings: Settings,
+    reloader: Reloader | None = None,
+    guards: ProfileGuards | None = None,
+    open_socket: Path | None = None,
 ) -> int:
-    """Build the real seams and run the Daemon until stopped, again after each valid reload.
+    """Build the real seams and run the Daemon until stopped, again after each valid reload;
+    with open_socket, answer the guarded mode's open requests there meanwhile.
 
-    Return 0, or 1 if an audit line could not be written when its logout ended.
+    Return 0, or 1 if an audit line could not be written when its logout ended. Raise
+    ConfigError if open_socket cannot be listened on.
     """
     guards = guards or ProfileGuards()
+    current = [settings]
+    open_server = OpenServer(open_socket, _guarded_opener(current)) if open_socket else None
+    if open_server is not None:
+        await open_server.start()
     metrics = _metrics(settings)
     state_file = StateFile(
         settings.general.state_dir / "state.json",
@@ -165,6 +188,7 @@ async def serve(
             if reloaded is None:
                 break
             settings = reloaded
+            current[0] = settings
             guards.keep_only(settings.effective_profiles())
             _configure_logging(settings)
             if metrics is not None:
@@ -179,7 +203,28 @@ async def serve(
         retries.cancel()
         recorder.close()
         state_file.retry()
+        if open_server is not None:
+            await open_server.close()
     return 1 if recorder.failures else 0
+
+
+def _guarded_opener(current: list[Settings]) -> Opener:
+    """Return the guarded mode's opener: the managed browser on the first profile, started by
+    this daemon (so its own account's child) on the current settings."""
+
+    def open_now() -> Opened:
+        from agent.session.service import SessionService
+
+        settings = current[0]
+        profile = settings.effective_profiles()[0]
+        return open_managed(
+            SessionService(settings).executable(),
+            profile.user_data_dir,
+            profile.url or settings.general.client_url,
+            settings.browser.debugging_port,
+        )
+
+    return open_now
 
 
 async def _retry_writes(

@@ -72,9 +72,12 @@ def managed_browser(
                 process.kill()
 
 
-async def link_managed(profile_dir: Path, sim: SimulatorHandle) -> None:
-    """Link the managed browser's client tab through the phone API."""
-    endpoint = running_endpoint(profile_dir)
+async def link_managed(
+    profile_dir: Path, sim: SimulatorHandle, *, port: int | None = 9222, timeout_s: float = 1.0
+) -> None:
+    """Link the managed browser's client tab through the phone API (its endpoint found on
+    DevToolsActivePort's port or the given one, each answer waited for up to timeout_s)."""
+    endpoint = running_endpoint(profile_dir, timeout_s=timeout_s, port=port)
     assert endpoint, "the managed browser has no DevTools endpoint"
     async with Driver() as driver:
         session = await driver.attach(endpoint, sim.url, 15.0)
