@@ -9,12 +9,16 @@ loses them, and the console's "logout ..." lines remain).
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from loguru import logger
 
 from agent.audit import (
     AuditWriteError,
     audit,
     audit_counters,
+    audit_event,
     flush_held,
     held_lines,
     reopen_audit_file,
@@ -35,6 +39,17 @@ class AuditRecorder:
     def __call__(self, outcome: Outcome) -> None:
         try:
             audit(outcome)
+        except AuditWriteError as exc:
+            self.failures += 1
+            logger.error("{}", exc)
+            if self.metrics is not None:
+                self.metrics.record_audit_error()
+        self._publish()
+
+    def event(self, fields: dict[str, Any], at: datetime) -> None:
+        """Write one audit line that is no logout (the guard gap), handled like an outcome's."""
+        try:
+            audit_event(fields, at)
         except AuditWriteError as exc:
             self.failures += 1
             logger.error("{}", exc)
