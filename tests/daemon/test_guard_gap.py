@@ -4,13 +4,17 @@ real full tmpfs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agent.daemon.daemon import Daemon
+from agent.daemon.fakes import FakeTriggerSource
 from agent.daemon.guard_gap import GuardTrace, gap_since, stop_record, tell_gap
 from agent.daemon.heartbeat import Beat, HeartbeatFile
 from agent.daemon.metrics import Metrics
@@ -145,3 +149,22 @@ def test_a_full_disk_keeps_the_last_heartbeat_and_leaves_nothing_behind(tmp_path
         free(disk)
         assert heartbeat.write(Beat(T0 + timedelta(seconds=10), "a", 1))
         assert json.loads(heartbeat.path.read_text("utf-8"))["at"].startswith("2026-12-04T18:00:10")
+
+
+async def test_the_daemon_remembers_a_shutdown_announced_before_its_stop(
+    make_daemon: Callable[..., Daemon],
+) -> None:
+    source = FakeTriggerSource()
+    daemon = make_daemon(idle={"enabled": False})
+    daemon.trigger_sources = [source]
+    running = asyncio.create_task(daemon.run())
+    source.put(Trigger.LOCK)
+    while not source.handled:
+        await asyncio.sleep(0.01)
+    assert not daemon.shutdown_seen  # another event is no shutdown
+    source.put(Trigger.SHUTDOWN)
+    while len(source.handled) < 2:
+        await asyncio.sleep(0.01)
+    daemon.request_stop()
+    assert await asyncio.wait_for(running, 10) == 0
+    assert daemon.shutdown_seen and daemon.stop_trigger is Trigger.SIGNAL

@@ -25,6 +25,7 @@ from tests.daemon_integration.conftest import DaemonProcess, wait_until, write_c
 from tests.fleet.conftest import Collector, fleet_table, kioskguard
 
 SITE, HOST = "hotel-b", "hotel-b-01"
+T0 = "2026-12-04T18:00:00.000+00:00"
 WILL_WAIT_S = 90.0  # the broker sends the will after 1.5 keep-alives (5 s): generous
 
 
@@ -129,3 +130,29 @@ def test_a_killed_guard_goes_offline_lost_and_a_stopped_one_says_stopped_since_w
     assert f"{SITE}/{HOST}: killed from " in table.stdout
     status = kioskguard("fleet", "--config", str(admin_config), "status")
     assert "OFFLINE (stopped)" in status.stdout, status.stdout + status.stderr
+
+
+def test_the_collector_keeps_when_a_kiosk_went_offline_and_forgets_a_retired_one(
+    tmp_path: Path,
+) -> None:
+    store = EventStore(tmp_path / "events.sqlite3")
+    try:
+        store.note_presence("s", "h", {"online": False, "reason": "stopped", "at": T0})
+        assert store.presence() == [
+            {
+                "site": "s",
+                "host": "h",
+                "online": False,
+                "reason": "stopped",
+                "since": T0,
+            }
+        ]
+        store.note_presence("s", "h", {"online": False, "reason": "stopped", "at": "later"})
+        assert store.presence()[0]["since"] == T0  # heard again: since kept
+        store.note_presence("s", "h", {"online": False, "reason": "lost"})  # the will: no time
+        [lost] = store.presence()
+        assert lost["reason"] == "lost" and lost["since"] > T0
+        store.note_presence("s", "h", None)  # `fleet retire`'s empty retained message
+        assert store.presence() == []
+    finally:
+        store.close()
