@@ -22,6 +22,7 @@ recorded stop) to this start, so a kill is measured to within HEARTBEAT_S.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -179,7 +180,8 @@ class GuardTrace:
             logger.info("guard stop recorded: {} ({})", kind, cause)
 
     async def run(self, sleep: Callable[[float], Any], interval_s: float = HEARTBEAT_S) -> None:
-        """Beat every interval_s until cancelled (sleep: the clock's)."""
+        """Beat every interval_s until cancelled (sleep: the clock's); each write (its fsync)
+        in a worker thread, so a slow disk never holds up the event loop."""
         while True:
             await sleep(interval_s)
-            self.beat()
+            await asyncio.to_thread(self.beat)

@@ -295,7 +295,9 @@ def as_html(report: Report) -> str:
         f" {item['count']} x {e(item['reason'])}</li>"
         for item in report.rejected
     )
-    gaps = "\n".join(f"<li>{e(line.strip())}</li>" for line in _gap_lines(report)[1:])
+    gaps = "\n".join(
+        f"<li>{e(line.strip())}</li>" for line in _gap_lines(report) if line.startswith("  ")
+    )
     triggers = ", ".join(f"{e(name)}: {count}" for name, count in report.by_trigger.items())
     title = "kioskguard fleet audit" + (f", site {e(report.site)}" if report.site else "")
     head = "".join(f"<th>{name}</th>" for name in (*_COLUMNS, "median s"))

@@ -12,6 +12,7 @@ import asyncio
 import json
 import signal
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 
 from agent.fleet.admin import collect_status
 from agent.fleet.collector import EventStore
+from agent.fleet.report import as_html, as_json, as_table, build_report
 from agent.fleet.testing import LocalBroker
 from agent.settings import FleetSettings
 from tests.daemon_integration.conftest import DaemonProcess, wait_until, write_config
@@ -156,3 +158,20 @@ def test_the_collector_keeps_when_a_kiosk_went_offline_and_forgets_a_retired_one
         assert store.presence() == []
     finally:
         store.close()
+
+
+def test_the_report_lists_offline_kiosks_and_guard_gaps_in_table_json_and_html() -> None:
+    gap = {"cause": "killed", "from": T0, "to": "2026-12-04T18:05:00+00:00", "seconds": 300}
+    events = [{"kind": "guard_gap", "site": "s", "host": "h", "at": T0, "gap": gap}]
+    presence = [
+        {"site": "s", "host": "h", "online": False, "reason": "lost", "since": T0},
+        {"site": "s", "host": "up", "online": True, "reason": None, "since": T0},
+    ]
+    report = build_report(events, datetime.fromisoformat(T0), None, (), presence)
+    assert report.offline == [{"site": "s", "host": "h", "reason": "lost", "since": T0}]
+    assert report.guard_gaps == [{"site": "s", "host": "h", **gap}]
+    assert f"  s/h: lost since {T0}" in as_table(report)
+    assert f"  s/h: killed from {T0} to 2026-12-04T18:05:00+00:00 (300 s)" in as_table(report)
+    assert json.loads(as_json(report))["offline"][0]["reason"] == "lost"
+    page = as_html(report)
+    assert f"<li>s/h: lost since {T0}</li>" in page and "s/h: killed from" in page
