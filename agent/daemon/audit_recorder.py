@@ -9,6 +9,8 @@ loses them, and the console's "logout ..." lines remain).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,19 +39,15 @@ class AuditRecorder:
         self._published = AuditCounters()
 
     def __call__(self, outcome: Outcome) -> None:
-        try:
-            audit(outcome)
-        except AuditWriteError as exc:
-            self.failures += 1
-            logger.error("{}", exc)
-            if self.metrics is not None:
-                self.metrics.record_audit_error()
-        self._publish()
+        self._write(functools.partial(audit, outcome))
 
     def event(self, fields: dict[str, Any], at: datetime) -> None:
         """Write one audit line that is no logout (the guard gap), handled like an outcome's."""
+        self._write(functools.partial(audit_event, fields, at))
+
+    def _write(self, write: Callable[[], None]) -> None:
         try:
-            audit_event(fields, at)
+            write()
         except AuditWriteError as exc:
             self.failures += 1
             logger.error("{}", exc)
