@@ -18,7 +18,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -143,7 +143,24 @@ def audit(outcome: Outcome, at: datetime | None = None) -> None:
     Raise AuditWriteError, naming the file, the profile and the result, if it was not written
     (it is then held in memory, see flush_held).
     """
-    line = audit_line(outcome, at)
+    _submit(
+        audit_line(outcome, at),
+        f"the line for {outcome.profile} ({outcome.result.value}, {outcome.trigger.value})",
+    )
+
+
+def audit_event(fields: dict[str, Any], at: datetime) -> None:
+    """Write one audit line that is no logout (``fields`` carry an "event" name, e.g. the
+    guard_gap line), after the lines held from earlier failures.
+
+    Raise AuditWriteError as audit() does (the line is then held in memory).
+    """
+    record = {"at": at.isoformat(timespec="milliseconds"), **scrub_data(fields)}
+    line = json.dumps(record, ensure_ascii=False, sort_keys=False)
+    _submit(line, f"the {fields.get('event', 'event')} line")
+
+
+def _submit(line: str, what: str) -> None:
     if not _audit_file:
         return
     audit_file = _audit_file[0]
@@ -152,8 +169,7 @@ def audit(outcome: Outcome, at: datetime | None = None) -> None:
     except OSError as exc:
         held = len(audit_file.held)
         raise AuditWriteError(
-            f"audit log {audit_file.path}: the line for {outcome.profile}"
-            f" ({outcome.result.value}, {outcome.trigger.value}) was not written:"
+            f"audit log {audit_file.path}: {what} was not written:"
             f" {exc.strerror or exc}; {held} line{'s' if held != 1 else ''} held in memory,"
             " written when the file takes them"
         ) from exc

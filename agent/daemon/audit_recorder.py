@@ -9,12 +9,18 @@ loses them, and the console's "logout ..." lines remain).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from loguru import logger
 
 from agent.audit import (
     AuditWriteError,
     audit,
     audit_counters,
+    audit_event,
     flush_held,
     held_lines,
     reopen_audit_file,
@@ -33,8 +39,15 @@ class AuditRecorder:
         self._published = AuditCounters()
 
     def __call__(self, outcome: Outcome) -> None:
+        self._write(functools.partial(audit, outcome))
+
+    def event(self, fields: dict[str, Any], at: datetime) -> None:
+        """Write one audit line that is no logout (the guard gap), handled like an outcome's."""
+        self._write(functools.partial(audit_event, fields, at))
+
+    def _write(self, write: Callable[[], None]) -> None:
         try:
-            audit(outcome)
+            write()
         except AuditWriteError as exc:
             self.failures += 1
             logger.error("{}", exc)

@@ -21,6 +21,10 @@ RETRY_S seconds it writes what a full disk did not take (held audit lines, state
 ``--open-socket PATH`` is the guarded desktop mode (docs/install-linux.md): the daemon runs as
 its own account and opens the managed browser itself, as its own child, when a visitor's
 launcher asks on that socket (agent/daemon/open_request.py).
+
+Tamper is visible (agent/daemon/guard_gap.py): at start the gap since the last heartbeat is
+told (audit line, metrics, fleet event); the heartbeat is rewritten while the process serves,
+and an orderly stop records how it stopped and tells the fleet's presence why.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -41,6 +46,7 @@ from agent.browser.profile_guard import ProfileGuards
 from agent.daemon.audit_recorder import AuditRecorder
 from agent.daemon.clock import SystemClock, resolve_timezone
 from agent.daemon.daemon import Daemon, Reloader
+from agent.daemon.guard_gap import GuardTrace, stop_record, tell_gap
 from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
 from agent.daemon.open_request import Opener, OpenServer
@@ -176,6 +182,8 @@ async def serve(
         logger.error("{}: logouts still run, but one a crash interrupts is not finished later", exc)
     recorder = AuditRecorder(metrics)
     board = StatusBoard(guards, state_file, metrics)
+    trace = _guard_trace(settings, recorder, metrics)
+    heartbeat = asyncio.create_task(trace.run(asyncio.sleep))
     watchdog = asyncio.create_task(_feed_watchdog())
     retries = asyncio.create_task(_retry_writes(recorder, state_file, guards))
     router = SignalRouter(status=board.dump, reopen=recorder.reopen)
@@ -183,7 +191,7 @@ async def serve(
     try:
         while True:
             reloaded = await _serve_once(
-                settings, reloader, metrics, (recorder, board), state_file, router
+                settings, reloader, metrics, (recorder, board), state_file, (router, trace)
             )
             if reloaded is None:
                 break
@@ -199,6 +207,7 @@ async def serve(
             logger.info("reload: configuration applied")
     finally:
         remove_signal_handlers()
+        heartbeat.cancel()
         watchdog.cancel()
         retries.cancel()
         recorder.close()
@@ -227,6 +236,21 @@ def _guarded_opener(current: list[Settings]) -> Opener:
     return open_now
 
 
+def _guard_trace(
+    settings: Settings, recorder: AuditRecorder, metrics: Metrics | None
+) -> GuardTrace:
+    """Start the heartbeat; tell the gap since the last one (agent/daemon/guard_gap.py)."""
+    clock = SystemClock(resolve_timezone(settings.closing_time.timezone))
+    trace = GuardTrace(settings.general.state_dir, clock.now)
+    fleet = None
+    if settings.fleet.enabled:
+        from agent.fleet.kiosk import queue_guard_gap
+
+        fleet = functools.partial(queue_guard_gap, settings)
+    tell_gap(trace.start(), recorder.event, metrics, fleet)
+    return trace
+
+
 async def _retry_writes(
     recorder: AuditRecorder, state_file: StateFile, guards: ProfileGuards
 ) -> None:
@@ -244,9 +268,10 @@ async def _serve_once(
     metrics: Metrics | None,
     hooks: tuple[AuditRecorder, StatusBoard],
     state_file: StateFile,
-    router: SignalRouter,
+    stopping: tuple[SignalRouter, GuardTrace],
 ) -> Settings | None:
     """Run one Daemon on settings; return the new settings after a valid reload, else None."""
+    router, trace = stopping
     from agent.session.service import SessionService
 
     service = SessionService(settings)
@@ -273,6 +298,13 @@ async def _serve_once(
         fleet_link = asyncio.create_task(fleet.run(daemon)) if fleet else None
         try:
             await daemon.run()
+            if daemon.reload_settings is None:  # an orderly stop: recorded, and the fleet told
+                kind, cause = stop_record(
+                    daemon.stop_trigger, daemon.shutdown_seen, router.stop_signal
+                )
+                trace.stopped(kind, cause)
+                if fleet is not None:
+                    fleet.stop_reason = kind
         finally:
             router.attach(None)
             hooks[1].daemon = None

@@ -127,6 +127,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self.ready = asyncio.Event()  # set once recovery is done and the timetable runs
         self._stop_trigger = Trigger.SIGNAL
+        self.shutdown_seen = False  # the OS announced a shutdown (the guard gap's record)
 
     # -- decisions -------------------------------------------------------------------------
 
@@ -481,6 +482,11 @@ class Daemon:
         self._stop_trigger = trigger
         self._stop.set()
 
+    @property
+    def stop_trigger(self) -> Trigger:
+        """Return what the last stop request named (SIGNAL, or SHUTDOWN/LOGOFF on Windows)."""
+        return self._stop_trigger
+
     def request_reload(self) -> None:
         """Ask the daemon to re-read its configuration (signal-handler safe)."""
         self._reload_requested.set()
@@ -604,6 +610,7 @@ class Daemon:
         try:
             async for trigger in source.events():
                 logger.info("event from {}: {}", source.name, trigger.value)
+                self.shutdown_seen |= trigger is Trigger.SHUTDOWN
                 await self.logout_linked(trigger)
         except KioskguardError as exc:
             logger.warning("event source {} stopped: {}", source.name, exc)

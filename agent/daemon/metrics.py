@@ -23,6 +23,7 @@ from prometheus_client import (
 from prometheus_client import write_to_textfile as _write_to_textfile
 
 from agent import __version__
+from agent.daemon.guard_gap import CAUSES as GAP_CAUSES
 from agent.errors import ConfigError
 from agent.outcome import Linked, Outcome, ProbeResult, Result, Trigger
 from agent.settings import MetricsSettings
@@ -131,6 +132,25 @@ class Metrics:
             " when the daemon first saw it; the state rule logs such a session out at once.",
             registry=self.registry,
         )
+        self.guard_gaps = Counter(
+            "kioskguard_guard_gaps",
+            "Gaps the guard was not running, found at this start (0 or 1 per process), by"
+            " cause: killed, stopped, power_loss_or_crash, shutdown.",
+            ["cause"],
+            registry=self.registry,
+        )
+        for cause in GAP_CAUSES:
+            self.guard_gaps.labels(cause=cause)
+        self.last_gap = Gauge(
+            "kioskguard_last_guard_gap_seconds",
+            "Seconds the guard was not running before this start (0: no gap known).",
+            registry=self.registry,
+        )
+        self.last_gap_end = Gauge(
+            "kioskguard_last_guard_gap_timestamp_seconds",
+            "Unix time the last gap ended (this start; 0: no gap known).",
+            registry=self.registry,
+        )
         self.serving: str | None = None  # HOST:PORT once serve() listens
         self._fleet: FleetMetrics | None = None
         self.last_check = Gauge(
@@ -166,6 +186,13 @@ class Metrics:
     def record_unguarded_age(self, seconds: float) -> None:
         """Set the age of the oldest session stored with no browser running (0: none)."""
         self.unguarded_age.set(seconds)
+        self._publish()
+
+    def record_guard_gap(self, cause: str, seconds: float, ended_at: float) -> None:
+        """Count the gap found at start (agent/daemon/guard_gap.py) and set its gauges."""
+        self.guard_gaps.labels(cause=cause).inc()
+        self.last_gap.set(seconds)
+        self.last_gap_end.set(ended_at)
         self._publish()
 
     def record_audit_error(self) -> None:

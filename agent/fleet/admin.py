@@ -37,6 +37,7 @@ class Kiosk:
     site: str
     host: str
     online: bool | None = None
+    offline_reason: str | None = None  # stopped, shutdown (said by the kiosk), lost (its will)
     status: dict[str, Any] = field(default_factory=dict)
     reply: dict[str, Any] | None = None
 
@@ -101,6 +102,8 @@ def _absorb(prefix: str, kiosks: dict[tuple[str, str], Kiosk], message: Incoming
     kiosk = kiosks.setdefault((site, host), Kiosk(site, host))
     if leaf == "presence":
         kiosk.online = bool(data.get("online"))
+        reason = data.get("reason")
+        kiosk.offline_reason = reason if isinstance(reason, str) and not kiosk.online else None
     elif leaf == "status":
         kiosk.status = data
     elif leaf == "replies":

@@ -20,13 +20,14 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from loguru import logger
 
 from agent.errors import ConfigError
-from agent.fleet.checks import Verdict, check_event, check_reply
+from agent.fleet.checks import CLOCK_SKEW, Verdict, check_event, check_reply
 from agent.fleet.connection import (
     Incoming,
     MqttError,
@@ -73,6 +74,14 @@ CREATE TABLE IF NOT EXISTS commands (
     at TEXT NOT NULL,
     payload TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS presence (
+    site TEXT NOT NULL,
+    host TEXT NOT NULL,
+    online INTEGER NOT NULL,
+    reason TEXT,
+    since TEXT NOT NULL,
+    PRIMARY KEY (site, host)
+);
 CREATE TABLE IF NOT EXISTS rejected (
     site TEXT NOT NULL,
     host TEXT NOT NULL,
@@ -118,6 +127,9 @@ class EventStore:
         if command:
             self._add_command(data)
             return None
+        if where is not None and where[2] == "presence":
+            self.note_presence(where[0], where[1], data if message.payload else None)
+            return None
         if where is None or where[2] not in ("events", "replies"):
             return None
         site, host, leaf = where
@@ -128,6 +140,38 @@ class EventStore:
         key = "id" if leaf == "events" else "reply_id"
         event_id = data.get(key)
         return (site, host, event_id) if isinstance(event_id, str) and event_id else None
+
+    def note_presence(self, site: str, host: str, data: Any) -> None:
+        """Remember a kiosk's presence: online, or offline with the reason (stopped, shutdown,
+        lost) and since when: the kiosk's own time for an orderly stop, else when first heard
+        (a will carries no time). The same state heard again keeps its since; None (an empty
+        retained message: `fleet retire`) forgets the kiosk; anything else is ignored."""
+        if data is None:
+            self.db.execute("DELETE FROM presence WHERE site = ? AND host = ?", (site, host))
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("online"), bool):
+            return
+        online, reason = data["online"], data.get("reason")
+        reason = None if online or not isinstance(reason, str) else reason[:40]
+        row = self.db.execute(
+            "SELECT online, reason FROM presence WHERE site = ? AND host = ?", (site, host)
+        ).fetchone()
+        if row is not None and (bool(row[0]), row[1]) == (online, reason):
+            return
+        said = data.get("at")
+        since = said if isinstance(said, str) and _plausible(said) else now_iso()
+        self.db.execute(
+            "INSERT OR REPLACE INTO presence (site, host, online, reason, since)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (site, host, int(online), reason, since),
+        )
+
+    def presence(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Return each kiosk's last presence (of a site): site, host, online, reason, since."""
+        names = ("site", "host", "online", "reason", "since")
+        select = f"SELECT {', '.join(names)} FROM presence"
+        rows = self._select(select, "since", None, site, "site, host")
+        return [{**dict(zip(names, row, strict=True)), "online": bool(row[2])} for row in rows]
 
     def _add(self, site: str, host: str, leaf: str, data: dict[str, Any]) -> str:
         table, key = ("events", "id") if leaf == "events" else ("replies", "reply_id")
@@ -255,7 +299,7 @@ async def collect(
         )  # fmt: skip
         try:
             async with client:
-                for leaf in ("events", "replies"):
+                for leaf in ("events", "replies", "presence"):
                     await client.subscribe(kiosk_filter(prefix, leaf), qos=1)
                 await client.subscribe(f"{prefix}/cmd/#", qos=1)  # a fleet logout needs one
                 logger.info(
@@ -314,3 +358,12 @@ async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
     finally:
         reader.cancel()
         await asyncio.gather(reader, return_exceptions=True)
+
+
+def _plausible(text: str) -> bool:
+    """Return whether text is an ISO time with a zone, not in the future (clock skew aside)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return moment.tzinfo is not None and moment <= datetime.now(UTC) + CLOCK_SKEW

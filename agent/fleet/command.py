@@ -136,7 +136,8 @@ def _waiting(kiosk: Kiosk) -> str:
 
 
 def _online(kiosk: Kiosk) -> str:
-    return {True: "online", False: "OFFLINE", None: "?"}[kiosk.online]
+    state = {True: "online", False: "OFFLINE", None: "?"}[kiosk.online]
+    return f"{state} ({kiosk.offline_reason})" if kiosk.offline_reason else state
 
 
 async def _status(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
@@ -145,7 +146,11 @@ async def _status(fleet: FleetSettings, arguments: argparse.Namespace) -> int:
     if progress:
         print(file=sys.stderr)
     if arguments.json:
-        data = [{"site": k.site, "host": k.host, "online": k.online, **k.status} for k in kiosks]
+        data = [
+            {"site": k.site, "host": k.host, "online": k.online, **k.status}
+            | ({"offline_reason": k.offline_reason} if k.offline_reason else {})
+            for k in kiosks
+        ]
         print(json.dumps(data, indent=2))
         return 0
     rows = [
@@ -270,9 +275,10 @@ def _report(settings: Any, arguments: argparse.Namespace) -> int:
     try:
         events = store.events(since.isoformat(timespec="milliseconds"), arguments.site)
         rejected = store.rejected(since.isoformat(timespec="milliseconds"), arguments.site)
+        presence = store.presence(arguments.site)
     finally:
         store.close()
-    report = build_report(events, since, arguments.site, rejected)
+    report = build_report(events, since, arguments.site, rejected, presence)
     render = {"table": as_table, "csv": as_csv, "json": as_json}[arguments.format]
     sys.stdout.write(render(report))
     if arguments.html is not None:

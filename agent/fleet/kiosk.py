@@ -136,6 +136,31 @@ def queue_outcome(settings: Settings, outcome: Outcome) -> str:
         outbox.close()
 
 
+def queue_guard_gap(settings: Settings, gap: dict[str, Any]) -> str:
+    """Given the gap the guard was not running (agent/daemon/guard_gap.py, told at start),
+    queue its guard_gap event in the kiosk's outbox; return the event id. Raise ConfigError
+    if the outbox cannot be opened."""
+    fleet = settings.fleet
+    topics = KioskTopics(fleet.topic_prefix, fleet.site, fleet.kiosk_name)
+    outbox = Outbox(outbox_path(settings))
+    try:
+        return queue_event(outbox, topics, "guard_gap", gap=gap)
+    finally:
+        outbox.close()
+
+
+def presence(topics: KioskTopics, online: bool, reason: str | None = None) -> bytes:
+    """Return a presence payload: online, or offline with why (stopped, shutdown: the kiosk
+    said so as it stopped; lost: the broker's last will) and since when (absent in the will,
+    which the broker sends later: the collector notes when it heard it)."""
+    message: dict[str, Any] = {"online": online, "site": topics.site, "host": topics.host}
+    if reason is not None:
+        message["reason"] = reason
+    if reason != "lost":
+        message["at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return encode(message)
+
+
 def refusal_hint(exc: Refused, fleet: FleetSettings, topics: KioskTopics) -> str:
     """Return the log line for a refused publish, naming the likely cause."""
     text = f"the broker refused {exc.topic}: {exc.reason} (reason code {exc.code})"
@@ -171,6 +196,7 @@ class FleetLink:
         self.linked: dict[str, str] = {}
         self.last_outcome: dict[str, Any] | None = None
         self.connected = False
+        self.stop_reason: str | None = None  # stopped | shutdown: set as the daemon stops
         self.refusal = self.outbox.refusal()
         self._wake = asyncio.Event()
         self._status_due = asyncio.Event()
@@ -253,19 +279,19 @@ class FleetLink:
             self.metrics.set_connected(connected)
 
     async def _session(self) -> None:
-        offline = encode({"online": False, "site": self.topics.site, "host": self.topics.host})
+        will = presence(self.topics, False, "lost")
         client = make_client(
             self.fleet,
             f"kioskguard-{self.topics.host}",
             username=self.fleet.username or self.topics.host,
             persistent=True,  # the broker keeps commands sent while we are away
-            will=Will(self.topics.presence, offline),
+            will=Will(self.topics.presence, will),
         )
         async with client:
             self._set_connected(True)
             logger.info("fleet: connected to {} as {}", self.fleet.broker, self.topics.host)
-            online = {"online": True, "site": self.topics.site, "host": self.topics.host}
-            await self._publish_checked(client, self.topics.presence, encode(online), retain=True)
+            online = presence(self.topics, True)
+            await self._publish_checked(client, self.topics.presence, online, retain=True)
             await self._publish_status(client)
             for topic in (*self.topics.commands, self.topics.ack):
                 await client.subscribe(topic, qos=1)
@@ -283,8 +309,18 @@ class FleetLink:
                 for worker in workers:
                     worker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(publish(client, self.topics.presence, offline), 2.0)
+                await self._publish_offline(client)
+
+    async def _publish_offline(self, client: Any) -> None:
+        """As the session ends: when the daemon stops, the retained presence says why
+        (stopped or shutdown) and since when, instead of the will's "lost"; otherwise (a
+        reload, a reconnect) a passing offline note, as before."""
+        reason = self.stop_reason
+        payload = presence(self.topics, False, reason)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                publish(client, self.topics.presence, payload, retain=reason is not None), 2.0
+            )
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)

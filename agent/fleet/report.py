@@ -66,6 +66,8 @@ class Report:
     refused_commands: int = 0
     rejected_total: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)  # site, host, reason, count
+    offline: list[dict[str, Any]] = field(default_factory=list)  # site, host, reason, since
+    guard_gaps: list[dict[str, Any]] = field(default_factory=list)  # site, host, from, to ...
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,11 +78,18 @@ def build_report(
     since: datetime,
     site: str | None,
     rejected: Sequence[dict[str, Any]] = (),
+    presence: Sequence[dict[str, Any]] = (),
 ) -> Report:
-    """Given collected events (oldest first) and the messages the collector rejected
-    (EventStore.rejected()), return the report of the logouts among them and the rejections
-    counted per kiosk and reason."""
+    """Given collected events (oldest first), the messages the collector rejected
+    (EventStore.rejected()) and the kiosks' presence (EventStore.presence()), return the
+    report of the logouts among them, the rejections counted per kiosk and reason, the kiosks
+    offline now (why, since when) and the gaps their guards reported (guard_gap events)."""
     report = Report(since=since.isoformat(timespec="seconds"), site=site)
+    report.offline = [
+        {key: item.get(key) for key in ("site", "host", "reason", "since")}
+        for item in presence
+        if not item.get("online")
+    ]
     grouped = Counter(
         (str(r["site"]), str(r["host"]), _reason_kind(str(r["reason"]))) for r in rejected
     )
@@ -96,6 +105,8 @@ def build_report(
     for event in events:
         if event.get("kind") == "command_refused":
             report.refused_commands += 1
+        if event.get("kind") == "guard_gap" and isinstance(event.get("gap"), dict):
+            report.guard_gaps.append(_gap_row(event))
         if event.get("kind") != "logout" or not isinstance(event.get("outcome"), dict):
             continue
         outcome = event["outcome"]
@@ -138,6 +149,30 @@ def build_report(
     return report
 
 
+def _gap_row(event: dict[str, Any]) -> dict[str, Any]:
+    gap = event["gap"]
+    fields = ("cause", "from", "to", "seconds")
+    return {"site": event.get("site"), "host": event.get("host")} | {
+        key: gap.get(key) for key in fields
+    }
+
+
+def _gap_lines(report: Report) -> list[str]:
+    """Return the table lines of the kiosks offline now and the guards' reported gaps."""
+    out = [f"Kiosks offline now: {len(report.offline)}"]
+    out += [
+        f"  {item['site']}/{item['host']}: {item['reason'] or '?'} since {item['since']}"
+        for item in report.offline
+    ]
+    out.append(f"Guard not running (reported at its next start): {len(report.guard_gaps)}")
+    out += [
+        f"  {gap['site']}/{gap['host']}: {gap['cause']} from {gap['from']} to {gap['to']}"
+        f" ({gap['seconds']} s)"
+        for gap in report.guard_gaps
+    ]
+    return out
+
+
 def _reason_kind(reason: str) -> str:
     """Return a rejection reason without what differs from message to message (ids, times)."""
     return re.sub(r"'[^']*'|\b\d{4}-\d\d-\d\dT[^ ]+", "…", reason)
@@ -176,6 +211,7 @@ def as_table(report: Report) -> str:
             f"  {item['at']} {item['site']}/{item['host']} {item['profile']}"
             f" ({item['trigger']}): {item['note']}"
         )
+    out += _gap_lines(report)
     out.append(f"{report.rejected_total} message(s) rejected by the collector (not counted above)")
     for item in report.rejected:
         out.append(f"  {item['site']}/{item['host']}: {item['count']} x {item['reason']}")
@@ -259,6 +295,9 @@ def as_html(report: Report) -> str:
         f" {item['count']} x {e(item['reason'])}</li>"
         for item in report.rejected
     )
+    gaps = "\n".join(
+        f"<li>{e(line.strip())}</li>" for line in _gap_lines(report) if line.startswith("  ")
+    )
     triggers = ", ".join(f"{e(name)}: {count}" for name, count in report.by_trigger.items())
     title = "kioskguard fleet audit" + (f", site {e(report.site)}" if report.site else "")
     head = "".join(f"<th>{name}</th>" for name in (*_COLUMNS, "median s"))
@@ -282,6 +321,8 @@ By trigger: {triggers or "-"}. Refused commands: {report.refused_commands}.</p>
 </tbody></table>
 <h2>local_only logouts ({len(report.local_only)})</h2>
 <div class="warn"><ul>{local or "<li>None.</li>"}</ul></div>
+<h2>Offline kiosks ({len(report.offline)}) and guard gaps ({len(report.guard_gaps)})</h2>
+<div class="warn"><ul>{gaps or "<li>None.</li>"}</ul></div>
 <h2>Rejected by the collector ({report.rejected_total})</h2>
 <div class="warn"><ul>{rejected or "<li>None.</li>"}</ul></div>
 </body></html>

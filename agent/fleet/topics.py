@@ -1,7 +1,9 @@
 """The topic layout and the JSON messages of the fleet.
 
     PREFIX/<site>/<host>/status     retained: what the kiosk guards and its last logout
-    PREFIX/<site>/<host>/presence   retained: {"online": true}; the last will sets false
+    PREFIX/<site>/<host>/presence   retained: {"online": true, "at"}; an orderly stop sets
+                                    {"online": false, "reason": "stopped"|"shutdown", "at"},
+                                    the last will {"online": false, "reason": "lost"}
     PREFIX/<site>/<host>/events     QoS 1: audit events, each with a unique id
     PREFIX/<site>/<host>/replies    QoS 1: the answer to each command
     PREFIX/cmd/all                  QoS 1: commands for every kiosk (admin only)
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 COMMAND_KINDS = ("logout", "check", "ping")
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 RESERVED_SITES = ("cmd", "ack")
-EVENT_KINDS = ("logout", "command", "command_refused")
+EVENT_KINDS = ("logout", "command", "command_refused", "guard_gap")
 
 
 def now_iso() -> str:

@@ -84,6 +84,7 @@ class SignalRouter:
     ) -> None:
         self.daemon: Stoppable | None = None
         self.stop_pending = False
+        self.stop_signal: str | None = None  # the name of the signal that asked to stop
         self._status = status
         self._reopen = reopen
         self._seen: set[str] = set()
@@ -97,6 +98,11 @@ class SignalRouter:
         self.stop_pending = True
         if self.daemon is not None:
             self.daemon.request_stop(Trigger.SIGNAL)
+
+    def stop_by(self, name: str) -> None:
+        """Stop, remembering which signal asked (the guard's stop record names it)."""
+        self.stop_signal = name
+        self.stop()
 
     def reload(self) -> None:
         if self.daemon is not None:
@@ -133,6 +139,8 @@ class SignalRouter:
                 ignored.append(name)
             elif action == "log":
                 handlers[name] = functools.partial(self.unused, name)
+            elif action == "stop":
+                handlers[name] = functools.partial(self.stop_by, name)
             else:
                 handlers[name] = getattr(self, action)
         remove_handlers = install_handlers(handlers, loop=loop, signal_module=signal_module)

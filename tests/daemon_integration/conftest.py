@@ -68,6 +68,14 @@ class DaemonProcess:
         wait_until(seen, f"{text!r} in the daemon log", timeout_s)
 
     def audit(self) -> list[dict[str, Any]]:
+        """Return the audit file's logout records (the other lines: audit_events)."""
+        return [record for record in self.audit_lines() if "event" not in record]
+
+    def audit_events(self) -> list[dict[str, Any]]:
+        """Return the audit file's lines that are no logout (the guard_gap line)."""
+        return [record for record in self.audit_lines() if "event" in record]
+
+    def audit_lines(self) -> list[dict[str, Any]]:
         path = self.state_dir / "audit.jsonl"
         if not path.exists():
             return []

@@ -33,7 +33,7 @@ def test_alert_rules_pass_promtool_check() -> None:
         [promtool(), "check", "rules", str(CONFIG / "alerts.yml")], capture_output=True, text=True
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "SUCCESS: 9 rules found" in completed.stdout
+    assert "SUCCESS: 10 rules found" in completed.stdout
 
 
 def test_alerts_fire_on_a_linked_session_after_closing_local_only_and_offline() -> None:
