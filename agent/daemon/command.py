@@ -33,6 +33,7 @@ from loguru import logger
 
 from agent.audit import configure_logging
 from agent.browser.profile_guard import ProfileGuards
+from agent.daemon import triggers
 from agent.daemon.audit_recorder import AuditRecorder
 from agent.daemon.clock import SystemClock, resolve_timezone
 from agent.daemon.daemon import Daemon, Reloader
@@ -266,7 +267,7 @@ async def _idle_source(settings: Settings, agent: SessionAgent) -> AsyncIterator
 
 async def _trigger_sources(settings: Settings) -> list[TriggerSource]:
     events = settings.events
-    wanted = events.on_shutdown or events.on_sleep or events.on_lock or events.on_logoff
+    wanted = any(triggers.allowed(trigger, settings) for trigger in triggers.from_source("os"))
     wanted = wanted or events.on_browser_closed  # a resume checks the state rule
     if not wanted or not sys.platform.startswith("linux"):
         return []
