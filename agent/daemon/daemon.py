@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
@@ -611,16 +610,3 @@ def _check_reloadable(old: Settings, new: Settings) -> None:
             f"general.state_dir: {str(new.general.state_dir)!r}: cannot change while running"
             f" (now {str(old.general.state_dir)!r}); restart the service instead"
         )
-
-
-def install_signal_handlers(daemon: Daemon) -> Callable[[], None]:
-    """SIGTERM, SIGINT (and SIGBREAK on Windows) stop the daemon; SIGHUP reloads.
-
-    Return a function undoing it.
-    """
-    from agent.platform.signals import install_handlers
-
-    stop = functools.partial(daemon.request_stop, Trigger.SIGNAL)
-    return install_handlers(
-        {"SIGTERM": stop, "SIGINT": stop, "SIGBREAK": stop, "SIGHUP": daemon.request_reload}
-    )
