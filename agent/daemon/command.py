@@ -41,7 +41,6 @@ from agent.daemon.idle import BrowserIdleSource
 from agent.daemon.metrics import Metrics
 from agent.daemon.ports import (
     BrowserExitWatch,
-    IdleSource,
     Notifier,
     ServiceManager,
     SessionAgent,
@@ -50,7 +49,7 @@ from agent.daemon.ports import (
 from agent.daemon.state import StateFile, StateFileError
 from agent.daemon.status_dump import StatusBoard
 from agent.errors import ConfigError, PlatformUnavailable
-from agent.platform.base import close_idle_source
+from agent.platform.base import IdleSource, close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
 from agent.platform.signals import SignalRouter
 from agent.profile_paths import ProfilePathError, checked_user_data_dir

@@ -36,7 +36,6 @@ from agent.daemon.metrics import Metrics
 from agent.daemon.ports import (
     BrowserExitWatch,
     Clock,
-    IdleSource,
     Notifier,
     ServiceManager,
     SessionAgent,
@@ -47,6 +46,7 @@ from agent.daemon.state import StateFile, StateFileError
 from agent.daemon.staterule import StateRule
 from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger
+from agent.platform.base import IdleSource
 from agent.settings import ProfileSettings, Settings
 
 PAGE_READ_S = 5.0  # the browser watch's reading of a running profile's disk or page

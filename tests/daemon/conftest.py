@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.daemon.daemon import Daemon
-from agent.daemon.fakes import FakeClock, FakeIdleSource, FakeSessionAgent
+from agent.daemon.fakes import FakeIdleSource, FakeSessionAgent
 from agent.outcome import Outcome
+from agent.platform.fakeclock import FakeClock
 from agent.platform.signals import SignalRouter
 from agent.settings import Settings
 
