@@ -19,6 +19,8 @@
 Not KioskguardErrors, each caught where it is raised or belonging to a test double:
     BadCommand           a fleet command the kiosk refuses; answered on MQTT (fleet/topics.py)
     LabelTableError      a ValueError: labels.toml is malformed, checked at build time
+    TriggerTableError    a ValueError: the trigger table misses or adds a trigger (import time)
+    UnknownTrigger       a LookupError: a trigger with no row was asked about (daemon/triggers.py)
     ApiError, SimulatorError, ConfigInputError, TooManyDevices   the simulator's (simulator/)
     BrokerUnavailable    a RuntimeError: no Mosquitto for the tests (fleet/testing.py)
 

@@ -43,6 +43,7 @@ from loguru import logger
 from agent.audit import configure_logging
 from agent.browser.opener import Opened, open_managed
 from agent.browser.profile_guard import ProfileGuards
+from agent.daemon import triggers
 from agent.daemon.audit_recorder import AuditRecorder
 from agent.daemon.clock import SystemClock, resolve_timezone
 from agent.daemon.daemon import Daemon, Reloader
@@ -52,7 +53,6 @@ from agent.daemon.metrics import Metrics
 from agent.daemon.open_request import Opener, OpenServer
 from agent.daemon.ports import (
     BrowserExitWatch,
-    IdleSource,
     Notifier,
     ServiceManager,
     SessionAgent,
@@ -61,7 +61,7 @@ from agent.daemon.ports import (
 from agent.daemon.state import StateFile, StateFileError
 from agent.daemon.status_dump import StatusBoard
 from agent.errors import ConfigError, PlatformUnavailable
-from agent.platform.base import close_idle_source
+from agent.platform.base import IdleSource, close_idle_source
 from agent.platform.filelock import FileLock, LockHeld
 from agent.platform.signals import SignalRouter
 from agent.profile_paths import ProfilePathError, checked_user_data_dir
@@ -343,7 +343,7 @@ async def _idle_source(settings: Settings, agent: SessionAgent) -> AsyncIterator
 
 async def _trigger_sources(settings: Settings) -> list[TriggerSource]:
     events = settings.events
-    wanted = events.on_shutdown or events.on_sleep or events.on_lock or events.on_logoff
+    wanted = any(triggers.allowed(trigger, settings) for trigger in triggers.from_source("os"))
     wanted = wanted or events.on_browser_closed  # a resume checks the state rule
     if not wanted or not sys.platform.startswith("linux"):
         return []

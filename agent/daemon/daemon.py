@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
 from loguru import logger
 
+from agent.daemon import triggers
 from agent.daemon.coordinator import LogoutCoordinator, OutcomeHook
 from agent.daemon.idle import IdleWatch
 from agent.daemon.live import LiveMemory, LiveReading
@@ -36,7 +36,6 @@ from agent.daemon.metrics import Metrics
 from agent.daemon.ports import (
     BrowserExitWatch,
     Clock,
-    IdleSource,
     Notifier,
     ServiceManager,
     SessionAgent,
@@ -47,9 +46,9 @@ from agent.daemon.state import StateFile, StateFileError
 from agent.daemon.staterule import StateRule
 from agent.errors import ConfigError, KioskguardError
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger
+from agent.platform.base import IdleSource
 from agent.settings import ProfileSettings, Settings
 
-_SHUTDOWN_LIKE = {Trigger.SHUTDOWN, Trigger.SLEEP, Trigger.LOGOFF, Trigger.SIGNAL}
 PAGE_READ_S = 5.0  # the browser watch's reading of a running profile's disk or page
 STOP_GRACE_S = 0.5  # past the shutdown deadline: interrupt what still runs and record it
 Reloader = Callable[[], Settings]
@@ -105,7 +104,7 @@ class Daemon:
                 self.profiles,
                 self.coordinator.logout,
                 clock,
-                deadline_s=settings.logout.deadline_s,
+                deadline_s=self.deadline_for(Trigger.IDLE),
                 notifier=notifier,
             )
         self.rule = StateRule(
@@ -132,21 +131,14 @@ class Daemon:
     # -- decisions -------------------------------------------------------------------------
 
     def allowed(self, trigger: Trigger) -> bool:
-        """Return whether the configuration lets this trigger cause a logout."""
-        events = self.settings.events
-        return {
-            Trigger.SHUTDOWN: events.on_shutdown,
-            Trigger.SLEEP: events.on_sleep,
-            Trigger.LOCK: events.on_lock,
-            Trigger.LOGOFF: events.on_logoff,
-            Trigger.BROWSER_CLOSED: events.on_browser_closed,
-        }.get(trigger, True)
+        """Given a trigger, return whether the configuration lets it cause a logout (its flag in
+        agent/daemon/triggers.py). Raise UnknownTrigger if the table has no row for it."""
+        return triggers.allowed(trigger, self.settings)
 
     def deadline_for(self, trigger: Trigger) -> float:
-        """Return the deadline of a logout for this trigger (short when the OS is going away)."""
-        if trigger in _SHUTDOWN_LIKE:
-            return self.settings.logout.shutdown_deadline_s
-        return self.settings.logout.deadline_s
+        """Given a trigger, return its logout deadline (its deadline class in
+        agent/daemon/triggers.py). Raise UnknownTrigger if the table has no row for it."""
+        return triggers.deadline_s(trigger, self.settings)
 
     async def logout_linked(
         self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
@@ -249,7 +241,7 @@ class Daemon:
             logger.info("{}: finishing a logout interrupted by a crash", name)
             outcomes.append(
                 await self.coordinator.logout(
-                    by_name[name], Trigger.RECOVERY, self.settings.logout.deadline_s
+                    by_name[name], Trigger.RECOVERY, self.deadline_for(Trigger.RECOVERY)
                 )
             )
         return outcomes
@@ -389,7 +381,7 @@ class Daemon:
         return await self.coordinator.logout(
             profile,
             Trigger.BROWSER_CLOSED,
-            self.settings.logout.deadline_s,
+            self.deadline_for(Trigger.BROWSER_CLOSED),
             retries=0,
             note=f"state rule: a session stored with no browser running ({why})",
         )
@@ -625,16 +617,3 @@ def _check_reloadable(old: Settings, new: Settings) -> None:
             f"general.state_dir: {str(new.general.state_dir)!r}: cannot change while running"
             f" (now {str(old.general.state_dir)!r}); restart the service instead"
         )
-
-
-def install_signal_handlers(daemon: Daemon) -> Callable[[], None]:
-    """SIGTERM, SIGINT (and SIGBREAK on Windows) stop the daemon; SIGHUP reloads.
-
-    Return a function undoing it.
-    """
-    from agent.platform.signals import install_handlers
-
-    stop = functools.partial(daemon.request_stop, Trigger.SIGNAL)
-    return install_handlers(
-        {"SIGTERM": stop, "SIGINT": stop, "SIGBREAK": stop, "SIGHUP": daemon.request_reload}
-    )

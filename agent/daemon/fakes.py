@@ -1,8 +1,9 @@
 """Fakes of the daemon's seams, shipped with the package (httpx's MockTransport style).
 
-Tests inject them instead of patching: FakeClock (virtual time that advances when slept on),
-FakeIdleSource (idle time computed from scripted input moments), FakeSessionAgent (scripted
-probe, logout and warning answers that records every call), FakeTriggerSource, FakeExitWatch.
+Tests inject them instead of patching: FakeClock (agent/platform/fakeclock.py, virtual time
+that advances when slept on), FakeIdleSource (idle time computed from scripted input moments),
+FakeSessionAgent (scripted probe, logout and warning answers that records every call),
+FakeTriggerSource, FakeExitWatch.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from agent.outcome import (
     Linked,
@@ -22,31 +22,8 @@ from agent.outcome import (
     Trigger,
     WarningResult,
 )
+from agent.platform.fakeclock import FakeClock
 from agent.settings import ProfileSettings
-
-
-class FakeClock:
-    """Virtual time: sleep() advances it at once, so timed logic runs without waiting."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("FakeClock needs an aware start time")
-        self.start = start
-        self.elapsed = 0.0
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=self.elapsed)
-
-    def monotonic(self) -> float:
-        return self.elapsed
-
-    async def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
-        await asyncio.sleep(0)
-
-    def advance(self, seconds: float) -> None:
-        """Move virtual time forward by seconds."""
-        self.elapsed += max(0.0, seconds)
 
 
 class FakeIdleSource:

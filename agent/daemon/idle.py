@@ -13,9 +13,10 @@ from enum import StrEnum
 
 from loguru import logger
 
-from agent.daemon.ports import Clock, IdleSource, Notifier, SessionAgent
+from agent.daemon.ports import Clock, Notifier, SessionAgent
 from agent.errors import KioskguardError
 from agent.outcome import Linked, Outcome, Trigger, WarningResult
+from agent.platform.base import IdleSource
 from agent.settings import IdleSettings, ProfileSettings
 
 LogoutFunction = Callable[[ProfileSettings, Trigger, float], Awaitable[Outcome]]

@@ -1,7 +1,9 @@
 """The seams of the daemon: what it needs from the session layer, the OS and time.
 
-Real implementations: agent/session/service.py (SessionAgent), agent/platform/ (idle sources,
-OS events), agent/daemon/clock.py (SystemClock). Fakes for tests: agent/daemon/fakes.py.
+Real implementations: agent/session/service.py (SessionAgent), agent/platform/ (OS events),
+agent/daemon/clock.py (SystemClock). The idle source's Protocol is the platform's own
+(agent/platform/base.py: IdleSource). Fakes for tests: agent/daemon/fakes.py and
+agent/platform/fakeclock.py.
 """
 
 from __future__ import annotations
@@ -54,17 +56,6 @@ class SessionAgent(Protocol):
         """Given a profile whose browser closed with no session stored, leave nothing of the
         client readable in its files (a warm logout's removed keys linger in LevelDB); return
         what was done, in words (empty: nothing to do)."""
-        ...
-
-
-@runtime_checkable
-class IdleSource(Protocol):
-    """Seconds since the user's last input (same shape as agent.platform.base.IdleSource)."""
-
-    name: str
-
-    async def idle_seconds(self) -> float | None:
-        """Return seconds since the last input, or None when unknown right now."""
         ...
 
 

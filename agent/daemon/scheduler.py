@@ -58,15 +58,6 @@ def closing_trigger(settings: ClosingTimeSettings, timezone: tzinfo) -> BaseTrig
     return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
 
 
-def next_closing_time(
-    settings: ClosingTimeSettings, timezone: tzinfo, now: datetime
-) -> datetime | None:
-    """Given the settings and an aware now, return the next closing time (now included)."""
-    trigger = closing_trigger(settings, timezone)
-    fire_time: datetime | None = trigger.get_next_fire_time(None, now) if trigger else None
-    return fire_time
-
-
 class ScheduledWork(Protocol):
     """The daemon's coroutines that the timetable runs."""
 

@@ -5,7 +5,7 @@ one (os.replace), so a crash leaves either the old or the new file, never half o
 A state file that cannot be written (a directory in its place, a read-only or full disk) is a
 StateFileError naming the path, raised by the first change that fails: the daemon logs it once
 and its logouts still run. Until a write succeeds again the records live in memory (later
-changes apply there, counted in ``write_errors``, quietly), and ``retry()`` (the daemon calls
+changes apply there, each counted by ``on_write_error``, quietly), and ``retry()`` (the daemon calls
 it every few seconds) writes them once the disk takes them. If the daemon dies meanwhile, the
 file on disk is the last one written: the next start's check of every profile (a stored session
 with no browser running is logged out) covers what it misses.
@@ -50,7 +50,6 @@ class StateFile:
     def __init__(self, path: Path, on_write_error: Callable[[], None] | None = None) -> None:
         self.path = path
         self.on_write_error = on_write_error  # counts each change the disk did not take
-        self.write_errors = 0
         self._unwritten: dict[str, LogoutInProgress] | None = None  # what the disk lacks
 
     def in_progress(self) -> list[LogoutInProgress]:
@@ -124,7 +123,6 @@ class StateFile:
             self._write(entries)
         except StateFileError as exc:
             self._unwritten = entries
-            self.write_errors += 1
             if self.on_write_error is not None:
                 self.on_write_error()
             if failing:  # already reported: once per episode, the rest at debug level

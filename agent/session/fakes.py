@@ -24,6 +24,7 @@ from agent.browser.driver import Session
 from agent.browser.network import NetworkLog
 from agent.errors import DriverError
 from agent.outcome import LogoutPath
+from agent.platform.fakeclock import FakeClock
 from agent.probe.probe import SESSION_KEYS
 from agent.session.logout import ESCAPE_SCRIPT, client_logout_script
 from agent.session.pagestate import LEAVE_SCRIPT
@@ -31,19 +32,7 @@ from agent.session.pagestate import LEAVE_SCRIPT
 Raw = dict[str, Any]
 Handler = Callable[["FakeTab"], None]
 ClientHandler = Callable[["FakeTab"], Raw]
-
-
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+CLOCK_ORIGIN = 1000.0  # the monotonic reading a fake tab's and driver's clock start at
 
 
 def chats(**fields: Any) -> Raw:
@@ -104,7 +93,7 @@ class FakeTab:
         self.storage: dict[str, str] = (
             dict(storage) if storage is not None else {key: "x" for key in SESSION_KEYS}
         )
-        self.clock = FakeClock()
+        self.clock = FakeClock(origin=CLOCK_ORIGIN)
         self.tick = tick
         self.seq = 0
         self.clicks: list[str] = []  # mark names, in order
@@ -208,7 +197,7 @@ class FakeDriver:
     def __init__(
         self, make_tab: TabMaker, clock: FakeClock | None = None, launch_pause_s: float = 0.0
     ) -> None:
-        self.clock = clock or FakeClock()
+        self.clock = clock or FakeClock(origin=CLOCK_ORIGIN)
         self.make_tab = make_tab
         self.launch_pause_s = launch_pause_s
         self.open = self.peak = 0

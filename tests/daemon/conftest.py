@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agent.daemon.daemon import Daemon
-from agent.daemon.fakes import FakeClock, FakeIdleSource, FakeSessionAgent
+from agent.daemon.fakes import FakeIdleSource, FakeSessionAgent
 from agent.outcome import Outcome
+from agent.platform.fakeclock import FakeClock
+from agent.platform.signals import SignalRouter
 from agent.settings import Settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -72,3 +75,17 @@ def make_daemon(
         )
 
     return make
+
+
+@contextlib.contextmanager
+def routed_signals(daemon: Daemon) -> Iterator[SignalRouter]:
+    """Route the process's signals to daemon as `kioskguard run` does (agent/daemon/command.py:
+    SignalRouter.install, then attach), for as long as the block runs. Call in the loop."""
+    router = SignalRouter()
+    remove = router.install()
+    router.attach(daemon)
+    try:
+        yield router
+    finally:
+        router.attach(None)
+        remove()

@@ -6,10 +6,11 @@ import asyncio
 from pathlib import Path
 
 from agent.daemon.coordinator import LogoutCoordinator
-from agent.daemon.fakes import FakeClock, FakeSessionAgent
+from agent.daemon.fakes import FakeSessionAgent
 from agent.daemon.state import StateFile
 from agent.errors import DriverError
 from agent.outcome import Outcome, Result, Trigger
+from agent.platform.fakeclock import FakeClock
 from agent.settings import ProfileSettings
 
 DESK = ProfileSettings(name="desk", user_data_dir=Path("/nonexistent/desk"))

@@ -7,12 +7,12 @@ import contextlib
 import signal
 from collections.abc import Callable
 
-from agent.daemon.daemon import Daemon, install_signal_handlers
+from agent.daemon.daemon import Daemon
 from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource, RecordingNotifier
 from agent.daemon.state import LogoutInProgress
 from agent.outcome import Linked, Outcome, Result, Trigger
 
-from .conftest import SATURDAY_EVENING
+from .conftest import SATURDAY_EVENING, routed_signals
 
 TWO_PROFILES = [
     {"name": "desk", "user_data_dir": "/nonexistent/desk"},
@@ -122,14 +122,11 @@ async def test_sigterm_logs_out_linked_profiles_then_run_returns_0(
 ) -> None:
     agent.running["managed"] = True  # closed, the state rule would log it out at start
     daemon = make_daemon(**QUIET)
-    remove = install_signal_handlers(daemon)
-    try:
+    with routed_signals(daemon):
         running = asyncio.create_task(daemon.run())
         await asyncio.sleep(0.05)
         signal.raise_signal(signal.SIGTERM)
         assert await asyncio.wait_for(running, 10) == 0
-    finally:
-        remove()
     assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
         (Trigger.SIGNAL, Result.LOGGED_OUT)
     ]
@@ -141,14 +138,11 @@ async def test_sigterm_respects_the_shutdown_deadline_and_leaves_a_recovery_reco
     agent.logout_gate = asyncio.Event()  # the logout hangs
     agent.running["managed"] = True  # closed, the state rule would log it out at start
     daemon = make_daemon(logout={"shutdown_deadline_s": 0.2}, **QUIET)
-    remove = install_signal_handlers(daemon)
-    try:
+    with routed_signals(daemon):
         running = asyncio.create_task(daemon.run())
         await asyncio.sleep(0.05)
         signal.raise_signal(signal.SIGINT)
         assert await asyncio.wait_for(running, 10) == 0
-    finally:
-        remove()
     # the logout's own budget or the stop's deadline, whichever the loop ran first: failed, why
     assert outcomes[0].result is Result.FAILED
     assert outcomes[0].error and "deadline of 0.2 s" in outcomes[0].error

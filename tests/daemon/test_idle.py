@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent.daemon.daemon import Daemon
-from agent.daemon.fakes import FakeClock, FakeIdleSource, FakeSessionAgent
+from agent.daemon.fakes import FakeIdleSource, FakeSessionAgent
 from agent.daemon.idle import BrowserIdleSource, IdleDecision, IdleWatch
 from agent.outcome import Linked, Trigger, WarningResult
+from agent.platform.fakeclock import FakeClock
 
 IDLE = {"timeout_s": 300, "warning_s": 30, "poll_s": 1}
 

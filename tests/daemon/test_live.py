@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from agent.daemon.daemon import Daemon
-from agent.daemon.fakes import FakeClock, FakeSessionAgent
+from agent.daemon.fakes import FakeSessionAgent
 from agent.daemon.live import LiveMemory, LiveReading
 from agent.daemon.metrics import Metrics
 from agent.outcome import LOCAL_ONLY_NOTE, Linked, LogoutPath, Outcome, Result, Trigger
+from agent.platform.fakeclock import FakeClock
 from tests.daemon.conftest import SATURDAY_EVENING, MakeSettings
 
 

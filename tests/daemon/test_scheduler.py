@@ -8,12 +8,7 @@ from datetime import datetime, timedelta
 from agent.daemon.clock import SystemClock
 from agent.daemon.daemon import Daemon
 from agent.daemon.fakes import FakeSessionAgent
-from agent.daemon.scheduler import (
-    OffsetTrigger,
-    build_scheduler,
-    closing_trigger,
-    next_closing_time,
-)
+from agent.daemon.scheduler import OffsetTrigger, build_scheduler, closing_trigger
 from agent.outcome import Trigger
 from agent.settings import ClosingTimeSettings
 
@@ -28,20 +23,28 @@ def at(day: int, hour: int, minute: int) -> datetime:
     return datetime(2025, 6, day, hour, minute, tzinfo=BERLIN)  # June 14 2025 is a Saturday
 
 
+def closes_after(now: datetime) -> datetime | None:
+    """The next fire time of the timetable's closing-time trigger (now included)."""
+    trigger = closing_trigger(LIBRARY, BERLIN)
+    assert trigger is not None
+    fire_time: datetime | None = trigger.get_next_fire_time(None, now)
+    return fire_time
+
+
 def test_saturday_before_eight_closes_at_eight_today() -> None:
-    assert next_closing_time(LIBRARY, BERLIN, at(14, 19, 59)) == at(14, 20, 0)
+    assert closes_after(at(14, 19, 59)) == at(14, 20, 0)
 
 
 def test_saturday_after_eight_closes_on_sunday_at_five() -> None:
-    assert next_closing_time(LIBRARY, BERLIN, at(14, 20, 1)) == at(15, 17, 0)
+    assert closes_after(at(14, 20, 1)) == at(15, 17, 0)
 
 
 def test_sunday_after_five_closes_on_monday_at_eight() -> None:
-    assert next_closing_time(LIBRARY, BERLIN, at(15, 17, 1)) == at(16, 20, 0)
+    assert closes_after(at(15, 17, 1)) == at(16, 20, 0)
 
 
-def test_no_closing_time_configured_means_no_fire_time() -> None:
-    assert next_closing_time(ClosingTimeSettings(), BERLIN, at(14, 12, 0)) is None
+def test_no_closing_time_configured_means_no_trigger() -> None:
+    assert closing_trigger(ClosingTimeSettings(), BERLIN) is None
 
 
 def test_warning_fires_the_offset_before_closing_time() -> None:

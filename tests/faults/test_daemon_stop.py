@@ -16,14 +16,14 @@ from collections.abc import Callable
 import pytest
 
 from agent.daemon.command import SignalRouter
-from agent.daemon.daemon import STOP_GRACE_S, Daemon, install_signal_handlers
+from agent.daemon.daemon import STOP_GRACE_S, Daemon
 from agent.daemon.fakes import FakeSessionAgent, FakeTriggerSource
 from agent.daemon.state import LogoutInProgress
 from agent.errors import ConfigError
 from agent.outcome import Outcome, Result, Trigger
 from agent.platform.systemd import SystemdNotifier
 from agent.settings import Settings
-from tests.daemon.conftest import SATURDAY_EVENING
+from tests.daemon.conftest import SATURDAY_EVENING, routed_signals
 
 QUIET = {"idle": {"enabled": False}}
 
@@ -41,16 +41,13 @@ async def test_sigterm_during_a_slow_logout_records_it_and_returns_0(
     source = FakeTriggerSource()
     daemon = make_daemon(logout={"deadline_s": 60, "shutdown_deadline_s": 0.3}, **QUIET)
     daemon.trigger_sources = [source]
-    remove = install_signal_handlers(daemon)
-    try:
+    with routed_signals(daemon):
         running = asyncio.create_task(daemon.run())
         await daemon.ready.wait()
         source.put(Trigger.CLOSING_TIME)
         await wait_for_logout(agent)
         signal.raise_signal(signal.SIGTERM)
         assert await asyncio.wait_for(running, 0.3 + STOP_GRACE_S + 5) == 0
-    finally:
-        remove()
     assert [(outcome.trigger, outcome.result) for outcome in outcomes] == [
         (Trigger.CLOSING_TIME, Result.FAILED)
     ]
@@ -93,19 +90,21 @@ async def test_sighup_with_an_invalid_file_keeps_the_running_configuration(
         raise ConfigError("kioskguard.toml: idle.timeout_s: 'soon': Input should be a number")
 
     daemon.reloader = broken
-    remove = install_signal_handlers(daemon)
-    try:
+
+    async def reloaded() -> None:
+        while reloads == 0:
+            await asyncio.sleep(0.01)
+
+    with routed_signals(daemon):
         running = asyncio.create_task(daemon.run())
         await daemon.ready.wait()
         signal.raise_signal(signal.SIGHUP)
-        while reloads == 0:
-            await asyncio.sleep(0.01)
+        # bounded here: the router routes SIGALRM too, so pytest-timeout cannot end a hang
+        await asyncio.wait_for(reloaded(), 10)
         await asyncio.sleep(0.05)
         assert not running.done() and daemon.reload_settings is None
         daemon.request_stop()
         assert await asyncio.wait_for(running, 10) == 0
-    finally:
-        remove()
     assert [trigger for _, trigger, _ in agent.logouts] == [Trigger.SIGNAL]
 
 
@@ -116,14 +115,11 @@ async def test_sighup_with_a_valid_file_ends_run_with_the_new_settings_and_no_lo
     daemon = make_daemon(**QUIET)
     new = make_settings(idle={"enabled": False}, check={"probe_interval_s": 7})
     daemon.reloader = lambda: new
-    remove = install_signal_handlers(daemon)
-    try:
+    with routed_signals(daemon):
         running = asyncio.create_task(daemon.run())
         await daemon.ready.wait()
         signal.raise_signal(signal.SIGHUP)
         assert await asyncio.wait_for(running, 10) == 0
-    finally:
-        remove()
     assert daemon.reload_settings is new and agent.logouts == []
 
 
