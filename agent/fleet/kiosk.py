@@ -14,10 +14,10 @@ import contextlib
 import functools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 from loguru import logger
 
@@ -38,7 +38,15 @@ from agent.fleet.connection import (
     startup_problems,
 )
 from agent.fleet.outbox import Outbox
-from agent.fleet.topics import BadCommand, Command, KioskTopics, encode, new_id, parse_command
+from agent.fleet.topics import (
+    BadCommand,
+    Command,
+    CommandKind,
+    KioskTopics,
+    encode,
+    new_id,
+    parse_command,
+)
 from agent.outcome import Linked, Outcome, Result, Trigger
 from agent.privacy import scrub
 from agent.settings import FleetSettings, ProfileSettings, Settings
@@ -523,14 +531,25 @@ class FleetLink:
         return reply
 
     async def _execute(self, command: Command) -> dict[str, Any]:
+        """Given a valid command for this kiosk, carry it out through its kind's handler and
+        return the reply; a kind without one is refused (never a default action)."""
         assert self.daemon is not None
         logger.info("fleet: command {} ({}) from {}", command.id, command.kind, command.target)
-        if command.kind == "ping":
-            return self._reply(command.id, "ping", "pong", version=__version__)
-        if command.kind == "check":
-            await self.refresh_linked()
-            self._status_due.set()
-            return self._reply(command.id, "check", "checked", profiles=self.status()["profiles"])
+        handler = HANDLERS.get(command.kind)
+        if handler is None:
+            return self._refuse(f"unknown kind {command.kind!r}", command.id, command.kind)
+        return await handler(self, command)
+
+    async def _ping(self, command: Command) -> dict[str, Any]:
+        return self._reply(command.id, "ping", "pong", version=__version__)
+
+    async def _check(self, command: Command) -> dict[str, Any]:
+        await self.refresh_linked()
+        self._status_due.set()
+        return self._reply(command.id, "check", "checked", profiles=self.status()["profiles"])
+
+    async def _logout(self, command: Command) -> dict[str, Any]:
+        assert self.daemon is not None
         profiles = self.daemon.profiles
         if command.profile is not None:
             profiles = [profile for profile in profiles if profile.name == command.profile]
@@ -557,3 +576,26 @@ class FleetLink:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.outbox.close()
+
+
+Handler = Callable[[FleetLink, Command], Awaitable[dict[str, Any]]]
+
+
+def check_handlers(handlers: Mapping[str, Handler], kinds: Iterable[str]) -> None:
+    """Given the handler table and the command kinds the model accepts, return if each kind
+    has exactly one handler. Raise TypeError naming the kinds missing or extra."""
+    missing, extra = set(kinds) - set(handlers), set(handlers) - set(kinds)
+    if missing or extra:
+        raise TypeError(
+            f"fleet command handlers: missing {sorted(missing)}, extra {sorted(extra)}"
+            " (agent/fleet/topics.py CommandKind and agent/fleet/kiosk.py HANDLERS differ)"
+        )
+
+
+# One handler per command kind; checked against the model's literal when this module loads.
+HANDLERS: dict[str, Handler] = {
+    "ping": FleetLink._ping,
+    "check": FleetLink._check,
+    "logout": FleetLink._logout,
+}
+check_handlers(HANDLERS, get_args(CommandKind))

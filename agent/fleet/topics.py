@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-COMMAND_KINDS = ("logout", "check", "ping")
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 RESERVED_SITES = ("cmd", "ack")
 EVENT_KINDS = ("logout", "command", "command_refused")
+CommandKind = Literal["logout", "check", "ping"]  # each has its handler: fleet/kiosk.py HANDLERS
 
 
 def now_iso() -> str:
@@ -118,7 +118,7 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
-    kind: Literal["logout", "check", "ping"]
+    kind: CommandKind
     target: str = Field(min_length=1, max_length=200)  # "all", "site:<site>", "host:<host>"
     profile: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     issued_at: datetime
