@@ -543,11 +543,6 @@ class FleetLink:
     async def _ping(self, command: Command) -> dict[str, Any]:
         return self._reply(command.id, "ping", "pong", version=__version__)
 
-    async def _check(self, command: Command) -> dict[str, Any]:
-        await self.refresh_linked()
-        self._status_due.set()
-        return self._reply(command.id, "check", "checked", profiles=self.status()["profiles"])
-
     async def _logout(self, command: Command) -> dict[str, Any]:
         assert self.daemon is not None
         profiles = self.daemon.profiles
@@ -595,7 +590,6 @@ def check_handlers(handlers: Mapping[str, Handler], kinds: Iterable[str]) -> Non
 # One handler per command kind; checked against the model's literal when this module loads.
 HANDLERS: dict[str, Handler] = {
     "ping": FleetLink._ping,
-    "check": FleetLink._check,
     "logout": FleetLink._logout,
 }
 check_handlers(HANDLERS, get_args(CommandKind))

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 RESERVED_SITES = ("cmd", "ack")
 EVENT_KINDS = ("logout", "command", "command_refused")
-CommandKind = Literal["logout", "check", "ping"]  # each has its handler: fleet/kiosk.py HANDLERS
+CommandKind = Literal["logout", "ping"]  # each has its handler: fleet/kiosk.py HANDLERS
 
 
 def now_iso() -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from agent.daemon.fakes import FakeSessionAgent
 from agent.fleet.kiosk import HANDLERS, FleetLink, check_handlers
-from agent.fleet.topics import Command, CommandKind
+from agent.fleet.topics import BadCommand, Command, CommandKind, encode, make_command, parse_command
 
 
 def test_every_command_kind_has_exactly_one_handler() -> None:
@@ -56,3 +56,10 @@ async def test_a_ping_answers_pong_and_logs_nobody_out(
     reply = await fleet._execute(command)
     assert (reply["kind"], reply["result"]) == ("ping", "pong")
     assert agent.logouts == []
+
+
+def test_a_check_command_is_no_longer_a_kind_the_kiosk_takes() -> None:
+    message = make_command("check", "all", 60)
+    with pytest.raises(BadCommand, match="kind") as caught:
+        parse_command(encode(message))
+    assert caught.value.command_id == message["id"]
