@@ -1,15 +1,15 @@
 """The seams of the daemon: what it needs from the session layer, the OS and time.
 
 Real implementations: agent/session/service.py (SessionAgent), agent/platform/ (idle sources,
-OS events), agent/daemon/clock.py (SystemClock). Fakes for tests: agent/daemon/fakes.py.
+OS events), agent/clock.py (Clock, SystemClock). Fakes for tests: agent/daemon/fakes.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from agent.clock import Clock as Clock  # re-exported: it lives below the layers now
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger, WarningResult
 from agent.settings import ProfileSettings
 
@@ -65,22 +65,6 @@ class IdleSource(Protocol):
 
     async def idle_seconds(self) -> float | None:
         """Return seconds since the last input, or None when unknown right now."""
-        ...
-
-
-class Clock(Protocol):
-    """Time, injected so that logic never reads the real clock."""
-
-    def now(self) -> datetime:
-        """Return the aware current time in the configured time zone."""
-        ...
-
-    def monotonic(self) -> float:
-        """Return seconds from an arbitrary origin that never goes backwards."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait for seconds."""
         ...
 
 

@@ -20,11 +20,13 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from loguru import logger
 
+from agent.clock import Clock, SystemClock
 from agent.errors import ConfigError
 from agent.fleet.checks import Verdict, check_event, check_reply
 from agent.fleet.connection import (
@@ -40,9 +42,9 @@ from agent.fleet.database import open_database
 from agent.fleet.topics import (
     ack_topic,
     encode,
+    iso,
     kiosk_filter,
     new_id,
-    now_iso,
     split_kiosk_topic,
 )
 from agent.settings import FleetSettings
@@ -90,9 +92,10 @@ BATCH = 1000  # messages stored in one transaction, at most
 class EventStore:
     """The SQLite file of collected events."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Clock | None = None) -> None:
         """Open or create the store. Raise ConfigError naming the file if it cannot be."""
         self.path = path
+        self.clock = clock or SystemClock(UTC)
         self.db = open_database(path, _SCHEMA, "fleet events database")
 
     def add_event(self, site: str, host: str, event: dict[str, Any]) -> bool:
@@ -139,9 +142,9 @@ class EventStore:
             if same is not None:
                 return "copy"  # published again before our acknowledgement reached the kiosk
         verdict: Verdict = (
-            check_event(site, host, data, self.db)
+            check_event(site, host, data, self.db, self.clock.now())
             if leaf == "events"
-            else check_reply(site, host, data)
+            else check_reply(site, host, data, self.clock.now())
         )
         payload = json.dumps(data, separators=(",", ":"))
         if verdict.reason is not None:
@@ -187,7 +190,7 @@ class EventStore:
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO rejected (site, host, id, leaf, reason, received_at, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (site, host, key, leaf, reason, now_iso(), text[:4000]),
+            (site, host, key, leaf, reason, iso(self.clock.now()), text[:4000]),
         )
         if cursor.rowcount == 1:
             logger.warning("collector: rejected a message from {}/{}: {}", site, host, reason)

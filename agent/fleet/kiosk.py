@@ -13,18 +13,16 @@ import asyncio
 import contextlib
 import functools
 import json
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, get_args
+from typing import Any, get_args
 
 from loguru import logger
 
 from agent import __version__
 from agent.audit import audit_line
-from agent.daemon.coordinator import LogoutCoordinator
-from agent.daemon.ports import SessionAgent
+from agent.clock import Clock, SystemClock
 from agent.errors import ConfigError, KioskguardError
 from agent.fleet.connection import (
     Incoming,
@@ -38,32 +36,20 @@ from agent.fleet.connection import (
     startup_problems,
 )
 from agent.fleet.outbox import Outbox
+from agent.fleet.ports import FleetDaemon, FleetMetricsSink
 from agent.fleet.topics import (
     BadCommand,
     Command,
     CommandKind,
     KioskTopics,
     encode,
+    iso,
     new_id,
     parse_command,
 )
 from agent.outcome import Linked, Outcome, Result, Trigger
 from agent.privacy import scrub
-from agent.settings import FleetSettings, ProfileSettings, Settings
-
-
-class FleetDaemon(Protocol):
-    """What the fleet link needs from the daemon (agent.daemon.daemon.Daemon has it)."""
-
-    profiles: list[ProfileSettings]
-    agent: SessionAgent
-    coordinator: LogoutCoordinator
-
-    async def logout_linked(
-        self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
-    ) -> list[Outcome]: ...
-
-    async def linked_now(self, profile: ProfileSettings) -> Linked: ...
+from agent.settings import FleetSettings, Settings
 
 
 def summarize(outcomes: Sequence[Outcome]) -> str:
@@ -93,16 +79,6 @@ def outcome_summary(outcome: Outcome, at: str) -> dict[str, Any]:
     }
 
 
-class FleetMetricsSink(Protocol):
-    """What the link reports to Prometheus (agent.daemon.metrics.FleetMetrics has it)."""
-
-    def set_connected(self, connected: bool) -> None: ...
-
-    def set_outbox(self, events: int, oldest_age_s: float) -> None: ...
-
-    def count_refused(self) -> None: ...
-
-
 def logout_event(outcome: Outcome, at: str, command_id: str | None = None) -> dict[str, Any]:
     """Given an outcome, return the fields of its `logout` event (the audit line; the fleet
     command that asked for it, if any)."""
@@ -110,15 +86,15 @@ def logout_event(outcome: Outcome, at: str, command_id: str | None = None) -> di
     return {"outcome": line, **({"command_id": command_id} if command_id else {})}
 
 
-def queue_event(outbox: Outbox, topics: KioskTopics, kind: str, **fields: Any) -> str:
-    """Store one audit event of this kind in the outbox; return its id."""
+def queue_event(outbox: Outbox, topics: KioskTopics, clock: Clock, kind: str, **fields: Any) -> str:
+    """Store one audit event of this kind, dated by clock, in the outbox; return its id."""
     event_id = new_id(topics.host)
     message = {
         "id": event_id,
         "kind": kind,
         "site": topics.site,
         "host": topics.host,
-        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "at": iso(clock.now()),
         **fields,
     }
     outbox.put(event_id, topics.events, message)
@@ -130,16 +106,17 @@ def outbox_path(settings: Settings) -> Path:
     return settings.general.state_dir / "fleet-outbox.sqlite3"
 
 
-def queue_outcome(settings: Settings, outcome: Outcome) -> str:
+def queue_outcome(settings: Settings, outcome: Outcome, clock: Clock | None = None) -> str:
     """Given a logout run outside the daemon (`kioskguard logout`), queue its event in the
     kiosk's outbox, where the daemon's link publishes it like its own (the broker need not be
     up); return the event id. Raise ConfigError if the outbox cannot be opened."""
     fleet = settings.fleet
     topics = KioskTopics(fleet.topic_prefix, fleet.site, fleet.kiosk_name)
-    outbox = Outbox(outbox_path(settings))
+    clock = clock or SystemClock(UTC)
+    outbox = Outbox(outbox_path(settings), clock)
     try:
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        return queue_event(outbox, topics, "logout", **logout_event(outcome, at))
+        at = iso(clock.now())
+        return queue_event(outbox, topics, clock, "logout", **logout_event(outcome, at))
     finally:
         outbox.close()
 
@@ -166,14 +143,21 @@ OUTBOX_POLL_S = 2.0  # rows a manual `kioskguard logout` queued are seen within 
 class FleetLink:
     """One kiosk's connection to the fleet broker."""
 
-    def __init__(self, settings: Settings, metrics: FleetMetricsSink | None = None) -> None:
-        """Prepare the link. Raise ConfigError if the password, TLS files or outbox are unusable."""
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: FleetMetricsSink | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        """Prepare the link (clock: the real one when None). Raise ConfigError if the password,
+        TLS files or outbox are unusable."""
+        self.clock = clock or SystemClock(UTC)
         self.fleet = settings.fleet
         self.topics = KioskTopics(self.fleet.topic_prefix, self.fleet.site, self.fleet.kiosk_name)
         problems = startup_problems(self.fleet)  # configuration errors at start-up, exit 2
         if problems:  # the same list check-config prints
             raise ConfigError(problems[0])
-        self.outbox = Outbox(outbox_path(settings))
+        self.outbox = Outbox(outbox_path(settings), self.clock)
         self.metrics = metrics
         self.daemon: FleetDaemon | None = None
         self.linked: dict[str, str] = {}
@@ -192,7 +176,7 @@ class FleetLink:
 
     def record_outcome(self, outcome: Outcome) -> None:
         """Queue an audit event for the outcome and refresh the status (outcome hook)."""
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        at = iso(self.clock.now())
         summary = outcome_summary(outcome, at)
         command_id = self._fleet_commands[-1] if outcome.trigger is Trigger.FLEET else None
         if outcome.trigger is Trigger.FLEET and not self._fleet_commands:
@@ -205,7 +189,7 @@ class FleetLink:
 
     def emit(self, kind: str, **fields: Any) -> str:
         """Queue one audit event of this kind; return its id."""
-        event_id = queue_event(self.outbox, self.topics, kind, **fields)
+        event_id = queue_event(self.outbox, self.topics, self.clock, kind, **fields)
         self._wake.set()
         self._report_outbox()
         return event_id
@@ -241,7 +225,7 @@ class FleetLink:
                 except Exception as exc:  # the link must never take the daemon down
                     logger.opt(exception=exc).error("fleet: link failed; reconnecting")
                 self._set_connected(False)
-                await asyncio.sleep(self.fleet.reconnect_s)
+                await self.clock.sleep(self.fleet.reconnect_s)
         finally:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
@@ -250,7 +234,7 @@ class FleetLink:
         """Keep the outbox gauges current, connected or not, and notice rows another process
         (a manual `kioskguard logout`) queued."""
         while True:
-            await asyncio.sleep(OUTBOX_POLL_S)
+            await self.clock.sleep(OUTBOX_POLL_S)
             self._report_outbox()
             if self.outbox.count() > len(self._awaiting):
                 self._wake.set()
@@ -321,7 +305,7 @@ class FleetLink:
         try:
             while True:
                 self._wake.clear()
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 expired = []  # _awaiting is in publishing order: the expired come first
                 for event_id, sent in self._awaiting.items():
                     if now - sent < timeout:
@@ -364,7 +348,7 @@ class FleetLink:
         # is published again after fleet.ack_timeout_s.
         await self._publish_checked(client, topic, payload)
         self._awaiting.pop(event_id, None)  # to the end: _awaiting stays in publishing order
-        self._awaiting[event_id] = time.monotonic()
+        self._awaiting[event_id] = self.clock.monotonic()
 
     async def _publish_checked(
         self, client: Any, topic: str, payload: bytes, retain: bool = False
@@ -451,7 +435,7 @@ class FleetLink:
             "pending_events": self.outbox.count(),
             "oldest_pending_s": round(self.outbox.oldest_age_s(), 1),
             "refused": self.refusal,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": iso(self.clock.now()),
         }
 
     async def _publish_status(self, client: Any) -> None:
@@ -479,7 +463,7 @@ class FleetLink:
             "result": result,
             "site": self.topics.site,
             "host": self.topics.host,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": iso(self.clock.now()),
             "repeated": False,
             **fields,
         }
@@ -499,8 +483,7 @@ class FleetLink:
         if not command.addressed_to(self.topics.site, self.topics.host):
             reason = f"wrongly addressed: target {command.target} on {message.topic}"
             return self._refuse(reason, command.id, command.kind)
-        now = datetime.now(UTC)
-        if command.expired(now):
+        if command.expired(self.clock.now()):
             reason = f"expired at {command.expires_at.isoformat(timespec='seconds')}"
             return self._refuse(reason, command.id, command.kind)
         done = self.outbox.done_reply(command.id)
@@ -556,7 +539,7 @@ class FleetLink:
             outcomes = await self.daemon.logout_linked(Trigger.FLEET, profiles)
         finally:
             self._fleet_commands.remove(command.id)
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        at = iso(self.clock.now())
         self._status_due.set()
         return self._reply(
             command.id,

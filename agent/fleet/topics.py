@@ -31,9 +31,9 @@ EVENT_KINDS = ("logout", "command", "command_refused")
 CommandKind = Literal["logout", "ping"]  # each has its handler: fleet/kiosk.py HANDLERS
 
 
-def now_iso() -> str:
-    """Return the current UTC time, ISO 8601 with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def iso(moment: datetime) -> str:
+    """Given an aware time, return it in UTC, ISO 8601 with milliseconds (the messages' form)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def new_id(prefix: str) -> str:
@@ -165,10 +165,11 @@ def parse_command(payload: bytes) -> Command:
 
 
 def make_command(
-    kind: str, target: str, ttl_s: float, profile: str | None = None
+    kind: str, target: str, ttl_s: float, profile: str | None = None, issued: datetime | None = None
 ) -> dict[str, Any]:
-    """Return a new command message (a dict ready for JSON) valid for ttl_s seconds."""
-    issued = datetime.now(UTC)
+    """Return a new command message (a dict ready for JSON) issued at issued (now when None)
+    and valid for ttl_s seconds."""
+    issued = issued or datetime.now(UTC)
     expires = datetime.fromtimestamp(issued.timestamp() + ttl_s, UTC)
     message: dict[str, Any] = {
         "id": new_id("cmd"),
