@@ -29,16 +29,9 @@ from loguru import logger
 from agent.clock import Clock, SystemClock
 from agent.errors import ConfigError
 from agent.fleet.checks import Verdict, check_event, check_reply
-from agent.fleet.connection import (
-    Incoming,
-    MqttError,
-    Refused,
-    describe,
-    make_client,
-    messages,
-    publish,
-)
+from agent.fleet.connection import BrokerError, Refused, describe, make_client
 from agent.fleet.database import open_database
+from agent.fleet.ports import ClientFactory, Incoming, MqttClient
 from agent.fleet.topics import (
     ack_topic,
     encode,
@@ -243,24 +236,28 @@ class EventStore:
 
 
 async def collect(
-    settings: FleetSettings, store: EventStore, stop: asyncio.Event | None = None
+    settings: FleetSettings,
+    store: EventStore,
+    stop: asyncio.Event | None = None,
+    connect: ClientFactory = make_client,
 ) -> None:
-    """Store every event and reply the kiosks publish until stop is set; reconnect forever."""
+    """Store every event and reply the kiosks publish until stop is set; reconnect forever
+    (connect: makes the MQTT client)."""
     if not settings.username:
         raise ConfigError("fleet.username: required to collect (the collector's broker user)")
     prefix = settings.topic_prefix
     stop = stop or asyncio.Event()
     warned = ""
     while not stop.is_set():
-        client = make_client(
+        client = connect(
             settings, f"kioskguard-collector-{settings.username}", username=settings.username,
             persistent=True,
         )  # fmt: skip
         try:
             async with client:
                 for leaf in ("events", "replies"):
-                    await client.subscribe(kiosk_filter(prefix, leaf), qos=1)
-                await client.subscribe(f"{prefix}/cmd/#", qos=1)  # a fleet logout needs one
+                    await client.subscribe(kiosk_filter(prefix, leaf))
+                await client.subscribe(f"{prefix}/cmd/#")  # a fleet logout needs one
                 logger.info(
                     "collector: connected to {}, storing in {}", settings.broker, store.path
                 )
@@ -273,7 +270,7 @@ async def collect(
                 await asyncio.gather(reader, stopper, return_exceptions=True)
                 if reader in done and reader.exception() is not None:
                     raise reader.exception()  # type: ignore[misc]
-        except (MqttError, OSError, TimeoutError) as exc:
+        except (BrokerError, OSError, TimeoutError) as exc:
             if describe(exc) != warned:
                 logger.warning(
                     "collector: broker {} unreachable ({})", settings.broker, describe(exc)
@@ -284,12 +281,12 @@ async def collect(
                 await asyncio.wait_for(stop.wait(), settings.reconnect_s)
 
 
-async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
+async def _store_all(prefix: str, store: EventStore, client: MqttClient) -> None:
     """Read messages as they come; store what arrived in one transaction, then acknowledge."""
     queue: asyncio.Queue[Incoming] = asyncio.Queue()
 
     async def read() -> None:
-        async for message in messages(client):
+        async for message in client.messages():
             queue.put_nowait(message)
 
     reader = asyncio.create_task(read())
@@ -307,7 +304,7 @@ async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
             acks = store.store_batch(prefix, batch)
             for (site, host), ids in acks.items():
                 try:
-                    await publish(client, ack_topic(prefix, site, host), encode({"ids": ids}))
+                    await client.publish(ack_topic(prefix, site, host), encode({"ids": ids}))
                 except Refused as exc:  # the kiosks publish them again: stored once, still
                     logger.error(
                         "collector: {}; the kiosks keep and resend these events: give this"

@@ -25,18 +25,21 @@ from agent.audit import audit_line
 from agent.clock import Clock, SystemClock
 from agent.errors import ConfigError, KioskguardError
 from agent.fleet.connection import (
-    Incoming,
-    MqttError,
+    BrokerError,
     Refused,
-    Will,
     describe,
     make_client,
-    messages,
-    publish,
     startup_problems,
 )
 from agent.fleet.outbox import Outbox
-from agent.fleet.ports import FleetDaemon, FleetMetricsSink
+from agent.fleet.ports import (
+    ClientFactory,
+    FleetDaemon,
+    FleetMetricsSink,
+    Incoming,
+    MqttClient,
+    Will,
+)
 from agent.fleet.topics import (
     BadCommand,
     Command,
@@ -148,10 +151,12 @@ class FleetLink:
         settings: Settings,
         metrics: FleetMetricsSink | None = None,
         clock: Clock | None = None,
+        connect: ClientFactory = make_client,
     ) -> None:
-        """Prepare the link (clock: the real one when None). Raise ConfigError if the password,
-        TLS files or outbox are unusable."""
+        """Prepare the link (clock: the real one when None; connect: makes its MQTT client).
+        Raise ConfigError if the password, TLS files or outbox are unusable."""
         self.clock = clock or SystemClock(UTC)
+        self._connect = connect
         self.fleet = settings.fleet
         self.topics = KioskTopics(self.fleet.topic_prefix, self.fleet.site, self.fleet.kiosk_name)
         problems = startup_problems(self.fleet)  # configuration errors at start-up, exit 2
@@ -212,7 +217,7 @@ class FleetLink:
                     await self._session()
                 except asyncio.CancelledError:
                     raise
-                except (MqttError, OSError, TimeoutError) as exc:
+                except (BrokerError, OSError, TimeoutError) as exc:
                     reason = describe(exc)
                     if reason != warned:
                         logger.warning(
@@ -246,7 +251,7 @@ class FleetLink:
 
     async def _session(self) -> None:
         offline = encode({"online": False, "site": self.topics.site, "host": self.topics.host})
-        client = make_client(
+        client = self._connect(
             self.fleet,
             f"kioskguard-{self.topics.host}",
             username=self.fleet.username or self.topics.host,
@@ -260,13 +265,13 @@ class FleetLink:
             await self._publish_checked(client, self.topics.presence, encode(online), retain=True)
             await self._publish_status(client)
             for topic in (*self.topics.commands, self.topics.ack):
-                await client.subscribe(topic, qos=1)
+                await client.subscribe(topic)
             workers = [
                 asyncio.create_task(self._drain(client)),
                 asyncio.create_task(self._status_loop(client)),
             ]
             try:
-                async for message in messages(client):
+                async for message in client.messages():
                     if message.topic == self.topics.ack:
                         self._on_ack(message.payload)
                     else:
@@ -276,14 +281,14 @@ class FleetLink:
                     worker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(publish(client, self.topics.presence, offline), 2.0)
+                    await asyncio.wait_for(client.publish(self.topics.presence, offline), 2.0)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _drain(self, client: Any) -> None:
+    async def _drain(self, client: MqttClient) -> None:
         """Publish the outbox, oldest first, keeping at most fleet.ack_window events between
         the publish and the collector's acknowledgement; publish again those the collector
         has not acknowledged within fleet.ack_timeout_s (a broker may drop them: a full queue).
@@ -343,7 +348,7 @@ class FleetLink:
             return
         self._wake.set()  # room in the window
 
-    async def _send(self, client: Any, event_id: str, topic: str, payload: bytes) -> None:
+    async def _send(self, client: MqttClient, event_id: str, topic: str, payload: bytes) -> None:
         # Taken or refused, the row stays until the collector acknowledges it; either way it
         # is published again after fleet.ack_timeout_s.
         await self._publish_checked(client, topic, payload)
@@ -351,12 +356,12 @@ class FleetLink:
         self._awaiting[event_id] = self.clock.monotonic()
 
     async def _publish_checked(
-        self, client: Any, topic: str, payload: bytes, retain: bool = False
+        self, client: MqttClient, topic: str, payload: bytes, retain: bool = False
     ) -> bool:
         """Publish; return False if the broker refused it (logged once per cause, counted,
         remembered in the outbox for `fleet status`)."""
         try:
-            await publish(client, topic, payload, retain=retain)
+            await client.publish(topic, payload, retain=retain)
         except Refused as exc:
             if self.metrics is not None:
                 self.metrics.count_refused()
@@ -393,7 +398,7 @@ class FleetLink:
         if not self._awaiting and self.outbox.count() == 0:
             self._status_due.set()  # the status shows the outbox emptied
 
-    async def _status_loop(self, client: Any) -> None:
+    async def _status_loop(self, client: MqttClient) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._status_due.wait(), self.fleet.status_interval_s)
@@ -438,7 +443,7 @@ class FleetLink:
             "at": iso(self.clock.now()),
         }
 
-    async def _publish_status(self, client: Any) -> None:
+    async def _publish_status(self, client: MqttClient) -> None:
         await self._publish_checked(client, self.topics.status, encode(self.status()), True)
 
     # -- commands ----------------------------------------------------------------------------
