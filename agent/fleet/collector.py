@@ -278,7 +278,8 @@ async def collect(
             warned = describe(exc)
         if not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.reconnect_s)
+                async with asyncio.timeout(settings.reconnect_s):
+                    await stop.wait()
 
 
 async def _store_all(prefix: str, store: EventStore, client: MqttClient) -> None:

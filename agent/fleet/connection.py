@@ -213,7 +213,8 @@ class AiomqttClient:
         future: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
         self._acks[info.mid] = future  # the PUBACK is read by the event loop, so never before
         try:
-            code, reason = await asyncio.wait_for(future, timeout_s)
+            async with asyncio.timeout(timeout_s):  # not wait_for: it can lose a cancellation
+                code, reason = await future
         except TimeoutError:
             raise BrokerError(f"no PUBACK within {timeout_s:g} s") from None
         finally:

@@ -281,7 +281,8 @@ class FleetLink:
                     worker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(client.publish(self.topics.presence, offline), 2.0)
+                    async with asyncio.timeout(2.0):
+                        await client.publish(self.topics.presence, offline)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
@@ -331,8 +332,11 @@ class FleetLink:
                             start(event_id, topic, payload)
                 oldest = next(iter(self._awaiting.values()), None)
                 pause = OUTBOX_POLL_S if oldest is None else oldest + timeout - now
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation
+                # that comes as the event is set, and this loop would then never end.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(max(pause, 0.05), OUTBOX_POLL_S))
+                    async with asyncio.timeout(min(max(pause, 0.05), OUTBOX_POLL_S)):
+                        await self._wake.wait()
         finally:
             for task in in_flight.values():
                 task.cancel()
@@ -400,8 +404,9 @@ class FleetLink:
 
     async def _status_loop(self, client: MqttClient) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._status_due.wait(), self.fleet.status_interval_s)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: see _drain
+                async with asyncio.timeout(self.fleet.status_interval_s):
+                    await self._status_due.wait()
             self._status_due.clear()
             await self.refresh_linked()
             await self._publish_status(client)
@@ -420,7 +425,8 @@ class FleetLink:
             if self.daemon.coordinator.busy(profile.name):
                 continue  # its outcome tells soon; do not read a page being logged out
             try:
-                state = await asyncio.wait_for(self.daemon.linked_now(profile), 10.0)
+                async with asyncio.timeout(10.0):
+                    state = await self.daemon.linked_now(profile)
             except (KioskguardError, TimeoutError):
                 state = Linked.UNKNOWN
             self.linked[profile.name] = state.value

@@ -146,6 +146,28 @@ async def test_a_refused_event_stays_queued_is_counted_and_shown_until_the_broke
     assert second in events and first not in events  # the first waits for ack_timeout_s
 
 
+async def test_the_link_keeps_trying_while_the_broker_is_away_and_events_wait_on_disk(
+    kiosk: tuple[FleetLink, FakeBroker, RecordingMetrics, FakeSessionAgent],
+) -> None:
+    link, broker, metrics, _ = kiosk
+    await eventually(lambda: broker.connections == 1, "the first connection")
+    broker.up = False
+    broker.drop()
+    assert json.loads(broker.retained[f"{PREFIX}/presence"])["online"] is False  # the will
+    event = link.emit("command_refused", command_id=None, reason="while away")
+    await eventually(lambda: metrics.connected[-1] is False, "the link to see the broker gone")
+    await asyncio.sleep(0.3)  # a few reconnect_s pass: each attempt is refused
+    assert link.outbox.count() == 1 and broker.connections == 1
+    broker.up = True
+    await eventually(lambda: broker.connections == 2, "the link to reconnect")
+    await eventually(
+        lambda: any(m.topic.endswith("/events") and event.encode() in m.payload
+                    for m in broker.published),
+        "the waiting event published",
+    )  # fmt: skip
+    assert json.loads(broker.retained[f"{PREFIX}/presence"])["online"] is True
+
+
 async def test_the_collector_stores_an_event_once_and_acknowledges_it(tmp_path: Path) -> None:
     broker = FakeBroker()
     store = EventStore(tmp_path / "events.sqlite3")
