@@ -96,10 +96,6 @@ class EventStore:
         copy or rejected (rejected events are kept in `rejected`)."""
         return self._add(site, host, "events", event) == "stored"
 
-    def add_reply(self, site: str, host: str, reply: dict[str, Any]) -> bool:
-        """Store a command reply after its checks; return False if it was a copy or rejected."""
-        return self._add(site, host, "replies", reply) == "stored"
-
     def add_message(self, prefix: str, message: Incoming) -> tuple[str, str, str] | None:
         """Store one message as the collector receives it (an event, a reply or a command).
 

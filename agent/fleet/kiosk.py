@@ -167,7 +167,6 @@ class FleetLink:
         self.daemon: FleetDaemon | None = None
         self.linked: dict[str, str] = {}
         self.last_outcome: dict[str, Any] | None = None
-        self.connected = False
         self.refusal = self.outbox.refusal()
         self._wake = asyncio.Event()
         self._status_due = asyncio.Event()
@@ -245,7 +244,6 @@ class FleetLink:
                 self._wake.set()
 
     def _set_connected(self, connected: bool) -> None:
-        self.connected = connected
         if self.metrics is not None:
             self.metrics.set_connected(connected)
 

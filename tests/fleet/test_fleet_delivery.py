@@ -69,7 +69,6 @@ class NoProfiles:
 
     def __init__(self) -> None:
         self.profiles: list[ProfileSettings] = []
-        self.agent: Any = None
         self.coordinator: Any = None
 
     async def logout_linked(self, *_: Any) -> list[Any]:
