@@ -31,7 +31,7 @@ from agent.daemon.daemon import Daemon
 from agent.daemon.fakes import FakeSessionAgent
 from agent.fleet.admin import send_command
 from agent.fleet.broker import BrokerUser
-from agent.fleet.connection import make_client, messages
+from agent.fleet.connection import make_client
 from agent.fleet.kiosk import FleetLink
 from agent.fleet.testing import LocalBroker
 from agent.fleet.topics import KioskTopics, encode
@@ -102,12 +102,12 @@ async def echo(settings: FleetSettings, site: str, host: str) -> None:
     topics = KioskTopics(settings.topic_prefix, site, host)
     async with make_client(settings, f"echo-{host}", username=host, persistent=False) as client:
         online = {"online": True, "site": site, "host": host}
-        await client.publish(topics.presence, encode(online), qos=1, retain=True)
-        await client.subscribe(topics.commands[0], qos=1)
-        async for message in messages(client):
+        await client.publish(topics.presence, encode(online), retain=True)
+        await client.subscribe(topics.commands[0])
+        async for message in client.messages():
             command = json.loads(message.payload)
             reply = {"command_id": command["id"], "result": "verified", "host": host}
-            await client.publish(topics.replies, encode(reply), qos=1)
+            await client.publish(topics.replies, encode(reply))
 
 
 async def measure(admin: FleetSettings, count: int, runs: int, figure: Figure) -> None:

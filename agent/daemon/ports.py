@@ -1,7 +1,7 @@
 """The seams of the daemon: what it needs from the session layer, the OS and time.
 
 Real implementations: agent/session/service.py (SessionAgent), agent/platform/ (OS events),
-agent/daemon/clock.py (SystemClock). The idle source's Protocol is the platform's own
+agent/clock.py (Clock, SystemClock). The idle source's Protocol is the platform's own
 (agent/platform/base.py: IdleSource). Fakes for tests: agent/daemon/fakes.py and
 agent/platform/fakeclock.py.
 """
@@ -9,9 +9,9 @@ agent/platform/fakeclock.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from agent.clock import Clock as Clock  # re-exported: it lives below the layers now
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger, WarningResult
 from agent.settings import ProfileSettings
 
@@ -56,22 +56,6 @@ class SessionAgent(Protocol):
         """Given a profile whose browser closed with no session stored, leave nothing of the
         client readable in its files (a warm logout's removed keys linger in LevelDB); return
         what was done, in words (empty: nothing to do)."""
-        ...
-
-
-class Clock(Protocol):
-    """Time, injected so that logic never reads the real clock."""
-
-    def now(self) -> datetime:
-        """Return the aware current time in the configured time zone."""
-        ...
-
-    def monotonic(self) -> float:
-        """Return seconds from an arbitrary origin that never goes backwards."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait for seconds."""
         ...
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.errors import ConfigError
-from agent.fleet.connection import Incoming, make_client, messages, publish
+from agent.fleet.connection import make_client
+from agent.fleet.ports import Incoming, MqttClient
 from agent.fleet.topics import (
     KioskTopics,
     command_topic,
@@ -76,7 +77,7 @@ class BatchResult:
         )
 
 
-def _admin_client(settings: FleetSettings) -> Any:
+def _admin_client(settings: FleetSettings) -> MqttClient:
     if not settings.username:
         raise ConfigError("fleet.username: required for the admin commands (the admin's user)")
     return make_client(
@@ -136,8 +137,8 @@ async def collect_status(
     kiosks: dict[tuple[str, str], Kiosk] = {}
     async with _admin_client(settings) as client:
         for leaf in ("status", "presence"):
-            await client.subscribe(kiosk_filter(prefix, leaf, site), qos=1)
-        async for message in _until_quiet(messages(client), quiet_s, limit_s):
+            await client.subscribe(kiosk_filter(prefix, leaf, site))
+        async for message in _until_quiet(client.messages(), quiet_s, limit_s):
             _absorb(prefix, kiosks, message)
             if progress is not None:
                 progress(len(kiosks))
@@ -174,9 +175,9 @@ async def send_command(
     command = make_command(kind, target, ttl_s or settings.command_ttl_s, profile)
     kiosks: dict[tuple[str, str], Kiosk] = {}
     async with _admin_client(settings) as client:
-        stream = messages(client)
+        stream = client.messages()
         for leaf in ("status", "presence", "replies"):
-            await client.subscribe(kiosk_filter(prefix, leaf, site), qos=1)
+            await client.subscribe(kiosk_filter(prefix, leaf, site))
         async for message in _until_quiet(stream, quiet_s, 10.0):
             _absorb(prefix, kiosks, message)
         for kiosk in kiosks.values():
@@ -185,7 +186,7 @@ async def send_command(
         await client.unsubscribe(kiosk_filter(prefix, "status", site))
         targets = {kiosk.key: kiosk for kiosk in _targets(list(kiosks.values()), host, site)}
         started = time.monotonic()
-        await publish(client, command_topic(prefix, host=host, site=site), encode(command))
+        await client.publish(command_topic(prefix, host=host, site=site), encode(command))
         last_reply: float | None = None
 
         def waiting() -> bool:
@@ -223,4 +224,4 @@ async def retire(settings: FleetSettings, site: str, host: str) -> None:
     topics = KioskTopics(settings.topic_prefix, site, host)
     async with _admin_client(settings) as client:
         for topic in (topics.status, topics.presence):
-            await publish(client, topic, b"", retain=True)
+            await client.publish(topic, b"", retain=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.fleet.topics import EVENT_KINDS
@@ -42,7 +42,7 @@ def _moment(text: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _common(site: str, host: str, data: dict[str, Any], id_key: str) -> str | None:
+def _common(site: str, host: str, data: dict[str, Any], id_key: str, now: datetime) -> str | None:
     item_id = data.get(id_key)
     if data.get("site") != site or data.get("host") != host:
         return (
@@ -54,20 +54,22 @@ def _common(site: str, host: str, data: dict[str, Any], id_key: str) -> str | No
     moment = _moment(data.get("at"))
     if moment is None:
         return "at: not an ISO time with a time zone"
-    if moment > datetime.now(UTC) + CLOCK_SKEW:
+    if moment > now + CLOCK_SKEW:
         return f"at {data.get('at')} is in the future"
     return None
 
 
-def check_reply(site: str, host: str, reply: dict[str, Any]) -> Verdict:
-    """Given a reply published on site/host's topic, return the verdict."""
-    return Verdict(_common(site, host, reply, "reply_id"), "reply_id")
+def check_reply(site: str, host: str, reply: dict[str, Any], now: datetime) -> Verdict:
+    """Given a reply published on site/host's topic, received at now, return the verdict."""
+    return Verdict(_common(site, host, reply, "reply_id", now), "reply_id")
 
 
-def check_event(site: str, host: str, event: dict[str, Any], db: sqlite3.Connection) -> Verdict:
-    """Given an event published on site/host's topic and the events database (its events and
-    commands tables), return the verdict."""
-    reason = _common(site, host, event, "id")
+def check_event(
+    site: str, host: str, event: dict[str, Any], db: sqlite3.Connection, now: datetime
+) -> Verdict:
+    """Given an event published on site/host's topic, received at now, and the events database
+    (its events and commands tables), return the verdict."""
+    reason = _common(site, host, event, "id", now)
     if reason is None and event.get("kind") not in EVENT_KINDS:
         reason = f"kind {str(event.get('kind'))[:40]!r} is not one kioskguard emits"
     if reason is None and event.get("kind") == "logout":

@@ -26,24 +26,18 @@ from typing import Any
 
 from loguru import logger
 
+from agent.clock import Clock, SystemClock
 from agent.errors import ConfigError
 from agent.fleet.checks import CLOCK_SKEW, Verdict, check_event, check_reply
-from agent.fleet.connection import (
-    Incoming,
-    MqttError,
-    Refused,
-    describe,
-    make_client,
-    messages,
-    publish,
-)
+from agent.fleet.connection import BrokerError, Refused, describe, make_client
 from agent.fleet.database import open_database
+from agent.fleet.ports import ClientFactory, Incoming, MqttClient
 from agent.fleet.topics import (
     ack_topic,
     encode,
+    iso,
     kiosk_filter,
     new_id,
-    now_iso,
     split_kiosk_topic,
 )
 from agent.settings import FleetSettings
@@ -99,19 +93,16 @@ BATCH = 1000  # messages stored in one transaction, at most
 class EventStore:
     """The SQLite file of collected events."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Clock | None = None) -> None:
         """Open or create the store. Raise ConfigError naming the file if it cannot be."""
         self.path = path
+        self.clock = clock or SystemClock(UTC)
         self.db = open_database(path, _SCHEMA, "fleet events database")
 
     def add_event(self, site: str, host: str, event: dict[str, Any]) -> bool:
         """Store an event published on site/host after its checks; return False if it was a
         copy or rejected (rejected events are kept in `rejected`)."""
         return self._add(site, host, "events", event) == "stored"
-
-    def add_reply(self, site: str, host: str, reply: dict[str, Any]) -> bool:
-        """Store a command reply after its checks; return False if it was a copy or rejected."""
-        return self._add(site, host, "replies", reply) == "stored"
 
     def add_message(self, prefix: str, message: Incoming) -> tuple[str, str, str] | None:
         """Store one message as the collector receives it (an event, a reply or a command).
@@ -159,7 +150,8 @@ class EventStore:
         if row is not None and (bool(row[0]), row[1]) == (online, reason):
             return
         said = data.get("at")
-        since = said if isinstance(said, str) and _plausible(said) else now_iso()
+        now = self.clock.now()
+        since = said if isinstance(said, str) and _plausible(said, now) else iso(now)
         self.db.execute(
             "INSERT OR REPLACE INTO presence (site, host, online, reason, since)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -183,9 +175,9 @@ class EventStore:
             if same is not None:
                 return "copy"  # published again before our acknowledgement reached the kiosk
         verdict: Verdict = (
-            check_event(site, host, data, self.db)
+            check_event(site, host, data, self.db, self.clock.now())
             if leaf == "events"
-            else check_reply(site, host, data)
+            else check_reply(site, host, data, self.clock.now())
         )
         payload = json.dumps(data, separators=(",", ":"))
         if verdict.reason is not None:
@@ -231,7 +223,7 @@ class EventStore:
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO rejected (site, host, id, leaf, reason, received_at, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (site, host, key, leaf, reason, now_iso(), text[:4000]),
+            (site, host, key, leaf, reason, iso(self.clock.now()), text[:4000]),
         )
         if cursor.rowcount == 1:
             logger.warning("collector: rejected a message from {}/{}: {}", site, host, reason)
@@ -284,24 +276,28 @@ class EventStore:
 
 
 async def collect(
-    settings: FleetSettings, store: EventStore, stop: asyncio.Event | None = None
+    settings: FleetSettings,
+    store: EventStore,
+    stop: asyncio.Event | None = None,
+    connect: ClientFactory = make_client,
 ) -> None:
-    """Store every event and reply the kiosks publish until stop is set; reconnect forever."""
+    """Store every event and reply the kiosks publish until stop is set; reconnect forever
+    (connect: makes the MQTT client)."""
     if not settings.username:
         raise ConfigError("fleet.username: required to collect (the collector's broker user)")
     prefix = settings.topic_prefix
     stop = stop or asyncio.Event()
     warned = ""
     while not stop.is_set():
-        client = make_client(
+        client = connect(
             settings, f"kioskguard-collector-{settings.username}", username=settings.username,
             persistent=True,
         )  # fmt: skip
         try:
             async with client:
                 for leaf in ("events", "replies", "presence"):
-                    await client.subscribe(kiosk_filter(prefix, leaf), qos=1)
-                await client.subscribe(f"{prefix}/cmd/#", qos=1)  # a fleet logout needs one
+                    await client.subscribe(kiosk_filter(prefix, leaf))
+                await client.subscribe(f"{prefix}/cmd/#")  # a fleet logout needs one
                 logger.info(
                     "collector: connected to {}, storing in {}", settings.broker, store.path
                 )
@@ -314,7 +310,7 @@ async def collect(
                 await asyncio.gather(reader, stopper, return_exceptions=True)
                 if reader in done and reader.exception() is not None:
                     raise reader.exception()  # type: ignore[misc]
-        except (MqttError, OSError, TimeoutError) as exc:
+        except (BrokerError, OSError, TimeoutError) as exc:
             if describe(exc) != warned:
                 logger.warning(
                     "collector: broker {} unreachable ({})", settings.broker, describe(exc)
@@ -322,15 +318,16 @@ async def collect(
             warned = describe(exc)
         if not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.reconnect_s)
+                async with asyncio.timeout(settings.reconnect_s):
+                    await stop.wait()
 
 
-async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
+async def _store_all(prefix: str, store: EventStore, client: MqttClient) -> None:
     """Read messages as they come; store what arrived in one transaction, then acknowledge."""
     queue: asyncio.Queue[Incoming] = asyncio.Queue()
 
     async def read() -> None:
-        async for message in messages(client):
+        async for message in client.messages():
             queue.put_nowait(message)
 
     reader = asyncio.create_task(read())
@@ -348,7 +345,7 @@ async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
             acks = store.store_batch(prefix, batch)
             for (site, host), ids in acks.items():
                 try:
-                    await publish(client, ack_topic(prefix, site, host), encode({"ids": ids}))
+                    await client.publish(ack_topic(prefix, site, host), encode({"ids": ids}))
                 except Refused as exc:  # the kiosks publish them again: stored once, still
                     logger.error(
                         "collector: {}; the kiosks keep and resend these events: give this"
@@ -360,10 +357,11 @@ async def _store_all(prefix: str, store: EventStore, client: Any) -> None:
         await asyncio.gather(reader, return_exceptions=True)
 
 
-def _plausible(text: str) -> bool:
-    """Return whether text is an ISO time with a zone, not in the future (clock skew aside)."""
+def _plausible(text: str, now: datetime) -> bool:
+    """Given a text and the collector's now, return whether the text is an ISO time with a zone,
+    not in the future (clock skew aside)."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return False
-    return moment.tzinfo is not None and moment <= datetime.now(UTC) + CLOCK_SKEW
+    return moment.tzinfo is not None and moment <= now + CLOCK_SKEW

@@ -23,7 +23,7 @@ from typing import Any
 
 from agent.errors import ConfigError
 from agent.fleet.admin import BatchResult, Kiosk, collect_status, send_command
-from agent.fleet.connection import FleetError, MqttError, describe
+from agent.fleet.connection import BrokerError, FleetError, describe
 from agent.fleet.topics import NAME_PATTERN, RESERVED_SITES
 from agent.settings import FleetSettings, load_settings
 
@@ -99,7 +99,7 @@ def run(arguments: argparse.Namespace) -> int:
         if name == "retire":
             return asyncio.run(_retire(settings.fleet, arguments))
         return _acl(settings.fleet, arguments.users)
-    except MqttError as exc:
+    except BrokerError as exc:
         raise FleetError(f"broker {settings.fleet.broker}: {describe(exc)}") from exc
 
 

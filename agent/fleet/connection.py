@@ -5,15 +5,17 @@ read from its file, MQTT 5. Version 5 because only its PUBACK carries a reason c
 Mosquitto 2.0.11, measured, acknowledges an ACL-denied QoS 1 publish with reason code 0 under
 3.1.1 (the message is dropped) and with 135 "Not authorized" under 5 (16 "No matching
 subscribers" for an allowed one nobody reads). aiomqtt's publish() ignores that code, so
-publish() here reads it from paho's callback. Foreign errors become FleetError / ConfigError here.
+AiomqttClient.publish reads it from paho's callback. aiomqtt's errors become BrokerError here
+(no MqttError leaves this module); bad password or TLS files ConfigError.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
-import weakref
-from dataclasses import dataclass
+from collections.abc import Iterator
+from types import TracebackType
 from typing import Any
 
 import aiomqtt
@@ -21,6 +23,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from agent.errors import ConfigError, KioskguardError
+from agent.fleet.ports import Incoming as Incoming  # re-exported: where callers found them
+from agent.fleet.ports import Will as Will
 from agent.settings import FleetSettings
 
 
@@ -28,6 +32,12 @@ class FleetError(KioskguardError):
     """The broker cannot be reached, refused us, or the connection broke."""
 
     default_message = "the fleet broker cannot be reached"
+
+
+class BrokerError(FleetError):
+    """The connection to the broker could not be made, broke, or a PUBACK never came."""
+
+    default_message = "the connection to the fleet broker failed"
 
 
 class Refused(FleetError):
@@ -45,29 +55,7 @@ class Refused(FleetError):
         self.reason = reason
 
 
-MqttError = aiomqtt.MqttError
 SESSION_NEVER_EXPIRES = 0xFFFFFFFF
-# The PUBACK reason code of each message this process published, by client and message id.
-_ACKS: weakref.WeakKeyDictionary[aiomqtt.Client, dict[int, asyncio.Future[tuple[int, str]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-@dataclass(frozen=True)
-class Will:
-    """The message the broker publishes for us if we vanish without saying goodbye."""
-
-    topic: str
-    payload: bytes
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A received message: its topic, payload and whether it was retained."""
-
-    topic: str
-    payload: bytes
-    retain: bool
 
 
 def read_password(settings: FleetSettings) -> str | None:
@@ -130,7 +118,7 @@ def make_client(
     persistent: bool,
     will: Will | None = None,
     timeout_s: float = 10.0,
-) -> aiomqtt.Client:
+) -> AiomqttClient:
     """Return an unconnected client (``async with`` connects it).
 
     persistent: keep the session (and queued QoS 1 messages) on the broker across
@@ -154,61 +142,96 @@ def make_client(
         will=aiomqtt.Will(will.topic, will.payload, qos=1, retain=True) if will else None,
         max_queued_outgoing_messages=None,
     )
-    _track_acknowledgements(client)
-    return client
+    return AiomqttClient(client)
 
 
-def _track_acknowledgements(client: aiomqtt.Client) -> None:
-    """Chain a paho on_publish callback that keeps each PUBACK's reason code for publish()."""
-    paho = client._client  # aiomqtt keeps paho's client here; its own callback stays first
-    inner = paho.on_publish
-    waiting: dict[int, asyncio.Future[tuple[int, str]]] = {}
-    _ACKS[client] = waiting
-
-    def on_publish(*arguments: Any) -> None:
-        if inner is not None:
-            inner(*arguments)
-        _client, _userdata, mid, reason_code, _properties = arguments
-        future = waiting.pop(mid, None)
-        if future is not None and not future.done():
-            future.set_result((int(reason_code.value), str(reason_code.getName())))
-
-    paho.on_publish = on_publish
-
-
-async def publish(
-    client: aiomqtt.Client,
-    topic: str,
-    payload: bytes,
-    *,
-    retain: bool = False,
-    timeout_s: float = 30.0,
-) -> int:
-    """Publish at QoS 1 and wait for the broker's PUBACK; return its reason code (0 or 16).
-
-    Raise Refused if the reason code is a failure (135 Not authorized: the ACL dropped it),
-    MqttError if the connection broke or no PUBACK came within timeout_s.
-    """
-    waiting = _ACKS[client]
-    info = client._client.publish(topic, payload, 1, retain)
-    if info.rc != 0:
-        raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
-    future: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
-    waiting[info.mid] = future  # the PUBACK is read by the event loop, so never before this
+@contextlib.contextmanager
+def _converted() -> Iterator[None]:
+    """Turn aiomqtt's errors raised inside into BrokerError (same text)."""
     try:
-        code, reason = await asyncio.wait_for(future, timeout_s)
-    except TimeoutError:
-        raise aiomqtt.MqttError(f"no PUBACK within {timeout_s:g} s") from None
-    finally:
-        waiting.pop(info.mid, None)
-    if code >= 0x80:
-        raise Refused(topic, code, reason)
-    return code
+        yield
+    except aiomqtt.MqttError as exc:
+        raise BrokerError(str(exc) or exc.__class__.__name__) from exc
+
+
+class AiomqttClient:
+    """The MqttClient on aiomqtt: QoS 1, each PUBACK's reason code read, errors converted."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self._client = client
+        self._acks: dict[int, asyncio.Future[tuple[int, str]]] = {}  # message id -> PUBACK
+        paho = client._client  # aiomqtt keeps paho's client here; its own callback stays first
+        inner = paho.on_publish
+
+        def on_publish(*arguments: Any) -> None:
+            if inner is not None:
+                inner(*arguments)
+            _client, _userdata, mid, reason_code, _properties = arguments
+            future = self._acks.pop(mid, None)
+            if future is not None and not future.done():
+                future.set_result((int(reason_code.value), str(reason_code.getName())))
+
+        paho.on_publish = on_publish
+
+    async def __aenter__(self) -> AiomqttClient:
+        """Connect. Raise BrokerError if the broker cannot be reached or refuses us."""
+        with _converted():
+            await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Disconnect."""
+        with _converted():
+            await self._client.__aexit__(exc_type, exc, traceback)
+
+    async def subscribe(self, topic: str) -> None:
+        """Subscribe at QoS 1. Raise BrokerError if the connection broke."""
+        with _converted():
+            await self._client.subscribe(topic, qos=1)
+
+    async def unsubscribe(self, topic: str) -> None:
+        """Drop a subscription. Raise BrokerError if the connection broke."""
+        with _converted():
+            await self._client.unsubscribe(topic)
+
+    async def publish(
+        self, topic: str, payload: bytes, *, retain: bool = False, timeout_s: float = 30.0
+    ) -> int:
+        """Publish at QoS 1 and wait for the broker's PUBACK; return its reason code (0 or 16).
+
+        Raise Refused if the reason code is a failure (135 Not authorized: the ACL dropped it),
+        BrokerError if the connection broke or no PUBACK came within timeout_s.
+        """
+        info = self._client._client.publish(topic, payload, 1, retain)
+        if info.rc != 0:
+            raise BrokerError(str(aiomqtt.MqttCodeError(info.rc, "Could not publish message")))
+        future: asyncio.Future[tuple[int, str]] = asyncio.get_running_loop().create_future()
+        self._acks[info.mid] = future  # the PUBACK is read by the event loop, so never before
+        try:
+            async with asyncio.timeout(timeout_s):  # not wait_for: it can lose a cancellation
+                code, reason = await future
+        except TimeoutError:
+            raise BrokerError(f"no PUBACK within {timeout_s:g} s") from None
+        finally:
+            self._acks.pop(info.mid, None)
+        if code >= 0x80:
+            raise Refused(topic, code, reason)
+        return code
+
+    def messages(self) -> Messages:
+        """Return the iterator of every message the client receives."""
+        return Messages(self._client)
 
 
 class Messages:
     """The client's received messages as Incoming; waiting on one may be cancelled safely
-    (wait_for(anext(...)) with a timeout), unlike an async generator's."""
+    (wait_for(anext(...)) with a timeout), unlike an async generator's. Raise BrokerError
+    when the connection breaks."""
 
     def __init__(self, client: aiomqtt.Client) -> None:
         self._inner = client.messages
@@ -217,15 +240,11 @@ class Messages:
         return self
 
     async def __anext__(self) -> Incoming:
-        message = await anext(self._inner)
+        with _converted():
+            message = await anext(self._inner)
         payload = message.payload
         data = payload if isinstance(payload, bytes) else str(payload or "").encode()
         return Incoming(str(message.topic), data, bool(message.retain))
-
-
-def messages(client: aiomqtt.Client) -> Messages:
-    """Return the iterator of every message the client receives."""
-    return Messages(client)
 
 
 def describe(exc: BaseException) -> str:

@@ -13,49 +13,46 @@ import asyncio
 import contextlib
 import functools
 import json
-import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, get_args
 
 from loguru import logger
 
 from agent import __version__
 from agent.audit import audit_line
-from agent.daemon.coordinator import LogoutCoordinator
-from agent.daemon.ports import SessionAgent
+from agent.clock import Clock, SystemClock
 from agent.errors import ConfigError, KioskguardError
 from agent.fleet.connection import (
-    Incoming,
-    MqttError,
+    BrokerError,
     Refused,
-    Will,
     describe,
     make_client,
-    messages,
-    publish,
     startup_problems,
 )
 from agent.fleet.outbox import Outbox
-from agent.fleet.topics import BadCommand, Command, KioskTopics, encode, new_id, parse_command
+from agent.fleet.ports import (
+    ClientFactory,
+    FleetDaemon,
+    FleetMetricsSink,
+    Incoming,
+    MqttClient,
+    Will,
+)
+from agent.fleet.topics import (
+    BadCommand,
+    Command,
+    CommandKind,
+    KioskTopics,
+    encode,
+    iso,
+    new_id,
+    parse_command,
+)
 from agent.outcome import Linked, Outcome, Result, Trigger
 from agent.privacy import scrub
-from agent.settings import FleetSettings, ProfileSettings, Settings
-
-
-class FleetDaemon(Protocol):
-    """What the fleet link needs from the daemon (agent.daemon.daemon.Daemon has it)."""
-
-    profiles: list[ProfileSettings]
-    agent: SessionAgent
-    coordinator: LogoutCoordinator
-
-    async def logout_linked(
-        self, trigger: Trigger, profiles: Sequence[ProfileSettings] | None = None
-    ) -> list[Outcome]: ...
-
-    async def linked_now(self, profile: ProfileSettings) -> Linked: ...
+from agent.settings import FleetSettings, Settings
 
 
 def summarize(outcomes: Sequence[Outcome]) -> str:
@@ -85,16 +82,6 @@ def outcome_summary(outcome: Outcome, at: str) -> dict[str, Any]:
     }
 
 
-class FleetMetricsSink(Protocol):
-    """What the link reports to Prometheus (agent.daemon.metrics.FleetMetrics has it)."""
-
-    def set_connected(self, connected: bool) -> None: ...
-
-    def set_outbox(self, events: int, oldest_age_s: float) -> None: ...
-
-    def count_refused(self) -> None: ...
-
-
 def logout_event(outcome: Outcome, at: str, command_id: str | None = None) -> dict[str, Any]:
     """Given an outcome, return the fields of its `logout` event (the audit line; the fleet
     command that asked for it, if any)."""
@@ -102,15 +89,15 @@ def logout_event(outcome: Outcome, at: str, command_id: str | None = None) -> di
     return {"outcome": line, **({"command_id": command_id} if command_id else {})}
 
 
-def queue_event(outbox: Outbox, topics: KioskTopics, kind: str, **fields: Any) -> str:
-    """Store one audit event of this kind in the outbox; return its id."""
+def queue_event(outbox: Outbox, topics: KioskTopics, clock: Clock, kind: str, **fields: Any) -> str:
+    """Store one audit event of this kind, dated by clock, in the outbox; return its id."""
     event_id = new_id(topics.host)
     message = {
         "id": event_id,
         "kind": kind,
         "site": topics.site,
         "host": topics.host,
-        "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "at": iso(clock.now()),
         **fields,
     }
     outbox.put(event_id, topics.events, message)
@@ -122,29 +109,31 @@ def outbox_path(settings: Settings) -> Path:
     return settings.general.state_dir / "fleet-outbox.sqlite3"
 
 
-def queue_outcome(settings: Settings, outcome: Outcome) -> str:
+def queue_outcome(settings: Settings, outcome: Outcome, clock: Clock | None = None) -> str:
     """Given a logout run outside the daemon (`kioskguard logout`), queue its event in the
     kiosk's outbox, where the daemon's link publishes it like its own (the broker need not be
     up); return the event id. Raise ConfigError if the outbox cannot be opened."""
     fleet = settings.fleet
     topics = KioskTopics(fleet.topic_prefix, fleet.site, fleet.kiosk_name)
-    outbox = Outbox(outbox_path(settings))
+    clock = clock or SystemClock(UTC)
+    outbox = Outbox(outbox_path(settings), clock)
     try:
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        return queue_event(outbox, topics, "logout", **logout_event(outcome, at))
+        at = iso(clock.now())
+        return queue_event(outbox, topics, clock, "logout", **logout_event(outcome, at))
     finally:
         outbox.close()
 
 
-def queue_guard_gap(settings: Settings, gap: dict[str, Any]) -> str:
+def queue_guard_gap(settings: Settings, gap: dict[str, Any], clock: Clock | None = None) -> str:
     """Given the gap the guard was not running (agent/daemon/guard_gap.py, told at start),
     queue its guard_gap event in the kiosk's outbox; return the event id. Raise ConfigError
     if the outbox cannot be opened."""
     fleet = settings.fleet
     topics = KioskTopics(fleet.topic_prefix, fleet.site, fleet.kiosk_name)
-    outbox = Outbox(outbox_path(settings))
+    clock = clock or SystemClock(UTC)
+    outbox = Outbox(outbox_path(settings), clock)
     try:
-        return queue_event(outbox, topics, "guard_gap", gap=gap)
+        return queue_event(outbox, topics, clock, "guard_gap", gap=gap)
     finally:
         outbox.close()
 
@@ -183,19 +172,27 @@ OUTBOX_POLL_S = 2.0  # rows a manual `kioskguard logout` queued are seen within 
 class FleetLink:
     """One kiosk's connection to the fleet broker."""
 
-    def __init__(self, settings: Settings, metrics: FleetMetricsSink | None = None) -> None:
-        """Prepare the link. Raise ConfigError if the password, TLS files or outbox are unusable."""
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: FleetMetricsSink | None = None,
+        clock: Clock | None = None,
+        connect: ClientFactory = make_client,
+    ) -> None:
+        """Prepare the link (clock: the real one when None; connect: makes its MQTT client).
+        Raise ConfigError if the password, TLS files or outbox are unusable."""
+        self.clock = clock or SystemClock(UTC)
+        self._connect = connect
         self.fleet = settings.fleet
         self.topics = KioskTopics(self.fleet.topic_prefix, self.fleet.site, self.fleet.kiosk_name)
         problems = startup_problems(self.fleet)  # configuration errors at start-up, exit 2
         if problems:  # the same list check-config prints
             raise ConfigError(problems[0])
-        self.outbox = Outbox(outbox_path(settings))
+        self.outbox = Outbox(outbox_path(settings), self.clock)
         self.metrics = metrics
         self.daemon: FleetDaemon | None = None
         self.linked: dict[str, str] = {}
         self.last_outcome: dict[str, Any] | None = None
-        self.connected = False
         self.stop_reason: str | None = None  # stopped | shutdown: set as the daemon stops
         self.refusal = self.outbox.refusal()
         self._wake = asyncio.Event()
@@ -210,7 +207,7 @@ class FleetLink:
 
     def record_outcome(self, outcome: Outcome) -> None:
         """Queue an audit event for the outcome and refresh the status (outcome hook)."""
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        at = iso(self.clock.now())
         summary = outcome_summary(outcome, at)
         command_id = self._fleet_commands[-1] if outcome.trigger is Trigger.FLEET else None
         if outcome.trigger is Trigger.FLEET and not self._fleet_commands:
@@ -223,7 +220,7 @@ class FleetLink:
 
     def emit(self, kind: str, **fields: Any) -> str:
         """Queue one audit event of this kind; return its id."""
-        event_id = queue_event(self.outbox, self.topics, kind, **fields)
+        event_id = queue_event(self.outbox, self.topics, self.clock, kind, **fields)
         self._wake.set()
         self._report_outbox()
         return event_id
@@ -246,7 +243,7 @@ class FleetLink:
                     await self._session()
                 except asyncio.CancelledError:
                     raise
-                except (MqttError, OSError, TimeoutError) as exc:
+                except (BrokerError, OSError, TimeoutError) as exc:
                     reason = describe(exc)
                     if reason != warned:
                         logger.warning(
@@ -259,7 +256,7 @@ class FleetLink:
                 except Exception as exc:  # the link must never take the daemon down
                     logger.opt(exception=exc).error("fleet: link failed; reconnecting")
                 self._set_connected(False)
-                await asyncio.sleep(self.fleet.reconnect_s)
+                await self.clock.sleep(self.fleet.reconnect_s)
         finally:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
@@ -268,19 +265,18 @@ class FleetLink:
         """Keep the outbox gauges current, connected or not, and notice rows another process
         (a manual `kioskguard logout`) queued."""
         while True:
-            await asyncio.sleep(OUTBOX_POLL_S)
+            await self.clock.sleep(OUTBOX_POLL_S)
             self._report_outbox()
             if self.outbox.count() > len(self._awaiting):
                 self._wake.set()
 
     def _set_connected(self, connected: bool) -> None:
-        self.connected = connected
         if self.metrics is not None:
             self.metrics.set_connected(connected)
 
     async def _session(self) -> None:
         will = presence(self.topics, False, "lost")
-        client = make_client(
+        client = self._connect(
             self.fleet,
             f"kioskguard-{self.topics.host}",
             username=self.fleet.username or self.topics.host,
@@ -294,13 +290,13 @@ class FleetLink:
             await self._publish_checked(client, self.topics.presence, online, retain=True)
             await self._publish_status(client)
             for topic in (*self.topics.commands, self.topics.ack):
-                await client.subscribe(topic, qos=1)
+                await client.subscribe(topic)
             workers = [
                 asyncio.create_task(self._drain(client)),
                 asyncio.create_task(self._status_loop(client)),
             ]
             try:
-                async for message in messages(client):
+                async for message in client.messages():
                     if message.topic == self.topics.ack:
                         self._on_ack(message.payload)
                     else:
@@ -311,23 +307,22 @@ class FleetLink:
                 await asyncio.gather(*workers, return_exceptions=True)
                 await self._publish_offline(client)
 
-    async def _publish_offline(self, client: Any) -> None:
+    async def _publish_offline(self, client: MqttClient) -> None:
         """As the session ends: when the daemon stops, the retained presence says why
         (stopped or shutdown) and since when, instead of the will's "lost"; otherwise (a
         reload, a reconnect) a passing offline note, as before."""
         reason = self.stop_reason
         payload = presence(self.topics, False, reason)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                publish(client, self.topics.presence, payload, retain=reason is not None), 2.0
-            )
+            async with asyncio.timeout(2.0):
+                await client.publish(self.topics.presence, payload, retain=reason is not None)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _drain(self, client: Any) -> None:
+    async def _drain(self, client: MqttClient) -> None:
         """Publish the outbox, oldest first, keeping at most fleet.ack_window events between
         the publish and the collector's acknowledgement; publish again those the collector
         has not acknowledged within fleet.ack_timeout_s (a broker may drop them: a full queue).
@@ -349,7 +344,7 @@ class FleetLink:
         try:
             while True:
                 self._wake.clear()
-                now = time.monotonic()
+                now = self.clock.monotonic()
                 expired = []  # _awaiting is in publishing order: the expired come first
                 for event_id, sent in self._awaiting.items():
                     if now - sent < timeout:
@@ -370,8 +365,11 @@ class FleetLink:
                             start(event_id, topic, payload)
                 oldest = next(iter(self._awaiting.values()), None)
                 pause = OUTBOX_POLL_S if oldest is None else oldest + timeout - now
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation
+                # that comes as the event is set, and this loop would then never end.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(max(pause, 0.05), OUTBOX_POLL_S))
+                    async with asyncio.timeout(min(max(pause, 0.05), OUTBOX_POLL_S)):
+                        await self._wake.wait()
         finally:
             for task in in_flight.values():
                 task.cancel()
@@ -387,20 +385,20 @@ class FleetLink:
             return
         self._wake.set()  # room in the window
 
-    async def _send(self, client: Any, event_id: str, topic: str, payload: bytes) -> None:
+    async def _send(self, client: MqttClient, event_id: str, topic: str, payload: bytes) -> None:
         # Taken or refused, the row stays until the collector acknowledges it; either way it
         # is published again after fleet.ack_timeout_s.
         await self._publish_checked(client, topic, payload)
         self._awaiting.pop(event_id, None)  # to the end: _awaiting stays in publishing order
-        self._awaiting[event_id] = time.monotonic()
+        self._awaiting[event_id] = self.clock.monotonic()
 
     async def _publish_checked(
-        self, client: Any, topic: str, payload: bytes, retain: bool = False
+        self, client: MqttClient, topic: str, payload: bytes, retain: bool = False
     ) -> bool:
         """Publish; return False if the broker refused it (logged once per cause, counted,
         remembered in the outbox for `fleet status`)."""
         try:
-            await publish(client, topic, payload, retain=retain)
+            await client.publish(topic, payload, retain=retain)
         except Refused as exc:
             if self.metrics is not None:
                 self.metrics.count_refused()
@@ -437,10 +435,11 @@ class FleetLink:
         if not self._awaiting and self.outbox.count() == 0:
             self._status_due.set()  # the status shows the outbox emptied
 
-    async def _status_loop(self, client: Any) -> None:
+    async def _status_loop(self, client: MqttClient) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._status_due.wait(), self.fleet.status_interval_s)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: see _drain
+                async with asyncio.timeout(self.fleet.status_interval_s):
+                    await self._status_due.wait()
             self._status_due.clear()
             await self.refresh_linked()
             await self._publish_status(client)
@@ -459,7 +458,8 @@ class FleetLink:
             if self.daemon.coordinator.busy(profile.name):
                 continue  # its outcome tells soon; do not read a page being logged out
             try:
-                state = await asyncio.wait_for(self.daemon.linked_now(profile), 10.0)
+                async with asyncio.timeout(10.0):
+                    state = await self.daemon.linked_now(profile)
             except (KioskguardError, TimeoutError):
                 state = Linked.UNKNOWN
             self.linked[profile.name] = state.value
@@ -479,10 +479,10 @@ class FleetLink:
             "pending_events": self.outbox.count(),
             "oldest_pending_s": round(self.outbox.oldest_age_s(), 1),
             "refused": self.refusal,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": iso(self.clock.now()),
         }
 
-    async def _publish_status(self, client: Any) -> None:
+    async def _publish_status(self, client: MqttClient) -> None:
         await self._publish_checked(client, self.topics.status, encode(self.status()), True)
 
     # -- commands ----------------------------------------------------------------------------
@@ -507,7 +507,7 @@ class FleetLink:
             "result": result,
             "site": self.topics.site,
             "host": self.topics.host,
-            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "at": iso(self.clock.now()),
             "repeated": False,
             **fields,
         }
@@ -527,8 +527,7 @@ class FleetLink:
         if not command.addressed_to(self.topics.site, self.topics.host):
             reason = f"wrongly addressed: target {command.target} on {message.topic}"
             return self._refuse(reason, command.id, command.kind)
-        now = datetime.now(UTC)
-        if command.expired(now):
+        if command.expired(self.clock.now()):
             reason = f"expired at {command.expires_at.isoformat(timespec='seconds')}"
             return self._refuse(reason, command.id, command.kind)
         done = self.outbox.done_reply(command.id)
@@ -559,14 +558,20 @@ class FleetLink:
         return reply
 
     async def _execute(self, command: Command) -> dict[str, Any]:
+        """Given a valid command for this kiosk, carry it out through its kind's handler and
+        return the reply; a kind without one is refused (never a default action)."""
         assert self.daemon is not None
         logger.info("fleet: command {} ({}) from {}", command.id, command.kind, command.target)
-        if command.kind == "ping":
-            return self._reply(command.id, "ping", "pong", version=__version__)
-        if command.kind == "check":
-            await self.refresh_linked()
-            self._status_due.set()
-            return self._reply(command.id, "check", "checked", profiles=self.status()["profiles"])
+        handler = HANDLERS.get(command.kind)
+        if handler is None:
+            return self._refuse(f"unknown kind {command.kind!r}", command.id, command.kind)
+        return await handler(self, command)
+
+    async def _ping(self, command: Command) -> dict[str, Any]:
+        return self._reply(command.id, "ping", "pong", version=__version__)
+
+    async def _logout(self, command: Command) -> dict[str, Any]:
+        assert self.daemon is not None
         profiles = self.daemon.profiles
         if command.profile is not None:
             profiles = [profile for profile in profiles if profile.name == command.profile]
@@ -578,7 +583,7 @@ class FleetLink:
             outcomes = await self.daemon.logout_linked(Trigger.FLEET, profiles)
         finally:
             self._fleet_commands.remove(command.id)
-        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        at = iso(self.clock.now())
         self._status_due.set()
         return self._reply(
             command.id,
@@ -593,3 +598,25 @@ class FleetLink:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.outbox.close()
+
+
+Handler = Callable[[FleetLink, Command], Awaitable[dict[str, Any]]]
+
+
+def check_handlers(handlers: Mapping[str, Handler], kinds: Iterable[str]) -> None:
+    """Given the handler table and the command kinds the model accepts, return if each kind
+    has exactly one handler. Raise TypeError naming the kinds missing or extra."""
+    missing, extra = set(kinds) - set(handlers), set(handlers) - set(kinds)
+    if missing or extra:
+        raise TypeError(
+            f"fleet command handlers: missing {sorted(missing)}, extra {sorted(extra)}"
+            " (agent/fleet/topics.py CommandKind and agent/fleet/kiosk.py HANDLERS differ)"
+        )
+
+
+# One handler per command kind; checked against the model's literal when this module loads.
+HANDLERS: dict[str, Handler] = {
+    "ping": FleetLink._ping,
+    "logout": FleetLink._logout,
+}
+check_handlers(HANDLERS, get_args(CommandKind))

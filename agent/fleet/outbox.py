@@ -13,11 +13,12 @@ refusal (shown by `fleet status` on the kiosk).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from agent.clock import Clock, SystemClock
 from agent.fleet.database import open_database
 
 _SCHEMA = """
@@ -42,9 +43,10 @@ _REFUSAL = "refusal"
 class Outbox:
     """Events not yet stored by the collector, oldest first."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Clock | None = None) -> None:
         """Open (or create) the outbox at path. Raise ConfigError if it cannot be opened."""
         self.path = path
+        self._clock = clock or SystemClock(UTC)
         self._db = open_database(
             path, _SCHEMA, "fleet outbox", pragmas=("synchronous=NORMAL",), shared=True
         )
@@ -60,7 +62,7 @@ class Outbox:
                 event_id,
                 topic,
                 json.dumps(message, separators=(",", ":"), ensure_ascii=False),
-                time.time(),
+                self._clock.now().timestamp(),
             ),
         )
 
@@ -106,7 +108,8 @@ class Outbox:
         row = self._db.execute("SELECT MIN(queued_at) FROM outbox").fetchone()
         if row[0] is None:
             return 0.0
-        return max(0.0, (time.time() if now is None else now) - float(row[0]))
+        now = self._clock.now().timestamp() if now is None else now
+        return max(0.0, now - float(row[0]))
 
     def note_refusal(self, text: str | None) -> None:
         """Remember the broker's last refusal (None: the last publish went through)."""

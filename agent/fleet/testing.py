@@ -1,7 +1,7 @@
 """A local Mosquitto for tests, the bench and demos: TLS, passwords and the ACL, 127.0.0.1.
 
-    with running_broker(directory, users) as broker:
-        broker.port, broker.ca_file; broker.stop(); broker.start()
+    broker = LocalBroker(directory, users); broker.start()
+    broker.port, broker.ca_file; broker.stop(); broker.start()
 
 Needs Debian's mosquitto, mosquitto_passwd and openssl (tools/bootstrap.py installs them);
 raises BrokerUnavailable naming what is missing.
@@ -15,8 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from agent.fleet.broker import BrokerUser, acl_text, mosquitto_conf
@@ -149,14 +148,3 @@ class LocalBroker:
         path.write_text(password + "\n")
         path.chmod(0o600)
         return path
-
-
-@contextmanager
-def running_broker(directory: Path, users: list[BrokerUser]) -> Iterator[LocalBroker]:
-    """Run a LocalBroker in directory for the users; stop it at the end."""
-    broker = LocalBroker(directory, users)
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()

@@ -27,15 +27,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-COMMAND_KINDS = ("logout", "check", "ping")
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 RESERVED_SITES = ("cmd", "ack")
 EVENT_KINDS = ("logout", "command", "command_refused", "guard_gap")
+CommandKind = Literal["logout", "ping"]  # each has its handler: fleet/kiosk.py HANDLERS
 
 
-def now_iso() -> str:
-    """Return the current UTC time, ISO 8601 with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def iso(moment: datetime) -> str:
+    """Given an aware time, return it in UTC, ISO 8601 with milliseconds (the messages' form)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def new_id(prefix: str) -> str:
@@ -120,7 +120,7 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
-    kind: Literal["logout", "check", "ping"]
+    kind: CommandKind
     target: str = Field(min_length=1, max_length=200)  # "all", "site:<site>", "host:<host>"
     profile: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     issued_at: datetime
@@ -167,10 +167,11 @@ def parse_command(payload: bytes) -> Command:
 
 
 def make_command(
-    kind: str, target: str, ttl_s: float, profile: str | None = None
+    kind: str, target: str, ttl_s: float, profile: str | None = None, issued: datetime | None = None
 ) -> dict[str, Any]:
-    """Return a new command message (a dict ready for JSON) valid for ttl_s seconds."""
-    issued = datetime.now(UTC)
+    """Return a new command message (a dict ready for JSON) issued at issued (now when None)
+    and valid for ttl_s seconds."""
+    issued = issued or datetime.now(UTC)
     expires = datetime.fromtimestamp(issued.timestamp() + ttl_s, UTC)
     message: dict[str, Any] = {
         "id": new_id("cmd"),

@@ -15,16 +15,21 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.browser.discovery import Browser
+from agent.daemon.clock import SystemClock
+from agent.daemon.daemon import Daemon
+from agent.daemon.fakes import FakeSessionAgent
 from agent.fleet.broker import BrokerUser
 from agent.fleet.collector import EventStore
+from agent.fleet.kiosk import FleetLink
 from agent.fleet.testing import BrokerUnavailable, LocalBroker
-from agent.settings import FleetSettings
+from agent.settings import FleetSettings, Settings
 from agent.simulator.testing import SimulatorHandle
 from tests.daemon_integration.conftest import REPOSITORY, DaemonProcess, wait_until, write_config
 from tests.session.helpers import managed_browser
@@ -241,6 +246,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def link(tmp_path: Path) -> tuple[FleetLink, FakeSessionAgent]:
+    """A FleetLink (not connected) on a real Daemon whose session layer is faked."""
+    settings = Settings.model_validate(
+        {
+            "general": {"state_dir": str(tmp_path)},
+            "idle": {"enabled": False},
+            "fleet": {"enabled": True, "site": "lib", "host": "k1", "tls": False},
+        }
+    )
+    fleet = FleetLink(settings)
+    agent = FakeSessionAgent()
+    fleet.daemon = Daemon(settings, agent, SystemClock(UTC), hooks=[fleet.record_outcome])
+    return fleet, agent
 
 
 def environment() -> dict[str, str]:

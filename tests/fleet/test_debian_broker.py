@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.fleet.connection import Refused, make_client, publish
+from agent.fleet.connection import Refused, make_client
 from agent.fleet.testing import free_port, tool
 from agent.settings import FleetSettings
 
@@ -147,11 +147,11 @@ async def _clients(port: int, ca: Path, passwords: Path) -> None:
     kiosk = kiosk_settings(port, ca, passwords, "lib-a-01")  # by IP: the IP SAN
     async with make_client(kiosk, "kioskguard-lib-a-01", username="lib-a-01",
                            persistent=False) as client:  # fmt: skip
-        await publish(client, "kioskguard/v1/library-a/lib-a-01/events", b"{}")
+        await client.publish("kioskguard/v1/library-a/lib-a-01/events", b"{}")
         with pytest.raises(Refused):
-            await publish(client, "kioskguard/v1/library-a/lib-a-02/events", b"{}")
+            await client.publish("kioskguard/v1/library-a/lib-a-02/events", b"{}")
         with pytest.raises(Refused):
-            await publish(client, "kioskguard/v1/cmd/all", b"{}")
+            await client.publish("kioskguard/v1/cmd/all", b"{}")
     admin = kiosk_settings(port, ca, passwords, "admin")
     async with make_client(admin, "admin-test", username="admin", persistent=False) as client:
-        await publish(client, "kioskguard/v1/cmd/host/lib-a-01", b"{}")
+        await client.publish("kioskguard/v1/cmd/host/lib-a-01", b"{}")

@@ -16,7 +16,7 @@ import pytest
 
 from agent.fleet.admin import Kiosk as KioskView
 from agent.fleet.admin import collect_status, send_command
-from agent.fleet.connection import Refused, make_client, publish
+from agent.fleet.connection import Refused, make_client
 from agent.fleet.testing import LocalBroker
 from agent.fleet.topics import command_topic, encode, make_command
 from agent.settings import FleetSettings
@@ -155,7 +155,7 @@ async def test_a_client_without_the_admin_role_cannot_make_a_kiosk_log_out(
                 )
                 sent.append(command["id"])
                 with pytest.raises(Refused) as refused:  # MQTT 5: the ACL's answer is read
-                    await publish(client, topic, encode(command))
+                    await client.publish(topic, encode(command))
                 assert refused.value.code == 135
     ping = await send_command(admin, "ping", host="hotel-b-01", wait_s=30)  # sent after them
     assert [kiosk.reply and kiosk.reply["result"] for kiosk in ping.kiosks] == ["pong"]
@@ -191,7 +191,7 @@ async def test_malformed_expired_and_misaddressed_commands_are_refused_and_the_d
         admin, f"admin-raw-{uuid.uuid4().hex[:8]}", username="admin", persistent=False
     ) as client:
         for payload in payloads:
-            await client.publish(topic, payload, qos=1)
+            await client.publish(topic, payload)
 
     async def refusals() -> list[dict[str, Any]] | None:
         found = [
@@ -279,7 +279,7 @@ async def test_a_command_delivered_three_times_while_it_runs_logs_out_once_and_i
         admin, f"admin-raw-{uuid.uuid4().hex[:8]}", username="admin", persistent=False
     ) as client:
         for _ in range(3):  # QoS 1 may deliver a command again; here while the first runs
-            await publish(client, topic, encode(command))
+            await client.publish(topic, encode(command))
 
     def answered() -> list[dict[str, Any]] | None:
         found = [r for r in collector.replies() if r["command_id"] == command["id"]]

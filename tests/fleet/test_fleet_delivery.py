@@ -29,7 +29,7 @@ from prometheus_client import generate_latest
 
 from agent.daemon.metrics import Metrics
 from agent.fleet.admin import collect_status
-from agent.fleet.connection import Refused, make_client, publish
+from agent.fleet.connection import Refused, make_client
 from agent.fleet.kiosk import FleetLink
 from agent.fleet.testing import BrokerUnavailable, LocalBroker
 from agent.fleet.topics import encode
@@ -69,7 +69,6 @@ class NoProfiles:
 
     def __init__(self) -> None:
         self.profiles: list[ProfileSettings] = []
-        self.agent: Any = None
         self.coordinator: Any = None
 
     async def logout_linked(self, *_: Any) -> list[Any]:
@@ -225,20 +224,20 @@ async def test_forged_events_from_a_kiosks_account_are_rejected_counted_and_show
     async with make_client(settings, f"forger-{uuid.uuid4().hex[:8]}", username="lib-a-01",
                            persistent=False) as client:  # fmt: skip
         for message in forged:
-            await publish(client, own, encode(message))
+            await client.publish(own, encode(message))
         with pytest.raises(Refused) as refused:  # the ACL: another kiosk's topic
-            await publish(client, f"{prefix}/library-a/lib-a-02/events", encode(forged[0]))
+            await client.publish(f"{prefix}/library-a/lib-a-02/events", encode(forged[0]))
         assert refused.value.code == 135
         for acknowledgement in (
             f"{prefix}/ack/library-a/lib-a-01",
             f"{prefix}/ack/library-a/lib-a-02",
         ):
             with pytest.raises(Refused):  # only the collector may make an outbox forget
-                await publish(client, acknowledgement, encode({"ids": ["lib-a-01-x"]}))
+                await client.publish(acknowledgement, encode({"ids": ["lib-a-01-x"]}))
     async with make_client(fleet_settings(broker, "admin"), f"admin-{uuid.uuid4().hex[:8]}",
                            username="admin", persistent=False) as client:  # fmt: skip
         with pytest.raises(Refused):
-            await publish(client, f"{prefix}/ack/library-a/lib-a-01", encode({"ids": []}))
+            await client.publish(f"{prefix}/ack/library-a/lib-a-01", encode({"ids": []}))
 
     def rejections() -> list[dict[str, Any]] | None:
         found = [row for row in collector.rejected() if row["host"] == "lib-a-01"]
@@ -274,8 +273,8 @@ async def test_retire_clears_a_kiosks_retained_status_and_only_the_admin_may(
     status = {"site": "hotel-b", "host": "hotel-b-01", "version": "test"}
     async with make_client(kiosk, "kioskguard-hotel-b-01", username="hotel-b-01",
                            persistent=False) as client:  # fmt: skip
-        await publish(client, "kioskguard/v1/hotel-b/hotel-b-01/status", encode(status),
-                      retain=True)  # fmt: skip
+        await client.publish("kioskguard/v1/hotel-b/hotel-b-01/status", encode(status),
+                             retain=True)  # fmt: skip
     admin = fleet_settings(broker, "admin")
     assert "hotel-b-01" in {k.host for k in await collect_status(admin, quiet_s=0.5)}
     as_kiosk = write_config(tmp_path / "kiosk.toml", {"fleet": fleet_table(broker, "lib-a-01")})

@@ -13,8 +13,6 @@ import pytest
 from prometheus_client import generate_latest
 
 from agent.cli import main
-from agent.daemon.clock import SystemClock
-from agent.daemon.daemon import Daemon
 from agent.daemon.fakes import FakeSessionAgent
 from agent.daemon.metrics import Metrics
 from agent.errors import ConfigError
@@ -239,21 +237,6 @@ def test_metrics_listen_off_loopback_needs_allow_remote() -> None:
         {"metrics": {"listen": "0.0.0.0:9108", "allow_remote": True}}
     )
     assert settings.metrics.host == "0.0.0.0"
-
-
-@pytest.fixture
-def link(tmp_path: Path) -> tuple[FleetLink, FakeSessionAgent]:
-    settings = Settings.model_validate(
-        {
-            "general": {"state_dir": str(tmp_path)},
-            "idle": {"enabled": False},
-            "fleet": {"enabled": True, "site": "lib", "host": "k1", "tls": False},
-        }
-    )
-    fleet = FleetLink(settings)
-    agent = FakeSessionAgent()
-    fleet.daemon = Daemon(settings, agent, SystemClock(UTC), hooks=[fleet.record_outcome])
-    return fleet, agent
 
 
 async def carry_out(fleet: FleetLink, topic: str, message: dict[str, Any]) -> dict[str, Any]:
