@@ -85,19 +85,9 @@ def build_report(
     report of the logouts among them, the rejections counted per kiosk and reason, the kiosks
     offline now (why, since when) and the gaps their guards reported (guard_gap events)."""
     report = Report(since=since.isoformat(timespec="seconds"), site=site)
-    report.offline = [
-        {key: item.get(key) for key in ("site", "host", "reason", "since")}
-        for item in presence
-        if not item.get("online")
-    ]
-    grouped = Counter(
-        (str(r["site"]), str(r["host"]), _reason_kind(str(r["reason"]))) for r in rejected
-    )
+    report.offline = _offline(presence)
     report.rejected_total = len(rejected)
-    report.rejected = [
-        {"site": key[0], "host": key[1], "reason": key[2], "count": count}
-        for key, count in sorted(grouped.items())
-    ]
+    report.rejected = _rejected(rejected)
     rows: dict[tuple[str, str, str], DayRow] = {}
     durations: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     all_durations: list[float] = []
@@ -147,6 +137,26 @@ def build_report(
     if all_durations:
         report.median_logout_s = round(statistics.median(all_durations), 2)
     return report
+
+
+def _offline(presence: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Given the kiosks' presence, return those offline now: site, host, reason, since."""
+    return [
+        {key: item.get(key) for key in ("site", "host", "reason", "since")}
+        for item in presence
+        if not item.get("online")
+    ]
+
+
+def _rejected(rejected: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Given the collector's rejected messages, return them counted per kiosk and reason."""
+    grouped = Counter(
+        (str(r["site"]), str(r["host"]), _reason_kind(str(r["reason"]))) for r in rejected
+    )
+    return [
+        {"site": key[0], "host": key[1], "reason": key[2], "count": count}
+        for key, count in sorted(grouped.items())
+    ]
 
 
 def _gap_row(event: dict[str, Any]) -> dict[str, Any]:
