@@ -15,7 +15,9 @@ dismissed and noted. When the in-page path cannot finish after reading the page 
 the fallback clears the client's origin only.
 
 This module is the facade; the parts live beside it: agent.session.routing (executable, launch
-slots, endpoint, cold hold) and agent.session.outcomes (report -> Outcome, fallback policy).
+slots, endpoint, cold hold), agent.session.outcomes (report -> Outcome, fallback policy) and
+agent.session.inspector (the lock, the endpoint proof and the offline probe, read from this
+computer by a ProfileInspector given to the service: HostInspector unless told otherwise).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from agent.browser.bounded import BoundedTab, before
 from agent.browser.discovery import Browser
 from agent.browser.driver import BrowserDriver, Driver, Session
 from agent.browser.endpoint import EndpointCheck
-from agent.browser.locks import LockState, read_lock
+from agent.browser.locks import LockState
 from agent.browser.logout_lock import logout_turn
 from agent.browser.scrub import scrub_closed_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
@@ -46,7 +48,8 @@ from agent.outcome import (
     Trigger,
     WarningResult,
 )
-from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
+from agent.probe.probe import LINKED_WHEN
+from agent.session.inspector import HostInspector, ProfileInspector
 from agent.session.logout import log_out_in_page, stored_keys
 from agent.session.outcomes import record, settle
 from agent.session.pagestate import inspect, leave_page
@@ -90,11 +93,13 @@ class SessionService:
         settings: Settings,
         driver: BrowserDriver | None = None,
         clock: Callable[[], float] = time.monotonic,
+        inspector: ProfileInspector | None = None,
     ) -> None:
         self.settings = settings
         self.driver: BrowserDriver = driver or Driver(clock)
         self.clock = clock
-        self.routing = Routing(settings, clock)
+        self.inspector: ProfileInspector = inspector or HostInspector()
+        self.routing = Routing(settings, clock, self.inspector)
 
     def client_url(self, profile: ProfileSettings) -> str:
         return profile.url or self.settings.general.client_url
@@ -119,7 +124,7 @@ class SessionService:
             detail = "profile never used (no browser data yet)"
             return ProbeResult(str(user_data_dir), url, Linked.NOT_LINKED, detail=detail)
         try:
-            results = probe_user_data_dir(user_data_dir, url)
+            results = self.inspector.stored(user_data_dir, url)
         except ProbeError as exc:
             return ProbeResult(str(user_data_dir), url, Linked.UNKNOWN, detail=str(exc))
         return combine(results, str(user_data_dir), url)
@@ -135,7 +140,7 @@ class SessionService:
         in time (``error`` says why). with_state also reads the page state (QR, chats...).
         """
         deadline = self.clock() + timeout_s
-        if read_lock(profile.user_data_dir).state is not LockState.LIVE:
+        if self.inspector.lock(profile.user_data_dir).state is not LockState.LIVE:
             return PageReading(running=False)
         check = await asyncio.to_thread(self.endpoint, profile, min(0.5, timeout_s))
         if check.endpoint is None:
@@ -172,7 +177,7 @@ class SessionService:
         return (await self.read_page(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
-        return read_lock(profile.user_data_dir).state is LockState.LIVE
+        return self.inspector.lock(profile.user_data_dir).state is LockState.LIVE
 
     async def prepare(self) -> None:
         """Have ready what a cold logout needs before the first one (see Routing.prepare)."""
@@ -240,7 +245,7 @@ class SessionService:
                 outcome.notes.append(
                     f"waited {waited:.1f} s for another logout of this profile to finish"
                 )
-            lock = read_lock(profile.user_data_dir)
+            lock = self.inspector.lock(profile.user_data_dir)
             if lock.state is LockState.FOREIGN:
                 raise ProfileBusy(
                     f"profile {profile.user_data_dir} is locked by another computer: {lock.detail}"
@@ -283,7 +288,7 @@ class SessionService:
         state_dir = self.settings.general.state_dir
         try:
             async with logout_turn(state_dir, profile.user_data_dir, deadline, self.clock):
-                lock = read_lock(profile.user_data_dir)
+                lock = self.inspector.lock(profile.user_data_dir)
                 if lock.state in (LockState.FOREIGN, LockState.AGENT, LockState.LIVE):
                     return [f"scrub skipped: the profile is held ({lock.detail})"]
                 if (await self.probe(profile)).linked is not Linked.NOT_LINKED:
