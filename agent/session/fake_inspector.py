@@ -18,8 +18,9 @@ class FakeInspector:
     ``locks``, ``endpoints`` and ``linked`` answer per user data dir; a dir not in them is
     unlocked, has no endpoint and stores what the probe cannot tell (Linked.UNKNOWN). ``calls``
     records each question as (method, user data dir, asked on an event loop's thread). With
-    ``hold`` set, each call blocks its thread until the event is set, at most ``hold_s`` (real
-    time; ``held_out`` counts the calls that waited that long), as a hung port or disk would.
+    ``hold`` set, each call of a method named in ``held`` blocks its thread until the event is
+    set, at most ``hold_s`` (real time; ``held_out`` counts the calls that waited that long), as
+    a hung port or disk would.
     """
 
     def __init__(self, hold_s: float = 10.0) -> None:
@@ -29,6 +30,7 @@ class FakeInspector:
         self.calls: list[tuple[str, Path, bool]] = []
         self.hold: threading.Event | None = None
         self.hold_s = hold_s
+        self.held: tuple[str, ...] = ("lock", "endpoint", "stored")
         self.held_out = 0
 
     def live(self, user_data_dir: Path, endpoint: str | None = None, port: int = 9) -> None:
@@ -44,7 +46,8 @@ class FakeInspector:
         except RuntimeError:
             on_loop = False
         self.calls.append((method, user_data_dir, on_loop))
-        if self.hold is not None and not self.hold.wait(self.hold_s):
+        hold = self.hold if method in self.held else None
+        if hold is not None and not hold.wait(self.hold_s):
             self.held_out += 1
 
     def lock(self, user_data_dir: Path) -> ProfileLock:

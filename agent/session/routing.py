@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from loguru import logger
 
@@ -101,16 +101,17 @@ class Routing:
         port = self.settings.browser.debugging_port
         return self.inspector.endpoint(profile.user_data_dir, port, timeout_s)
 
-    @contextmanager
-    def cold_hold(self, profile: ProfileSettings) -> Iterator[ProfileHold | None]:
+    @asynccontextmanager
+    async def cold_hold(self, profile: ProfileSettings) -> AsyncIterator[ProfileHold | None]:
         """Clear a stale lock, then hold the profile as a browser would while a headless shell
-        (which takes no lock) has it; the full browser takes its own lock."""
+        (which takes no lock) has it; the full browser takes its own lock. The lock is read
+        and the executable found in a thread (either may take long)."""
         user_data_dir = profile.user_data_dir
-        lock = self.inspector.lock(user_data_dir)
+        lock = await asyncio.to_thread(self.inspector.lock, user_data_dir)
         if lock.state is LockState.STALE:
             logger.info("removing stale lock of {} ({})", user_data_dir, lock.detail)
-            remove_stale_lock(user_data_dir)
-        if self.cold_executable().kind != "headless-shell":
+            await asyncio.to_thread(remove_stale_lock, user_data_dir)
+        if (await asyncio.to_thread(self.cold_executable)).kind != "headless-shell":
             yield None
             return
         with hold_profile(user_data_dir) as hold:

@@ -35,7 +35,7 @@ from agent.browser.bounded import BoundedTab, before
 from agent.browser.discovery import Browser
 from agent.browser.driver import BrowserDriver, Driver, Session
 from agent.browser.endpoint import EndpointCheck
-from agent.browser.locks import LockState
+from agent.browser.locks import LockState, ProfileLock
 from agent.browser.logout_lock import logout_turn
 from agent.browser.scrub import scrub_closed_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
@@ -117,7 +117,13 @@ class SessionService:
         return self.routing.endpoint(profile, timeout_s)
 
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
-        """Return the offline verdict for the profile's user data dir (no browser involved)."""
+        """Return the offline verdict for the profile's user data dir (no browser involved).
+
+        The files are read in a thread: a slow disk holds up nothing else on the loop, and a
+        caller's timeout (asyncio.wait_for) ends the wait (the read finishes unobserved)."""
+        return await asyncio.to_thread(self._probe, profile)
+
+    def _probe(self, profile: ProfileSettings) -> ProbeResult:
         url = self.client_url(profile)
         user_data_dir = profile.user_data_dir
         if not user_data_dir.exists() or not any(user_data_dir.iterdir()):
@@ -140,7 +146,7 @@ class SessionService:
         in time (``error`` says why). with_state also reads the page state (QR, chats...).
         """
         deadline = self.clock() + timeout_s
-        if self.inspector.lock(profile.user_data_dir).state is not LockState.LIVE:
+        if (await self._lock(profile)).state is not LockState.LIVE:
             return PageReading(running=False)
         check = await asyncio.to_thread(self.endpoint, profile, min(0.5, timeout_s))
         if check.endpoint is None:
@@ -177,7 +183,11 @@ class SessionService:
         return (await self.read_page(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
-        return self.inspector.lock(profile.user_data_dir).state is LockState.LIVE
+        return (await self._lock(profile)).state is LockState.LIVE
+
+    async def _lock(self, profile: ProfileSettings) -> ProfileLock:
+        """Return who holds the profile's lock, read in a thread (see ProfileInspector)."""
+        return await asyncio.to_thread(self.inspector.lock, profile.user_data_dir)
 
     async def prepare(self) -> None:
         """Have ready what a cold logout needs before the first one (see Routing.prepare)."""
@@ -190,7 +200,8 @@ class SessionService:
         self, profile: ProfileSettings, deadline: float, notes: list[str]
     ) -> Session:
         """Attach to the visitor's browser. Raise ProfileBusy if its endpoint is not proven."""
-        check = self.endpoint(profile, timeout_s=max(min(1.0, deadline - self.clock()), 0.05))
+        timeout_s = max(min(1.0, deadline - self.clock()), 0.05)
+        check = await asyncio.to_thread(self.endpoint, profile, timeout_s)
         if check.endpoint is None:
             raise ProfileBusy(
                 f"profile {profile.user_data_dir} is open in a browser without a debugging port"
@@ -208,13 +219,14 @@ class SessionService:
         self, profile: ProfileSettings, deadline: float, notes: list[str]
     ) -> Session:
         await self._start_driver(deadline)
+        executable = await asyncio.to_thread(self.cold_executable)  # found once, then cached
         remaining = deadline - self.clock()
         if remaining <= 0:
             raise DeadlineExceeded("the deadline came before the profile could be relaunched")
         return await self.driver.launch(
             profile.user_data_dir,
             self.client_url(profile),
-            self.cold_executable(),
+            executable,
             remaining,
             headless=self.settings.browser.headless_cold,
         )
@@ -245,7 +257,7 @@ class SessionService:
                 outcome.notes.append(
                     f"waited {waited:.1f} s for another logout of this profile to finish"
                 )
-            lock = self.inspector.lock(profile.user_data_dir)
+            lock = await self._lock(profile)
             if lock.state is LockState.FOREIGN:
                 raise ProfileBusy(
                     f"profile {profile.user_data_dir} is locked by another computer: {lock.detail}"
@@ -265,17 +277,19 @@ class SessionService:
                 )
                 await self._scrub(profile, outcome)
                 return
-            async with self.routing.launch_slot(deadline):
-                with self.routing.cold_hold(profile) as hold:
-                    try:
-                        await self._in_session(profile, outcome, deadline, warm=False)
-                        await self._scrub(profile, outcome)
-                    finally:
-                        if hold is not None and hold.refused:
-                            outcome.notes.append(
-                                f"a browser tried to open the profile during the logout and was"
-                                f" refused ({hold.refused} time(s))"
-                            )
+            async with (
+                self.routing.launch_slot(deadline),
+                self.routing.cold_hold(profile) as hold,
+            ):
+                try:
+                    await self._in_session(profile, outcome, deadline, warm=False)
+                    await self._scrub(profile, outcome)
+                finally:
+                    if hold is not None and hold.refused:
+                        outcome.notes.append(
+                            f"a browser tried to open the profile during the logout and was"
+                            f" refused ({hold.refused} time(s))"
+                        )
 
     async def scrub_closed(self, profile: ProfileSettings) -> list[str]:
         """Given a profile whose browser closed with no session stored (a warm logout ran, or
@@ -288,7 +302,7 @@ class SessionService:
         state_dir = self.settings.general.state_dir
         try:
             async with logout_turn(state_dir, profile.user_data_dir, deadline, self.clock):
-                lock = self.inspector.lock(profile.user_data_dir)
+                lock = await self._lock(profile)
                 if lock.state in (LockState.FOREIGN, LockState.AGENT, LockState.LIVE):
                     return [f"scrub skipped: the profile is held ({lock.detail})"]
                 if (await self.probe(profile)).linked is not Linked.NOT_LINKED:
