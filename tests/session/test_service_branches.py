@@ -175,29 +175,20 @@ async def test_real_lock_of_a_process_serving_no_devtools_port_is_busy_and_never
     assert driver.attaches == [] and driver.launches == [] and driver.closes == []
 
 
+@pytest.mark.parametrize("host", [False, True], ids=["fake", "host"])
 async def test_closed_profile_with_unknown_storage_is_relaunched_cold(
-    tmp_path: Path, inspector: FakeInspector, closed_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, closed_profile: ProfileSettings, host: bool
 ) -> None:
+    """The fake says it cannot tell; HostInspector runs the real probe on the real files."""
     driver = FakeDriver(lambda path: logs_out())
-    outcome = await service_on(tmp_path, driver, inspector).logout(
-        closed_profile, Trigger.SCHEDULE, 30.0
-    )
+    service = service_on(tmp_path, driver, None if host else inspector)
+    outcome = await service.logout(closed_profile, Trigger.SCHEDULE, 30.0)
     assert outcome.result is Result.LOGGED_OUT, outcome
     assert outcome.path is LogoutPath.COLD and outcome.state_before is not Linked.NOT_LINKED
     assert driver.started == 1 and driver.launches == [closed_profile.user_data_dir]
     assert driver.attaches == [] and driver.closes == [LogoutPath.COLD]
     assert any(note.startswith("relaunched with") for note in outcome.notes)
-
-
-async def test_closed_profile_the_real_probe_cannot_read_is_relaunched_cold(
-    tmp_path: Path, closed_profile: ProfileSettings
-) -> None:
-    driver = FakeDriver(lambda path: logs_out())
-    service = service_on(tmp_path, driver)  # HostInspector
-    outcome = await service.logout(closed_profile, Trigger.SCHEDULE, 30.0)
-    assert outcome.result is Result.LOGGED_OUT, outcome
-    assert outcome.path is LogoutPath.COLD and outcome.state_before is not Linked.NOT_LINKED
-    assert driver.launches == [closed_profile.user_data_dir]
+    assert bool(inspector.calls) is not host
 
 
 async def test_profile_never_used_needs_no_driver(tmp_path: Path, inspector: FakeInspector) -> None:
