@@ -144,11 +144,6 @@ class CdpConnection:
             raise DriverError(f"cannot attach to {endpoint}: {exc or type(exc).__name__}") from exc
         return cls(WebSocketTransport(http, socket))
 
-    @property
-    def closed_because(self) -> str | None:
-        """Why the connection ended (None while it is open)."""
-        return self._closed_because
-
     async def _read(self) -> None:
         try:
             async for text in self._transport.messages():

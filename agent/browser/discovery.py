@@ -43,11 +43,6 @@ class Browser:
     path: Path
     version: str = field(default="", compare=False)
 
-    @property
-    def branded(self) -> bool:
-        """True for Chrome and Edge, which refuse to automate a default profile."""
-        return self.kind in {"chrome", "msedge"}
-
 
 def playwright_browsers_dir() -> Path:
     """Return where Playwright keeps its downloaded browsers on this platform."""

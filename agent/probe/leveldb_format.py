@@ -12,7 +12,7 @@ import google_crc32c
 
 BLOCK_SIZE = 32768
 HEADER_SIZE = 7
-ZERO, FULL, FIRST, MIDDLE, LAST = 0, 1, 2, 3, 4
+FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4  # record types (0 marks zero-filled space)
 TYPE_DELETION, TYPE_VALUE = 0, 1
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48

@@ -132,14 +132,3 @@ WARNING_TEXTS: Final[dict[str, str]] = {
     "fr": "Cet ordinateur est inactif. WhatsApp se déconnectera dans {seconds} s. "
     "Bougez la souris pour rester connecté.",
 }
-
-
-def warning_text(language: str | None) -> str:
-    """Given a page's language tag (e.g. "pt-BR", "de-DE"), return the warning banner text."""
-    if language:
-        if language in WARNING_TEXTS:
-            return WARNING_TEXTS[language]
-        primary = language.split("-")[0].lower()
-        if primary in WARNING_TEXTS:
-            return WARNING_TEXTS[primary]
-    return WARNING_TEXTS["en"]

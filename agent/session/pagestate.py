@@ -58,7 +58,6 @@ class Inspection:
     """One reading of the page."""
 
     state: PageState
-    url: str = ""
     language: str | None = None
     dialog_kind: DialogKind | None = None
     confirm: str | None = None  # selectors of marked controls
@@ -67,13 +66,11 @@ class Inspection:
     logout_item: str | None = None
     logout_text: str | None = None
     logout_how: str = ""
-    opener: str | None = None
     # every opener found, in the order to try: (selector, "menu" | "settings", evidence)
     openers: tuple[tuple[str, str, str], ...] = ()
     new_items: int = 0  # controls that appeared since the baseline
     ambiguity: str | None = None  # why no unique control was chosen, when that happened
     baseline: str = ""  # "taken", "used" or "missing" (the page navigated since the take)
-    socket: str | None = None  # the client's own socket state, when it exposes it
     confirm_how: str = ""
     use_here: str | None = None
     conflict_logout: str | None = None
@@ -213,10 +210,8 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
         state = PageState.UNKNOWN
     dialog = raw.get("dialog") or {}
     item = raw.get("logout_item") or {}
-    opener = raw.get("opener") or {}
     return Inspection(
         state=state,
-        url=str(raw.get("url", "")),
         language=raw.get("lang"),
         dialog_kind=_dialog_kind(dialog.get("kind")),
         confirm=_selector(dialog.get("confirm")),
@@ -225,12 +220,10 @@ def parse_inspection(raw: dict[str, Any]) -> Inspection:
         logout_item=_selector(item.get("target")),
         logout_text=item.get("text") or None,
         logout_how=str(item.get("how", "")),
-        opener=_selector(opener.get("target")),
         openers=_openers(raw.get("openers")),
         new_items=raw["new_items"] if isinstance(raw.get("new_items"), int) else 0,
         ambiguity=str(raw["ambiguity"]) if raw.get("ambiguity") else None,
         baseline=str(raw.get("baseline") or ""),
-        socket=str(raw["socket"]) if raw.get("socket") else None,
         confirm_how=str(dialog.get("how") or ""),
         use_here=_selector(raw.get("use_here")),
         conflict_logout=_selector(raw.get("conflict_logout")),

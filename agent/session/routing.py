@@ -3,7 +3,7 @@
 - the browser executable (found once) and what relaunches closed profiles (the same-build
   headless shell when allowed);
 - the relaunch limit (logout.parallel_launches slots, per event loop);
-- the profile's proven DevTools endpoint (agent.browser.endpoint);
+- the profile's proven DevTools endpoint (asked of the ProfileInspector, agent.session.inspector);
 - the cold hold: a stale lock cleared, and the profile held as a browser would while a headless
   shell (which takes no lock of its own) has it (agent.browser.singleton).
 """
@@ -13,25 +13,32 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from loguru import logger
 
 from agent.browser.discovery import Browser, find_browser, find_headless_shell
-from agent.browser.endpoint import EndpointCheck, find_endpoint
-from agent.browser.locks import LockState, read_lock, remove_stale_lock
+from agent.browser.endpoint import EndpointCheck
+from agent.browser.locks import LockState, remove_stale_lock
 from agent.browser.singleton import ProfileHold, hold_profile
 from agent.errors import DriverError, KioskguardError
+from agent.session.inspector import HostInspector, ProfileInspector
 from agent.settings import ProfileSettings, Settings
 
 
 class Routing:
     """The executable cache, launch slots, endpoint and cold hold of one SessionService."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], float] = time.monotonic,
+        inspector: ProfileInspector | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.inspector: ProfileInspector = inspector or HostInspector()
         self._browser: Browser | None = None
         self._shell: Browser | None = None
         self._shell_looked = False
@@ -92,18 +99,19 @@ class Routing:
     def endpoint(self, profile: ProfileSettings, timeout_s: float = 1.0) -> EndpointCheck:
         """Return the proven DevTools endpoint of the browser holding the profile, or why none."""
         port = self.settings.browser.debugging_port
-        return find_endpoint(profile.user_data_dir, port, timeout_s)
+        return self.inspector.endpoint(profile.user_data_dir, port, timeout_s)
 
-    @contextmanager
-    def cold_hold(self, profile: ProfileSettings) -> Iterator[ProfileHold | None]:
+    @asynccontextmanager
+    async def cold_hold(self, profile: ProfileSettings) -> AsyncIterator[ProfileHold | None]:
         """Clear a stale lock, then hold the profile as a browser would while a headless shell
-        (which takes no lock) has it; the full browser takes its own lock."""
+        (which takes no lock) has it; the full browser takes its own lock. The lock is read
+        and the executable found in a thread (either may take long)."""
         user_data_dir = profile.user_data_dir
-        lock = read_lock(user_data_dir)
+        lock = await asyncio.to_thread(self.inspector.lock, user_data_dir)
         if lock.state is LockState.STALE:
             logger.info("removing stale lock of {} ({})", user_data_dir, lock.detail)
-            remove_stale_lock(user_data_dir)
-        if self.cold_executable().kind != "headless-shell":
+            await asyncio.to_thread(remove_stale_lock, user_data_dir)
+        if (await asyncio.to_thread(self.cold_executable)).kind != "headless-shell":
             yield None
             return
         with hold_profile(user_data_dir) as hold:

@@ -15,7 +15,9 @@ dismissed and noted. When the in-page path cannot finish after reading the page 
 the fallback clears the client's origin only.
 
 This module is the facade; the parts live beside it: agent.session.routing (executable, launch
-slots, endpoint, cold hold) and agent.session.outcomes (report -> Outcome, fallback policy).
+slots, endpoint, cold hold), agent.session.outcomes (report -> Outcome, fallback policy) and
+agent.session.inspector (the lock, the endpoint proof and the offline probe, read from this
+computer by a ProfileInspector given to the service: HostInspector unless told otherwise).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from agent.browser.bounded import BoundedTab, before
 from agent.browser.discovery import Browser
 from agent.browser.driver import BrowserDriver, Driver, Session
 from agent.browser.endpoint import EndpointCheck
-from agent.browser.locks import LockState, read_lock
+from agent.browser.locks import LockState, ProfileLock
 from agent.browser.logout_lock import logout_turn
 from agent.browser.scrub import scrub_closed_profile
 from agent.errors import DeadlineExceeded, DriverError, KioskguardError, ProbeError, ProfileBusy
@@ -46,7 +48,8 @@ from agent.outcome import (
     Trigger,
     WarningResult,
 )
-from agent.probe.probe import LINKED_WHEN, probe_user_data_dir
+from agent.probe.probe import LINKED_WHEN
+from agent.session.inspector import HostInspector, ProfileInspector
 from agent.session.logout import log_out_in_page, stored_keys
 from agent.session.outcomes import record, settle
 from agent.session.pagestate import inspect, leave_page
@@ -90,11 +93,13 @@ class SessionService:
         settings: Settings,
         driver: BrowserDriver | None = None,
         clock: Callable[[], float] = time.monotonic,
+        inspector: ProfileInspector | None = None,
     ) -> None:
         self.settings = settings
         self.driver: BrowserDriver = driver or Driver(clock)
         self.clock = clock
-        self.routing = Routing(settings, clock)
+        self.inspector: ProfileInspector = inspector or HostInspector()
+        self.routing = Routing(settings, clock, self.inspector)
 
     def client_url(self, profile: ProfileSettings) -> str:
         return profile.url or self.settings.general.client_url
@@ -112,14 +117,20 @@ class SessionService:
         return self.routing.endpoint(profile, timeout_s)
 
     async def probe(self, profile: ProfileSettings) -> ProbeResult:
-        """Return the offline verdict for the profile's user data dir (no browser involved)."""
+        """Return the offline verdict for the profile's user data dir (no browser involved).
+
+        The files are read in a thread: a slow disk holds up nothing else on the loop, and a
+        caller's timeout (asyncio.wait_for) ends the wait (the read finishes unobserved)."""
+        return await asyncio.to_thread(self._probe, profile)
+
+    def _probe(self, profile: ProfileSettings) -> ProbeResult:
         url = self.client_url(profile)
         user_data_dir = profile.user_data_dir
         if not user_data_dir.exists() or not any(user_data_dir.iterdir()):
             detail = "profile never used (no browser data yet)"
             return ProbeResult(str(user_data_dir), url, Linked.NOT_LINKED, detail=detail)
         try:
-            results = probe_user_data_dir(user_data_dir, url)
+            results = self.inspector.stored(user_data_dir, url)
         except ProbeError as exc:
             return ProbeResult(str(user_data_dir), url, Linked.UNKNOWN, detail=str(exc))
         return combine(results, str(user_data_dir), url)
@@ -135,7 +146,7 @@ class SessionService:
         in time (``error`` says why). with_state also reads the page state (QR, chats...).
         """
         deadline = self.clock() + timeout_s
-        if read_lock(profile.user_data_dir).state is not LockState.LIVE:
+        if (await self._lock(profile)).state is not LockState.LIVE:
             return PageReading(running=False)
         check = await asyncio.to_thread(self.endpoint, profile, min(0.5, timeout_s))
         if check.endpoint is None:
@@ -172,7 +183,11 @@ class SessionService:
         return (await self.read_page(profile)).linked
 
     async def browser_running(self, profile: ProfileSettings) -> bool:
-        return read_lock(profile.user_data_dir).state is LockState.LIVE
+        return (await self._lock(profile)).state is LockState.LIVE
+
+    async def _lock(self, profile: ProfileSettings) -> ProfileLock:
+        """Return who holds the profile's lock, read in a thread (see ProfileInspector)."""
+        return await asyncio.to_thread(self.inspector.lock, profile.user_data_dir)
 
     async def prepare(self) -> None:
         """Have ready what a cold logout needs before the first one (see Routing.prepare)."""
@@ -185,7 +200,8 @@ class SessionService:
         self, profile: ProfileSettings, deadline: float, notes: list[str]
     ) -> Session:
         """Attach to the visitor's browser. Raise ProfileBusy if its endpoint is not proven."""
-        check = self.endpoint(profile, timeout_s=max(min(1.0, deadline - self.clock()), 0.05))
+        timeout_s = max(min(1.0, deadline - self.clock()), 0.05)
+        check = await asyncio.to_thread(self.endpoint, profile, timeout_s)
         if check.endpoint is None:
             raise ProfileBusy(
                 f"profile {profile.user_data_dir} is open in a browser without a debugging port"
@@ -203,13 +219,14 @@ class SessionService:
         self, profile: ProfileSettings, deadline: float, notes: list[str]
     ) -> Session:
         await self._start_driver(deadline)
+        executable = await asyncio.to_thread(self.cold_executable)  # found once, then cached
         remaining = deadline - self.clock()
         if remaining <= 0:
             raise DeadlineExceeded("the deadline came before the profile could be relaunched")
         return await self.driver.launch(
             profile.user_data_dir,
             self.client_url(profile),
-            self.cold_executable(),
+            executable,
             remaining,
             headless=self.settings.browser.headless_cold,
         )
@@ -240,7 +257,7 @@ class SessionService:
                 outcome.notes.append(
                     f"waited {waited:.1f} s for another logout of this profile to finish"
                 )
-            lock = read_lock(profile.user_data_dir)
+            lock = await self._lock(profile)
             if lock.state is LockState.FOREIGN:
                 raise ProfileBusy(
                     f"profile {profile.user_data_dir} is locked by another computer: {lock.detail}"
@@ -260,17 +277,19 @@ class SessionService:
                 )
                 await self._scrub(profile, outcome)
                 return
-            async with self.routing.launch_slot(deadline):
-                with self.routing.cold_hold(profile) as hold:
-                    try:
-                        await self._in_session(profile, outcome, deadline, warm=False)
-                        await self._scrub(profile, outcome)
-                    finally:
-                        if hold is not None and hold.refused:
-                            outcome.notes.append(
-                                f"a browser tried to open the profile during the logout and was"
-                                f" refused ({hold.refused} time(s))"
-                            )
+            async with (
+                self.routing.launch_slot(deadline),
+                self.routing.cold_hold(profile) as hold,
+            ):
+                try:
+                    await self._in_session(profile, outcome, deadline, warm=False)
+                    await self._scrub(profile, outcome)
+                finally:
+                    if hold is not None and hold.refused:
+                        outcome.notes.append(
+                            f"a browser tried to open the profile during the logout and was"
+                            f" refused ({hold.refused} time(s))"
+                        )
 
     async def scrub_closed(self, profile: ProfileSettings) -> list[str]:
         """Given a profile whose browser closed with no session stored (a warm logout ran, or
@@ -283,7 +302,7 @@ class SessionService:
         state_dir = self.settings.general.state_dir
         try:
             async with logout_turn(state_dir, profile.user_data_dir, deadline, self.clock):
-                lock = read_lock(profile.user_data_dir)
+                lock = await self._lock(profile)
                 if lock.state in (LockState.FOREIGN, LockState.AGENT, LockState.LIVE):
                     return [f"scrub skipped: the profile is held ({lock.detail})"]
                 if (await self.probe(profile)).linked is not Linked.NOT_LINKED:

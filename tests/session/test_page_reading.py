@@ -10,9 +10,15 @@ from playwright.async_api import Page
 from agent.browser.relaunch import Tab
 from agent.errors import DriverError
 from agent.session.logout import log_out_in_page
-from agent.session.pagestate import inspect, leave_page, parse_inspection
+from agent.session.pagestate import Inspection, inspect, leave_page, parse_inspection
 
 pytestmark = pytest.mark.browser
+
+
+def opener_of(reading: Inspection) -> str | None:
+    """Return the selector of the first opener the reading found, None if none."""
+    return reading.openers[0][0] if reading.openers else None
+
 
 CHATS = """
 <div id="side"><button aria-label="Menu"><span data-icon="menu"></span></button></div>
@@ -86,14 +92,14 @@ async def test_navigation_before_the_wait_reads_the_new_page_at_once(page: Page)
     reading = await inspect(tab)
     await page.reload()  # the new page has no change counter yet: nothing to wait for
     fresh = await inspect(tab, after=reading, wait_s=NEVER_S)
-    assert reading.opener is not None and fresh.opener is None
+    assert opener_of(reading) is not None and opener_of(fresh) is None
 
 
 async def test_visible_control_gets_a_click_point(page: Page) -> None:
     tab = await open_chats(page)
     reading = await inspect(tab)
-    assert reading.opener is not None
-    x, y = reading.points[reading.opener]
+    assert opener_of(reading) is not None
+    x, y = reading.points[opener_of(reading)]
     box = await page.locator("#side button").bounding_box()
     assert box is not None
     assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
@@ -103,7 +109,7 @@ async def test_covered_control_gets_no_click_point(page: Page) -> None:
     cover = '<div style="position:fixed;inset:0;background:#fff8"></div>'
     tab = await open_chats(page, cover)
     reading = await inspect(tab)
-    assert reading.opener is not None and reading.opener not in reading.points
+    assert opener_of(reading) is not None and opener_of(reading) not in reading.points
 
 
 async def test_moving_control_gets_no_click_point(page: Page) -> None:
@@ -113,7 +119,7 @@ async def test_moving_control_gets_no_click_point(page: Page) -> None:
             [{transform: 'translateX(0)'}, {transform: 'translateX(40px)'}], 60000)"""
     )
     reading = await inspect(tab)
-    assert reading.opener is not None and reading.opener not in reading.points
+    assert opener_of(reading) is not None and opener_of(reading) not in reading.points
 
 
 def test_malformed_points_are_dropped() -> None:
@@ -137,12 +143,12 @@ LEFT_BEHIND = """() => ({
 async def test_leaving_the_page_removes_marks_and_the_change_counter(page: Page) -> None:
     tab = await open_chats(page)
     reading = await inspect(tab)
-    assert reading.opener is not None
+    assert opener_of(reading) is not None
     assert await page.evaluate(LEFT_BEHIND) == {"marks": 1, "watch": True}
     await leave_page(tab)
     assert await page.evaluate(LEFT_BEHIND) == {"marks": 0, "watch": False}
     again = await inspect(tab)  # a later reading starts afresh
-    assert again.opener is not None and again.seq == 0
+    assert opener_of(again) is not None and again.seq == 0
 
 
 async def test_a_logout_that_cannot_finish_leaves_the_visitors_page_as_found(page: Page) -> None:

@@ -1,9 +1,10 @@
-"""SessionService branch by branch on the shipped FakeDriver (no browser).
+"""SessionService branch by branch on the shipped FakeDriver and FakeInspector (no browser).
 
-The way in is chosen by the real code on real locks in tmp dirs: a live lock is a SingletonLock
-naming a running process called "chromium" (a copy of sleep), a closed profile with storage the
-offline probe cannot read is "unknown", so it is relaunched. Only the endpoint's proof (which
-needs a real DevTools port) is given, by a subclass.
+The way in is chosen by the real service on what the FakeInspector answers: a live lock with a
+proven endpoint, none, or a closed profile whose stored session cannot be told (so it is
+relaunched). Two tests read the host for real through HostInspector: a real SingletonLock naming
+a running process called "chromium" (a copy of sleep) that serves no DevTools port, and a closed
+profile whose storage the real offline probe cannot read.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.browser.endpoint import EndpointCheck
+from agent.browser.locks import LockState, ProfileLock
 from agent.errors import BrowserClosed, DeadlineExceeded, DriverError
 from agent.outcome import Action, Linked, LogoutPath, Result, Trigger, WarningResult
+from agent.session.fake_inspector import FakeInspector
 from agent.session.fakes import FakeDriver, FakeTab, chats, confirm_dialog, item, opener
 from agent.session.outcomes import LOCAL_ONLY_NOTE
 from agent.session.service import SessionService
@@ -27,13 +29,6 @@ from agent.settings import ProfileSettings, Settings
 
 ENDPOINT = "ws://127.0.0.1:9/devtools/browser/fake"
 BOTH = [opener("menu"), opener("settings")]
-
-
-class ProvenService(SessionService):
-    """The real service with the endpoint proof given (no DevTools port in a unit test)."""
-
-    def endpoint(self, profile: ProfileSettings, timeout_s: float = 1.0) -> EndpointCheck:
-        return EndpointCheck(ENDPOINT, 9)
 
 
 def settings(tmp_path: Path, **logout: object) -> Settings:
@@ -67,8 +62,23 @@ def stuck() -> FakeTab:
 
 
 @pytest.fixture
-def live_profile(tmp_path: Path) -> Iterator[ProfileSettings]:
-    """A profile held by a running "browser": a live SingletonLock on a tmp dir."""
+def inspector() -> FakeInspector:
+    return FakeInspector()
+
+
+@pytest.fixture
+def live_profile(tmp_path: Path, inspector: FakeInspector) -> ProfileSettings:
+    """A profile a running browser holds, its DevTools endpoint proven (as the inspector says)."""
+    user_data_dir = tmp_path / "live"
+    user_data_dir.mkdir()
+    inspector.live(user_data_dir, ENDPOINT)
+    return ProfileSettings(name="live", user_data_dir=user_data_dir)
+
+
+@pytest.fixture
+def host_live_profile(tmp_path: Path) -> Iterator[ProfileSettings]:
+    """A profile held by a real running "browser": a live SingletonLock on a tmp dir naming a
+    process called chromium (a copy of sleep), which serves no DevTools port."""
     user_data_dir = tmp_path / "live"
     user_data_dir.mkdir()
     sleep = shutil.which("sleep")
@@ -87,7 +97,8 @@ def live_profile(tmp_path: Path) -> Iterator[ProfileSettings]:
 
 @pytest.fixture
 def closed_profile(tmp_path: Path) -> ProfileSettings:
-    """A closed profile whose storage the offline probe cannot read: unknown, so relaunched."""
+    """A closed profile whose storage the offline probe cannot read (neither the real one nor,
+    by default, the fake): unknown, so relaunched."""
     user_data_dir = tmp_path / "closed"
     unreadable_storage(user_data_dir)
     return ProfileSettings(name="closed", user_data_dir=user_data_dir)
@@ -100,15 +111,24 @@ def unreadable_storage(user_data_dir: Path) -> None:
     (local_storage / "not-a-browser-file").write_text("?")
 
 
-def service_on(tmp_path: Path, driver: FakeDriver, **logout: object) -> SessionService:
-    return ProvenService(settings(tmp_path, **logout), driver, clock=driver.clock)
+def service_on(
+    tmp_path: Path,
+    driver: FakeDriver,
+    inspector: FakeInspector | None = None,
+    **logout: object,
+) -> SessionService:
+    """The real service on the fake driver (sharing its clock) and the given inspector; None
+    reads the host for real (HostInspector: real files and locks)."""
+    return SessionService(
+        settings(tmp_path, **logout), driver, clock=driver.clock, inspector=inspector
+    )
 
 
 async def test_live_lock_with_proven_endpoint_attaches_warm_and_logs_out(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
-    outcome = await service_on(tmp_path, driver).logout(live_profile, Trigger.IDLE, 30.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(live_profile, Trigger.IDLE, 30.0)
     assert outcome.result is Result.LOGGED_OUT, outcome
     assert outcome.path is LogoutPath.WARM and outcome.action is Action.IN_PAGE_LOGOUT
     assert outcome.how == "ui:menu" and outcome.verified and outcome.device_unlinked is True
@@ -117,40 +137,73 @@ async def test_live_lock_with_proven_endpoint_attaches_warm_and_logs_out(
 
 
 async def test_live_lock_without_proven_endpoint_is_busy_and_never_attached(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector
 ) -> None:
+    user_data_dir = tmp_path / "live"
+    user_data_dir.mkdir()
+    inspector.live(user_data_dir)  # no endpoint proven
     driver = FakeDriver(lambda path: logs_out())
-    service = SessionService(settings(tmp_path), driver, clock=driver.clock)
-    outcome = await service.logout(live_profile, Trigger.IDLE, 5.0)
+    profile = ProfileSettings(name="live", user_data_dir=user_data_dir)
+    outcome = await service_on(tmp_path, driver, inspector).logout(profile, Trigger.IDLE, 5.0)
     assert outcome.result is Result.FAILED and "debugging port" in (outcome.error or "")
     assert driver.attaches == [] and driver.launches == [] and driver.closes == []
 
 
-async def test_closed_profile_with_unknown_storage_is_relaunched_cold(
-    tmp_path: Path, closed_profile: ProfileSettings
+@pytest.mark.parametrize(
+    ("state", "says"), [(LockState.FOREIGN, "another computer"), (LockState.AGENT, "is busy")]
+)
+async def test_profile_held_by_another_computer_or_kioskguard_is_busy_and_never_opened(
+    tmp_path: Path, inspector: FakeInspector, state: LockState, says: str
+) -> None:
+    user_data_dir = tmp_path / "held"
+    unreadable_storage(user_data_dir)
+    inspector.locks[user_data_dir] = ProfileLock(state, detail="held (fake)")
+    driver = FakeDriver(lambda path: logs_out())
+    profile = ProfileSettings(name="held", user_data_dir=user_data_dir)
+    outcome = await service_on(tmp_path, driver, inspector).logout(profile, Trigger.IDLE, 5.0)
+    assert outcome.result is Result.FAILED and says in (outcome.error or ""), outcome
+    assert driver.attaches == [] and driver.launches == [] and driver.started == 0
+
+
+async def test_real_lock_of_a_process_serving_no_devtools_port_is_busy_and_never_attached(
+    tmp_path: Path, host_live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
-    outcome = await service_on(tmp_path, driver).logout(closed_profile, Trigger.SCHEDULE, 30.0)
+    service = service_on(tmp_path, driver)  # HostInspector
+    outcome = await service.logout(host_live_profile, Trigger.IDLE, 5.0)
+    assert outcome.result is Result.FAILED and "debugging port" in (outcome.error or "")
+    assert driver.attaches == [] and driver.launches == [] and driver.closes == []
+
+
+@pytest.mark.parametrize("host", [False, True], ids=["fake", "host"])
+async def test_closed_profile_with_unknown_storage_is_relaunched_cold(
+    tmp_path: Path, inspector: FakeInspector, closed_profile: ProfileSettings, host: bool
+) -> None:
+    """The fake says it cannot tell; HostInspector runs the real probe on the real files."""
+    driver = FakeDriver(lambda path: logs_out())
+    service = service_on(tmp_path, driver, None if host else inspector)
+    outcome = await service.logout(closed_profile, Trigger.SCHEDULE, 30.0)
     assert outcome.result is Result.LOGGED_OUT, outcome
     assert outcome.path is LogoutPath.COLD and outcome.state_before is not Linked.NOT_LINKED
     assert driver.started == 1 and driver.launches == [closed_profile.user_data_dir]
     assert driver.attaches == [] and driver.closes == [LogoutPath.COLD]
     assert any(note.startswith("relaunched with") for note in outcome.notes)
+    assert bool(inspector.calls) is not host
 
 
-async def test_profile_never_used_needs_no_driver(tmp_path: Path) -> None:
+async def test_profile_never_used_needs_no_driver(tmp_path: Path, inspector: FakeInspector) -> None:
     driver = FakeDriver(lambda path: logs_out())
     profile = ProfileSettings(name="new", user_data_dir=tmp_path / "new")
-    outcome = await service_on(tmp_path, driver).logout(profile, Trigger.SCHEDULE, 30.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(profile, Trigger.SCHEDULE, 30.0)
     assert outcome.result is Result.NOTHING_TO_DO and outcome.path is LogoutPath.OFFLINE
     assert driver.attaches == [] and driver.launches == [] and driver.started == 0
 
 
 async def test_unpair_not_answered_is_local_only(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out(unpair_answered=False))
-    outcome = await service_on(tmp_path, driver).logout(live_profile, Trigger.IDLE, 30.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(live_profile, Trigger.IDLE, 30.0)
     assert outcome.result is Result.LOCAL_ONLY and outcome.verified, outcome
     assert outcome.device_unlinked is False and outcome.action is Action.IN_PAGE_LOGOUT
     assert outcome.error == "the client could not reach its server to unlink the device"
@@ -160,10 +213,10 @@ async def test_unpair_not_answered_is_local_only(
 
 
 async def test_stuck_page_is_wiped_by_the_fallback_and_local_only(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: stuck())
-    outcome = await service_on(tmp_path, driver).logout(live_profile, Trigger.IDLE, 10.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(live_profile, Trigger.IDLE, 10.0)
     assert outcome.result is Result.LOCAL_ONLY and outcome.fallback_used, outcome
     assert outcome.action is Action.FALLBACK_CLEAR and outcome.how == "wipe"
     assert LOCAL_ONLY_NOTE in outcome.notes
@@ -172,10 +225,10 @@ async def test_stuck_page_is_wiped_by_the_fallback_and_local_only(
 
 
 async def test_stuck_page_with_fallback_disabled_fails_and_keeps_the_keys(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: stuck())
-    service = service_on(tmp_path, driver, fallback_clear=False)
+    service = service_on(tmp_path, driver, inspector, fallback_clear=False)
     outcome = await service.logout(live_profile, Trigger.IDLE, 10.0)
     assert outcome.result is Result.FAILED and not outcome.fallback_used, outcome
     assert driver.tabs[0].cleared == [] and driver.tabs[0].storage
@@ -183,7 +236,7 @@ async def test_stuck_page_with_fallback_disabled_fails_and_keeps_the_keys(
 
 
 async def test_page_that_never_answers_fails_and_nothing_is_cleared(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     def silent(path: LogoutPath) -> FakeTab:
         tab = stuck()
@@ -192,7 +245,7 @@ async def test_page_that_never_answers_fails_and_nothing_is_cleared(
         return tab
 
     driver = FakeDriver(silent)
-    outcome = await service_on(tmp_path, driver).logout(live_profile, Trigger.IDLE, 5.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(live_profile, Trigger.IDLE, 5.0)
     assert outcome.result is Result.FAILED, outcome
     assert "nothing was cleared" in (outcome.error or "")
     assert driver.tabs[0].cleared == [] and not outcome.fallback_used
@@ -200,7 +253,7 @@ async def test_page_that_never_answers_fails_and_nothing_is_cleared(
 
 
 async def test_browser_closing_mid_logout_still_closes_the_session(
-    tmp_path: Path, closed_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, closed_profile: ProfileSettings
 ) -> None:
     def closing(path: LogoutPath) -> FakeTab:
         tab = logs_out()
@@ -212,7 +265,9 @@ async def test_browser_closing_mid_logout_still_closes_the_session(
         return tab
 
     driver = FakeDriver(closing)
-    outcome = await service_on(tmp_path, driver).logout(closed_profile, Trigger.SCHEDULE, 10.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(
+        closed_profile, Trigger.SCHEDULE, 10.0
+    )
     assert outcome.result is Result.FAILED and "went away" in (outcome.error or ""), outcome
     assert driver.closes == [LogoutPath.COLD]
 
@@ -226,26 +281,28 @@ async def test_browser_closing_mid_logout_still_closes_the_session(
     ],
 )
 async def test_relaunch_that_fails_is_a_failed_outcome_naming_why(
-    tmp_path: Path, closed_profile: ProfileSettings, failure: Exception
+    tmp_path: Path, inspector: FakeInspector, closed_profile: ProfileSettings, failure: Exception
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
     driver.fail_launch = failure
-    outcome = await service_on(tmp_path, driver).logout(closed_profile, Trigger.SCHEDULE, 10.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(
+        closed_profile, Trigger.SCHEDULE, 10.0
+    )
     assert outcome.result is Result.FAILED and outcome.error == str(failure)
     assert driver.launches == [closed_profile.user_data_dir] and driver.closes == []
 
 
 async def test_attach_that_fails_is_a_failed_outcome_naming_why(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
     driver.fail_attach = DriverError("endpoint does not answer")
-    outcome = await service_on(tmp_path, driver).logout(live_profile, Trigger.IDLE, 10.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(live_profile, Trigger.IDLE, 10.0)
     assert outcome.result is Result.FAILED and outcome.error == "endpoint does not answer"
 
 
 async def test_dialogs_answered_in_the_tab_are_noted(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     def with_dialog(path: LogoutPath) -> FakeTab:
         tab = logs_out()
@@ -253,12 +310,13 @@ async def test_dialogs_answered_in_the_tab_are_noted(
         return tab
 
     driver = FakeDriver(with_dialog)
-    outcome = await service_on(tmp_path, driver).logout(live_profile, Trigger.IDLE, 30.0)
+    outcome = await service_on(tmp_path, driver, inspector).logout(live_profile, Trigger.IDLE, 30.0)
     assert outcome.result is Result.LOGGED_OUT and "alert dismissed" in outcome.notes
 
 
 async def test_closed_profiles_relaunch_at_most_parallel_launches_at_once(
     tmp_path: Path,
+    inspector: FakeInspector,
 ) -> None:
     profiles = []
     for n in range(3):
@@ -266,7 +324,7 @@ async def test_closed_profiles_relaunch_at_most_parallel_launches_at_once(
         unreadable_storage(user_data_dir)
         profiles.append(ProfileSettings(name=f"seat-{n}", user_data_dir=user_data_dir))
     driver = FakeDriver(lambda path: logs_out(), launch_pause_s=0.2)
-    service = service_on(tmp_path, driver, parallel_launches=2)
+    service = service_on(tmp_path, driver, inspector, parallel_launches=2)
     outcomes = await asyncio.gather(
         *(service.logout(seat, Trigger.SCHEDULE, 30.0) for seat in profiles)
     )
@@ -276,40 +334,40 @@ async def test_closed_profiles_relaunch_at_most_parallel_launches_at_once(
 
 
 async def test_reading_the_page_attaches_without_opening_a_tab_and_leaves_it_as_found(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
-    reading = await service_on(tmp_path, driver).read_page(live_profile, with_state=True)
+    reading = await service_on(tmp_path, driver, inspector).read_page(live_profile, with_state=True)
     assert reading.linked is Linked.LINKED and reading.state == "chats", reading
     assert driver.attaches == [(ENDPOINT, False)]  # never opens one in the visitor's browser
     assert driver.tabs[0].left == 1 and driver.closes == [LogoutPath.WARM]
 
 
 async def test_reading_only_the_keys_leaves_no_marks_to_remove(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
-    reading = await service_on(tmp_path, driver).read_page(live_profile)
+    reading = await service_on(tmp_path, driver, inspector).read_page(live_profile)
     assert reading.linked is Linked.LINKED and reading.state is None, reading
     assert driver.tabs[0].left == 0 and driver.tabs[0].arguments == []  # storage only
     assert driver.closes == [LogoutPath.WARM]
 
 
 async def test_reading_a_page_that_cannot_be_attached_says_why(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
     driver.fail_attach = DriverError("no client tab open")
-    reading = await service_on(tmp_path, driver).read_page(live_profile)
+    reading = await service_on(tmp_path, driver, inspector).read_page(live_profile)
     assert reading.running and reading.linked is None and reading.error == "no client tab open"
     assert driver.closes == []
 
 
 async def test_warning_and_idle_read_go_through_the_client_tab_and_close_it(
-    tmp_path: Path, live_profile: ProfileSettings
+    tmp_path: Path, inspector: FakeInspector, live_profile: ProfileSettings
 ) -> None:
     driver = FakeDriver(lambda path: logs_out())
-    service = service_on(tmp_path, driver)
+    service = service_on(tmp_path, driver, inspector)
     assert await service.show_warning(live_profile, 5) is WarningResult.UNAVAILABLE  # no banner
     assert await service.page_input_idle_seconds(live_profile) is None  # reading, not a number
     assert driver.attaches == [(ENDPOINT, False)] * 2

@@ -63,7 +63,6 @@ const readOpeners = (pool) => {
       result.openers.push({ target: name, how: "menu", evidence: "structure:header" });
     }
   }
-  result.opener = result.openers[0] || null;
   // A dismissible banner in the chat list (notifications, offline): never inside the list itself.
   const pane = document.querySelector("#pane-side");
   const bannerClose = all('#side [data-icon="x"], #side [data-icon="close"]').find(

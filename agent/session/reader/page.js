@@ -4,20 +4,17 @@ const result = {
   seq: watch.seq,
   points,
   state: "unknown",
-  url: location.href,
   lang: (document.documentElement && document.documentElement.lang) || null,
   offline: false,
   dialog: null,
   new_items: 0,
   logout_item: null,
-  opener: null,
   openers: [],
   use_here: null,
   conflict_logout: null,
   banner_close: null,
   ambiguity: null,
   baseline,
-  socket: client.socket,
 };
 const chatList =
   first("#pane-side") ||
