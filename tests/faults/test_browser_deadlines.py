@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from agent.browser.cdp import CdpConnection
 from agent.browser.discovery import Browser
@@ -29,19 +28,7 @@ from agent.simulator.testing import SimulatorHandle, stop_process
 from agent.urls import origin_of
 from tests.conftest import PersistentLauncher
 from tests.faults.browser_helpers import HANG_GUARD_S, kioskguard, link_closed_profile
-from tests.session.helpers import link_managed, managed_browser, settings_for
-
-
-@pytest.fixture
-def profile(tmp_path: Path, sim: SimulatorHandle) -> ProfileSettings:
-    return ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
-
-
-@pytest_asyncio.fixture
-async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
-    instance = SessionService(settings_for(tmp_path, sim))
-    yield instance
-    await instance.close()
+from tests.session.helpers import link_managed, managed_browser
 
 
 async def client_session(connection: CdpConnection, url: str) -> str:
