@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,8 @@ from agent.outcome import Linked
 from agent.probe.probe import probe_user_data_dir
 from agent.settings import Settings
 from agent.simulator.testing import SimulatorHandle, simulator_process
+from bench.daemon import DaemonProcess
+from bench.daemon import wait_for as bench_wait_for
 from bench.stats import Figure, Target
 
 ROOT = Path(agent.__file__).resolve().parent.parent  # the tree under measure (PYTHONPATH)
@@ -81,55 +83,25 @@ def write_config(work: Path, sim: SimulatorHandle, executable: Browser, metrics:
     return path
 
 
-def wait_for(condition: Any, what: str, timeout_s: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+def wait_for(condition: Callable[[], object], what: str, timeout_s: float = WAIT_S) -> None:
+    bench_wait_for(condition, what, timeout_s, 0.1)
 
 
-class Daemon:
+class Daemon(DaemonProcess):
     """`kioskguard run` of the tree under measure, logging to work/daemon.log."""
 
     def __init__(self, config: Path, work: Path) -> None:
         self.work = work
-        self.log_path = work / "daemon.log"
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "agent", "run", "--config", str(config)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        super().__init__(config, work / "daemon.log", cwd=ROOT, env=env, append=True)
 
     def wait_for_log(self, text: str, timeout_s: float = WAIT_S) -> None:
-        def seen() -> bool:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daemon exited {self.process.returncode}:\n{self.log()}")
-            return text in self.log()
-
-        wait_for(seen, repr(text), timeout_s)
+        self.wait_for_output(lambda log: text in log, repr(text), timeout_s, 0.1)
 
     def audit(self) -> list[dict[str, Any]]:
         path = self.work / "state" / "audit.jsonl"
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         return [json.loads(line) for line in lines if line.strip()]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
 
 
 @contextmanager

@@ -17,10 +17,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import signal
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.browser.discovery import find_browser
@@ -32,6 +31,7 @@ from agent.probe.probe import probe_user_data_dir
 from agent.session.service import SessionService
 from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle
+from bench.daemon import DaemonProcess, wait_for
 from bench.report import Results
 from bench.stats import Figure, Target
 
@@ -40,15 +40,11 @@ WAIT_S = 90.0
 FINISHED = r"managed: logout (logged_out|local_only|failed|nothing_to_do) \("
 
 
-def _wait(condition: object, what: str, timeout_s: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+def _wait(condition: Callable[[], object], what: str, timeout_s: float = WAIT_S) -> None:
+    wait_for(condition, what, timeout_s, 0.02)
 
 
-class Guard:
+class Guard(DaemonProcess):
     """One `kioskguard run` subprocess on one profile; its log in the work directory."""
 
     def __init__(self, work: Path, profile: Path, sim: SimulatorHandle) -> None:
@@ -66,38 +62,14 @@ class Guard:
             lines.append(f"[{table}]")
             lines += [f"{key} = {json.dumps(value)}" for key, value in entries.items()]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self.log_path = work / f"daemon-{time.monotonic_ns()}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "agent", "run", "--config", str(config)],
-            cwd=REPOSITORY,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        log_path = work / f"daemon-{time.monotonic_ns()}.log"
+        super().__init__(config, log_path, cwd=REPOSITORY, stop_s=60.0)
 
     def wait_for(self, text: str, count: int = 1) -> None:
         """Wait until the log holds count matches of the regular expression text."""
-
-        def seen() -> bool:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the daemon exited {self.process.returncode}:\n{self.log()}")
-            return len(re.findall(text, self.log())) >= count
-
-        _wait(seen, repr(text))
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        self.wait_for_output(
+            lambda log: len(re.findall(text, log)) >= count, repr(text), WAIT_S, 0.02
+        )
 
 
 def _stored(profile: Path, url: str) -> bool:

@@ -19,10 +19,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser as PlaywrightBrowser
-from playwright.async_api import BrowserContext, Page, Playwright, async_playwright
+from playwright.async_api import BrowserContext, Page, Playwright, async_playwright, expect
 
 from agent.browser.discovery import QUIET_ARGS, Browser, find_browser
 from agent.simulator.testing import SimulatorHandle, running_simulator
+
+# Playwright's expect() waits 5 s by default: too short for a page state on the loaded 2-core
+# CI machine. Waits are for states: a generous limit costs nothing when the state comes.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(autouse=True)

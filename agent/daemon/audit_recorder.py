@@ -46,13 +46,18 @@ class AuditRecorder:
         self._write(functools.partial(audit_event, fields, at))
 
     def _write(self, write: Callable[[], None]) -> None:
+        """Write one line. One the file refuses is published as held before it is
+        counted, and both before it is logged: no published state counts the error with the
+        line not held, and whoever reads the log line finds the metrics already there."""
         try:
             write()
         except AuditWriteError as exc:
             self.failures += 1
-            logger.error("{}", exc)
+            self._publish()
             if self.metrics is not None:
                 self.metrics.record_audit_error()
+            logger.error("{}", exc)
+            return
         self._publish()
 
     def flush(self) -> None:

@@ -302,9 +302,6 @@ class SessionService:
         state_dir = self.settings.general.state_dir
         try:
             async with logout_turn(state_dir, profile.user_data_dir, deadline, self.clock):
-                lock = await self._lock(profile)
-                if lock.state in (LockState.FOREIGN, LockState.AGENT, LockState.LIVE):
-                    return [f"scrub skipped: the profile is held ({lock.detail})"]
                 if (await self.probe(profile)).linked is not Linked.NOT_LINKED:
                     return []  # a session (or what cannot be read) is stored: a logout's job
                 url = self.client_url(profile)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -10,25 +9,31 @@ import psutil
 
 from bench.shutdown import tree_rss_mb
 
-# A child that starts a grandchild, then waits: the tree is three processes deep.
+# A child that starts a grandchild and says "up" once the grandchild has started too (its
+# memory no longer growing), then waits: the tree is three processes deep.
 NESTED = (
     "import subprocess, sys, time\n"
-    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    "grandchild = subprocess.Popen([sys.executable, '-c',"
+    " 'import time; print(1, flush=True); time.sleep(60)'], stdout=subprocess.PIPE)\n"
+    "grandchild.stdout.readline()\n"
     "print('up', flush=True)\n"
     "time.sleep(60)\n"
 )
 
 
 def test_tree_rss_counts_children_and_grandchildren() -> None:
-    alone, count_alone = tree_rss_mb(os.getpid())
+    # The tree measured is the child's own, not the test runner's: other tests' processes
+    # come and go under the runner (one combined run counted one too many there).
     child = subprocess.Popen([sys.executable, "-c", NESTED], stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "up"
-        total, count = tree_rss_mb(os.getpid())
         descendants = psutil.Process(child.pid).children(recursive=True)
-        assert count == count_alone + 1 + len(descendants) and len(descendants) == 1
         own = sum(p.memory_info().rss for p in [psutil.Process(child.pid), *descendants])
-        assert total * 1024 * 1024 >= alone * 1024 * 1024 + own * 0.9
+        total, count = tree_rss_mb(child.pid)
+        assert count == 1 + len(descendants) and len(descendants) == 1
+        assert total * 1024 * 1024 >= own * 0.9
+        alone, _ = tree_rss_mb(descendants[0].pid)
+        assert total > alone  # the grandchild's memory alone is less than the whole tree's
     finally:
         for process in psutil.Process(child.pid).children(recursive=True):
             process.kill()

@@ -59,3 +59,42 @@ def test_lines_still_held_at_exit_are_logged_one_by_one(full_audit_file: Path) -
         logger.remove(sink)
     (line,) = [entry for entry in logged if "kept here" in entry]
     assert '"profile": "desk"' in line and '"result": "logged_out"' in line
+
+
+class PublishSpy(Metrics):
+    """Metrics that remember (write errors, held lines) at every textfile publish."""
+
+    def __init__(self, textfile: Path) -> None:
+        self.published: list[tuple[float | None, float | None]] = []
+        super().__init__(textfile)
+
+    def write_textfile(self, path: Path) -> None:
+        super().write_textfile(path)
+        self.published.append(
+            (
+                value(self, "kioskguard_audit_write_errors_total"),
+                value(self, "kioskguard_audit_held_lines"),
+            )
+        )
+
+
+def test_a_refused_line_is_never_published_as_counted_but_not_held(
+    full_audit_file: Path, tmp_path: Path
+) -> None:
+    # Seen on CI: the full-disk daemon case read the error counted and the held gauge at 0
+    # with the line not in the file. Nothing was lost: the count was published (and logged)
+    # before the held gauge, so a reader between the two saw a state that never was.
+    metrics = PublishSpy(tmp_path / "metrics.prom")
+    recorder = AuditRecorder(metrics)
+    at_log: list[tuple[float | None, float | None] | None] = []
+    sink = logger.add(
+        lambda _message: at_log.append(metrics.published[-1] if metrics.published else None),
+        level="ERROR",
+        filter=lambda record: "was not written" in record["message"],
+    )
+    try:
+        recorder(OUTCOME)
+    finally:
+        logger.remove(sink)
+    assert (1, 0) not in metrics.published
+    assert at_log == [(1, 1)]  # the log line comes after both are published

@@ -15,3 +15,4 @@ from tests.daemon_integration.conftest import (  # noqa: F401 (fixtures)
     start_daemon,
     state_dir,
 )
+from tests.session.helpers import profile, service  # noqa: F401 (fixtures)

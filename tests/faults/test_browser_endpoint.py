@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psutil
 import pytest
-import pytest_asyncio
 
 from agent.browser.discovery import Browser
 from agent.browser.locks import read_lock
@@ -26,16 +24,9 @@ from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
 from tests.faults.browser_helpers import kioskguard, page_state
-from tests.session.helpers import link_managed, linked_tab, managed_browser, settings_for
+from tests.session.helpers import link_managed, linked_tab, managed_browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest_asyncio.fixture
-async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
-    instance = SessionService(settings_for(tmp_path, sim))  # debugging_port: the default 9222
-    yield instance
-    await instance.close()
 
 
 async def test_leftover_port_of_another_browser_answers_busy_and_touches_nothing(

@@ -14,11 +14,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from agent.browser.discovery import QUIET_ARGS, Browser
 from agent.browser.locks import SINGLETON_NAMES, LockState, read_lock
@@ -29,21 +27,8 @@ from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
 from tests.faults.browser_helpers import HANG_GUARD_S, link_closed_profile, start_kioskguard
-from tests.session.helpers import settings_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def profile(tmp_path: Path, sim: SimulatorHandle) -> ProfileSettings:
-    return ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
-
-
-@pytest_asyncio.fixture
-async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
-    instance = SessionService(settings_for(tmp_path, sim))
-    yield instance
-    await instance.close()
 
 
 async def wait_for_lock(user_data_dir: Path, wanted: LockState, task: asyncio.Task[object]) -> None:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from agent.browser.discovery import Browser
 from agent.browser.driver import Driver
@@ -32,7 +30,6 @@ from tests.session.helpers import (
     link_managed,
     linked_tab,
     managed_browser,
-    settings_for,
     stored_on_disk,
 )
 
@@ -54,18 +51,6 @@ def neighbour_url(sim: SimulatorHandle) -> str:
     """Return the simulator's address as another origin (localhost instead of 127.0.0.1)."""
     assert "127.0.0.1" in sim.url, sim.url
     return sim.url.replace("127.0.0.1", "localhost").rstrip("/") + "/static/app.css"
-
-
-@pytest.fixture
-def profile(tmp_path: Path, sim: SimulatorHandle) -> ProfileSettings:
-    return ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
-
-
-@pytest_asyncio.fixture
-async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
-    instance = SessionService(settings_for(tmp_path, sim))
-    yield instance
-    await instance.close()
 
 
 async def link_beside_a_neighbour(

@@ -11,6 +11,7 @@ simulator's phone.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +41,40 @@ def shipped_style(
     }
 
 
-async def store_a_session_and_close(
-    browser: Browser, profile_dir: Path, sim: SimulatorHandle
-) -> None:
-    """Link through the phone, wait until the offline probe reads it, close the browser."""
-    with managed_browser(browser, profile_dir, sim.url, port=0) as process:
-        await link_managed(profile_dir, sim)
-        await stored_on_disk(profile_dir, sim.url)
-        process.terminate()
-        process.wait(timeout=30)
-    assert len(sim.devices()) == 1
+@dataclass
+class Kiosk:
+    """A guarded profile, its state dir, the simulator, the browser and the daemon factory."""
+
+    profile_dir: Path
+    state_dir: Path
+    sim: SimulatorHandle
+    browser: Browser
+    start_daemon: DaemonFactory
+
+    def start(self, **extra: Any) -> DaemonProcess:
+        """Start `kioskguard run` on the shipped-style configuration plus extra sections."""
+        config = shipped_style(self.state_dir, self.profile_dir, self.sim, self.browser, **extra)
+        return self.start_daemon(config)
+
+    async def store_a_session_and_close(self) -> None:
+        """Link through the phone, wait until the offline probe reads it, close the browser."""
+        with managed_browser(self.browser, self.profile_dir, self.sim.url, port=0) as process:
+            await link_managed(self.profile_dir, self.sim)
+            await stored_on_disk(self.profile_dir, self.sim.url)
+            process.terminate()
+            process.wait(timeout=30)
+        assert len(self.sim.devices()) == 1
+
+
+@pytest.fixture
+def kiosk(
+    profile_dir: Path,
+    state_dir: Path,
+    sim: SimulatorHandle,
+    browser_executable: Browser,
+    start_daemon: DaemonFactory,
+) -> Kiosk:
+    return Kiosk(profile_dir, state_dir, sim, browser_executable, start_daemon)
 
 
 def rule_lines(daemon: DaemonProcess) -> list[dict[str, Any]]:
@@ -57,15 +82,10 @@ def rule_lines(daemon: DaemonProcess) -> list[dict[str, Any]]:
 
 
 async def test_a_session_stored_before_the_start_is_unlinked_without_any_browser_event(
-    tmp_path: Path,
-    profile_dir: Path,
-    state_dir: Path,
-    sim: SimulatorHandle,
-    browser_executable: Browser,
-    start_daemon: DaemonFactory,
+    kiosk: Kiosk, sim: SimulatorHandle
 ) -> None:
-    await store_a_session_and_close(browser_executable, profile_dir, sim)
-    daemon = start_daemon(shipped_style(state_dir, profile_dir, sim, browser_executable))
+    await kiosk.store_a_session_and_close()
+    daemon = kiosk.start()
     wait_until(lambda: sim.devices() == [], "the phone's linked-device list to empty", 90)
     (record,) = wait_until(lambda: rule_lines(daemon), "the state rule's audit line")
     assert (record["result"], record["path"], record["verified"]) == ("logged_out", "cold", True)
@@ -76,20 +96,14 @@ async def test_a_session_stored_before_the_start_is_unlinked_without_any_browser
 
 
 async def test_a_failed_first_try_is_retried_and_verified_one_audit_line_per_try(
-    tmp_path: Path,
-    profile_dir: Path,
-    state_dir: Path,
-    sim: SimulatorHandle,
-    browser_executable: Browser,
-    start_daemon: DaemonFactory,
+    kiosk: Kiosk, sim: SimulatorHandle
 ) -> None:
-    await store_a_session_and_close(browser_executable, profile_dir, sim)
+    await kiosk.store_a_session_and_close()
     sim.configure(startup_delay_ms=60_000)  # the client never gets past its progress bar
     # Without the wipe: with it, the failed try would end local_only (nothing stored: the
     # rule holds) instead of failed.
     logout = {"deadline_s": 8, "retries": 2, "fallback_clear": False}
-    config = shipped_style(state_dir, profile_dir, sim, browser_executable, logout=logout)
-    daemon = start_daemon(config)
+    daemon = kiosk.start(logout=logout)
     wait_until(lambda: rule_lines(daemon), "the first try's audit line", 90)
     sim.configure(startup_delay_ms=0)  # the fault goes away
     wait_until(lambda: sim.devices() == [], "the phone's linked-device list to empty", 120)
@@ -122,21 +136,12 @@ async def close_normally(profile_dir: Path) -> None:
 
 @pytest.mark.parametrize("close", ["sigterm", "normal"])
 async def test_the_visitors_close_is_acted_on_at_once_not_at_the_next_poll(
-    close: str,
-    tmp_path: Path,
-    profile_dir: Path,
-    state_dir: Path,
-    sim: SimulatorHandle,
-    browser_executable: Browser,
-    start_daemon: DaemonFactory,
+    close: str, kiosk: Kiosk, profile_dir: Path, sim: SimulatorHandle
 ) -> None:
-    config = shipped_style(
-        state_dir, profile_dir, sim, browser_executable, check={"browser_poll_s": 60}
-    )
-    with managed_browser(browser_executable, profile_dir, sim.url, port=0) as process:
+    with managed_browser(kiosk.browser, profile_dir, sim.url, port=0) as process:
         await link_managed(profile_dir, sim)
         await stored_on_disk(profile_dir, sim.url)
-        daemon = start_daemon(config)  # its start-up look sees the browser open: waits on it
+        daemon = kiosk.start(check={"browser_poll_s": 60})  # sees the browser open: waits on it
         daemon.wait_for_log("managed: the browser is open")
         daemon.wait_for_log("kioskguard runs")
         if close == "sigterm":

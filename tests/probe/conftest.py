@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import shutil
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -14,6 +16,9 @@ import pytest_asyncio
 from playwright.async_api import BrowserContext, Playwright
 
 from agent.browser.discovery import QUIET_ARGS, Browser
+from agent.errors import ProbeError
+from agent.probe.localstorage import decode_item, read_origin_items
+from agent.urls import origin_of
 
 PersistentLauncher = Callable[..., Awaitable[BrowserContext]]
 StorageWriter = Callable[..., Awaitable[BrowserContext]]
@@ -57,11 +62,40 @@ def client_url(server_port: int) -> str:
     return f"http://127.0.0.1:{server_port}/"
 
 
+COMMIT_WAIT_S = 60.0
+
+
+async def committed(
+    profile_dir: Path, url: str, items: Mapping[str, str], remove: Sequence[str]
+) -> None:
+    """Wait until profile_dir's Local Storage on disk holds items and not remove (read with the
+    project's reader; a file a compaction replaces meanwhile is read again). Fail if it does
+    not within COMMIT_WAIT_S: a browser closed before its commit may store nothing."""
+    leveldb = profile_dir / "Local Storage" / "leveldb"
+    origin = origin_of(url)
+    deadline = time.monotonic() + COMMIT_WAIT_S
+    while items or remove:
+        try:
+            stored = await asyncio.to_thread(read_origin_items, leveldb, origin)
+        except ProbeError:
+            stored = None  # not there yet, or a file replaced under the read
+        if stored is not None:
+            values = {name: decode_item(raw) for name, raw in stored.items()}
+            if all(values.get(name) == value for name, value in items.items()) and not any(
+                name in values for name in remove
+            ):
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"{profile_dir}: the page's localStorage writes never reached the disk")
+        await asyncio.sleep(0.25)
+
+
 @pytest_asyncio.fixture
 async def write_storage(
     launch_persistent: PersistentLauncher, playwright: Playwright, browser_executable: Browser
 ) -> AsyncIterator[StorageWriter]:
-    """Return a factory: open url in a persistent profile, set and remove items, maybe close.
+    """Return a factory: open url in a persistent profile, set and remove items, maybe close
+    (once they are on disk).
 
     profile_directory picks a profile other than Default (--profile-directory).
     """
@@ -95,7 +129,8 @@ async def write_storage(
             " localStorage.setItem(k, v); for (const k of remove) localStorage.removeItem(k); }",
             [dict(items), list(remove)],
         )
-        if close:
+        if close:  # only once Chromium has committed them: it writes seconds after the page
+            await committed(user_data_dir / (profile_directory or "Default"), url, items, remove)
             await context.close()
         return context
 

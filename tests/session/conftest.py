@@ -1,10 +1,13 @@
-"""Session-test plumbing: the mutator seeds' results are summarised after the run."""
+"""Session-test plumbing: the guarded profile and service fixtures (tests/session/helpers.py);
+the mutator seeds' results are summarised after the run."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
+
+from tests.session.helpers import profile, service  # noqa: F401 (fixtures)
 
 # (generation, seed, how, why the UI path gave way or None), appended by test_drift.py
 MUTATED: list[tuple[str, int, str, str | None]] = []

@@ -1,15 +1,18 @@
-"""Helpers for session-layer tests: a linked client tab on the simulator."""
+"""Helpers for session-layer tests: a linked client tab on the simulator, and the fixtures of a
+guarded profile and its SessionService (registered by tests/session/conftest.py and
+tests/faults/conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Page
 
 from agent.browser.discovery import Browser
@@ -19,7 +22,8 @@ from agent.browser.relaunch import Tab
 from agent.linking import QR_TOKEN, wait_for_state
 from agent.outcome import Linked, PageState
 from agent.probe.probe import probe_user_data_dir
-from agent.settings import Settings
+from agent.session.service import SessionService
+from agent.settings import ProfileSettings, Settings
 from agent.simulator.testing import SimulatorHandle
 from agent.urls import origin_of
 
@@ -91,6 +95,21 @@ def settings_for(tmp_path: Path, sim: SimulatorHandle, **sections: object) -> Se
     """Settings with a state dir under tmp_path, the simulator as client, plus sections."""
     general = {"state_dir": str(tmp_path / "state"), "client_url": sim.url}
     return Settings.model_validate({"general": general, **sections})
+
+
+@pytest.fixture
+def profile(tmp_path: Path, sim: SimulatorHandle) -> ProfileSettings:
+    """Return the guarded profile "kiosk": tmp_path/profile, the simulator as its client."""
+    return ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
+
+
+@pytest_asyncio.fixture
+async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
+    """Return a SessionService on settings_for(tmp_path, sim) (DevTools port: the default
+    9222), closed after the test."""
+    instance = SessionService(settings_for(tmp_path, sim))
+    yield instance
+    await instance.close()
 
 
 async def stored_on_disk(profile_dir: Path, url: str, timeout_s: float = 30.0) -> None:

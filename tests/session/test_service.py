@@ -6,11 +6,10 @@ import asyncio
 import os
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from agent.browser.cdp import CdpConnection
 from agent.browser.discovery import Browser, find_headless_shell
@@ -24,18 +23,6 @@ from tests.conftest import PersistentLauncher
 from tests.session.helpers import link_managed, linked_tab, managed_browser, settings_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def profile(tmp_path: Path, sim: SimulatorHandle) -> ProfileSettings:
-    return ProfileSettings(name="kiosk", user_data_dir=tmp_path / "profile", url=sim.url)
-
-
-@pytest_asyncio.fixture
-async def service(tmp_path: Path, sim: SimulatorHandle) -> AsyncIterator[SessionService]:
-    instance = SessionService(settings_for(tmp_path, sim))
-    yield instance
-    await instance.close()
 
 
 @pytest.fixture

@@ -3,8 +3,17 @@ one that failed (its retry needs the keys). FakeDriver pages, real files and loc
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from agent.browser.locks import SINGLETON_NAMES, LockState, read_lock
 from agent.errors import DriverError
 from agent.outcome import Linked, Result, Trigger
 from agent.probe.leveldb_format import TYPE_DELETION, length_prefixed
@@ -76,7 +85,9 @@ async def test_scrub_after_a_close_leaves_a_stored_session_alone(tmp_path: Path)
     assert find_values(profile.user_data_dir, SECRETS) != []
 
 
-async def test_scrub_after_a_close_removes_what_a_warm_logout_left(tmp_path: Path) -> None:
+def warm_logout_left(tmp_path: Path) -> ProfileSettings:
+    """A closed profile a warm logout left: the session's keys removed (the probe says not
+    linked), their old values still readable in the LevelDB log."""
     user_data_dir = tmp_path / "closed"
     (user_data_dir / "Default").mkdir(parents=True)
     (user_data_dir / "Local State").write_text("{}")
@@ -97,11 +108,62 @@ async def test_scrub_after_a_close_removes_what_a_warm_logout_left(tmp_path: Pat
     make_database(directory, puts)
     log = next(directory.glob("*.log"))
     log.write_bytes(log_file([write_batch(10, puts), bytes(deletions)]))
-    profile = ProfileSettings(name="closed", user_data_dir=user_data_dir)
     assert probe_profile(user_data_dir / "Default", CLIENT).linked is Linked.NOT_LINKED
     assert find_values(user_data_dir, SECRETS) != []
+    return ProfileSettings(name="closed", user_data_dir=user_data_dir)
+
+
+async def test_scrub_after_a_close_removes_what_a_warm_logout_left(tmp_path: Path) -> None:
+    profile = warm_logout_left(tmp_path)
     service = service_on(tmp_path, FakeDriver(lambda path: logs_out()))
     notes = await service.scrub_closed(profile)
     assert any(note.startswith("scrubbed Default/Local Storage") for note in notes), notes
-    assert find_values(user_data_dir, SECRETS) == []
-    assert find_values(user_data_dir, {"other": "other"}) != []
+    assert find_values(profile.user_data_dir, SECRETS) == []
+    assert find_values(profile.user_data_dir, {"other": "other"}) != []
+
+
+@contextmanager
+def held(user_data_dir: Path, by: str) -> Iterator[None]:
+    """Hold user_data_dir's Singleton* entries for the block, as a browser does: the lock by
+    "browser", a live process named chromium on this host; by "another computer", a holder on
+    another host."""
+    lock = user_data_dir / SINGLETON_NAMES[0]
+    (user_data_dir / SINGLETON_NAMES[1]).symlink_to(user_data_dir.parent / "socket-of-the-holder")
+    (user_data_dir / SINGLETON_NAMES[2]).symlink_to("8070605040302010")
+    if by == "another computer":
+        lock.symlink_to("another-kiosk-4242")
+        yield
+        return
+    executable = user_data_dir.parent / "chromium"  # a live process of a browser's name
+    shutil.copy("/bin/sleep", executable)
+    process = subprocess.Popen([str(executable), "600"])
+    try:
+        lock.symlink_to(f"{socket.gethostname()}-{process.pid}")
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+def singleton_links(user_data_dir: Path) -> dict[str, str]:
+    return {
+        name: os.readlink(user_data_dir / name)
+        for name in SINGLETON_NAMES
+        if (user_data_dir / name).is_symlink()
+    }
+
+
+@pytest.mark.parametrize("by", ["browser", "another computer"])
+async def test_scrub_after_a_close_never_touches_a_held_profile(tmp_path: Path, by: str) -> None:
+    profile = warm_logout_left(tmp_path)
+    service = service_on(tmp_path, FakeDriver(lambda path: logs_out()))
+    leveldb = profile.user_data_dir / "Default" / "Local Storage" / "leveldb"
+    before = {path.name: path.read_bytes() for path in leveldb.iterdir()}
+    with held(profile.user_data_dir, by):
+        assert read_lock(profile.user_data_dir).state in (LockState.LIVE, LockState.FOREIGN)
+        holder = singleton_links(profile.user_data_dir)
+        notes = await service.scrub_closed(profile)
+        assert {path.name: path.read_bytes() for path in leveldb.iterdir()} == before
+        assert singleton_links(profile.user_data_dir) == holder  # the holder's, untouched
+    assert find_values(profile.user_data_dir, SECRETS) != []
+    assert notes and not any(note.startswith("scrubbed") for note in notes), notes
