@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -23,6 +24,7 @@ from agent.session.service import SessionService
 from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
+from tests.daemon_integration.conftest import wait_until
 from tests.faults.browser_helpers import kioskguard, page_state
 from tests.session.helpers import link_managed, linked_tab, managed_browser
 
@@ -88,13 +90,20 @@ def test_default_port_browser_status_and_logout_work_with_the_defaults(
         asyncio.run(link_managed(profile, sim))
         assert len(sim.devices()) == 1
 
-        status = kioskguard(
-            "status", "--profile", str(profile), "--json", home=tmp_path, client=sim.url
-        )
-        assert status.returncode == 0, status.stderr
-        browser = json.loads(status.stdout)["browser"]
-        assert browser["running"] is True and f":{default_port}/" in browser["endpoint"], browser
-        assert browser["page"] == "chats"
+        def status_with_page() -> dict[str, Any] | None:
+            """Run status; return its browser part once it read the page (status reads it
+            within 5 s: on a loaded machine it may say why it did not, then ask again)."""
+            status = kioskguard(
+                "status", "--profile", str(profile), "--json", home=tmp_path, client=sim.url
+            )
+            assert status.returncode == 0, status.stderr
+            found: dict[str, Any] = json.loads(status.stdout)["browser"]
+            assert found["running"] is True and f":{default_port}/" in found["endpoint"], found
+            assert "page" in found or found.get("error"), found  # read, or says why not
+            return found if "page" in found else None
+
+        browser = wait_until(status_with_page, "status reading the page")
+        assert browser["page"] == "chats", browser
 
         logout = kioskguard(
             "logout", "--profile", str(profile), "--json", home=tmp_path, client=sim.url
