@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,11 +20,13 @@ import pytest
 from agent.install.actions import Options, Report, _ensure_service_user, install, uninstall
 from agent.install.fakes import FakeServiceManager
 from agent.install.guarded import ownership_commands
-from agent.install.runner import InstallError, run_command
+from agent.install.runner import Completed, InstallError, run_command
 from agent.install.targets import Installation
 from tests.install.conftest import CONFIG
 from tests.install.test_install_linux import exec_start, verify_unit
 
+# The words of the installer's commands that name the account (getent, useradd, chown).
+WORDS = {"kioskguard", "root:kioskguard"}
 FLEET = """
 [fleet]
 enabled = true
@@ -211,3 +214,35 @@ def test_guarded_uninstall_refuses_outside_system_mode(as_root: Installation) ->
     with pytest.raises(InstallError, match="--guarded needs --system"):
         uninstall(as_root, replace(guarded(), mode="user"), manager, print)
     assert manager.calls == []
+
+
+def test_real_guarded_install_files_only_into_a_scratch_root_as_root(
+    linux_installation: Installation, tmp_path: Path
+) -> None:
+    """The whole install with the real commands (useradd, getent, chown, chmod; --files-only:
+    no systemd here) into a scratch root; the account's name is swapped for a throw-away one
+    on its way to the real commands, so no real kioskguard account is made."""
+    if os.geteuid() != 0:
+        pytest.fail("this test creates a real system account: run it as root")
+    name = f"kgacct{secrets.token_hex(3)}"
+
+    def renamed(argv: Sequence[str]) -> Completed:
+        swapped = [word.replace("kioskguard", name) if word in WORDS else word for word in argv]
+        return run_command(swapped)
+
+    config, password = _fleet_config(tmp_path)
+    password.chmod(0o644)
+    installation = replace(linux_installation, privileged=True)
+    try:
+        options = replace(guarded(files_only=True), config=config)
+        assert install(installation, options, renamed, print) == 0
+        group = int(subprocess.run(["id", "-g", name], capture_output=True, text=True).stdout)
+        installed = installation.root / "etc/kioskguard/kioskguard.toml"
+        for secret in (installed, password):
+            status = secret.stat()
+            assert (status.st_uid, status.st_gid, status.st_mode & 0o777) == (0, group, 0o640)
+        launcher = installation.root / "usr/share/applications/kioskguard-guarded-browser.desktop"
+        assert launcher.stat().st_mode & 0o777 == 0o644
+    finally:
+        subprocess.run(["userdel", name], capture_output=True, check=False)
+    assert subprocess.run(["getent", "passwd", name], capture_output=True).returncode != 0
