@@ -19,6 +19,16 @@ from agent.daemon.print_config import render_example
 from agent.install import shipped
 from agent.install.browser_policy import DEFAULT_PROFILE, KioskPolicy, reg_bytes
 from agent.install.files import PlannedFile, planned_file, remove_file, write_file
+from agent.install.guarded import (
+    ACCOUNT,
+    SECRET_MODE,
+    UNIT_ARGUMENTS,
+    guarded_files,
+    guarded_paths,
+    guarded_problem,
+    ownership_commands,
+    password_file,
+)
 from agent.install.render import render_task, render_unit
 from agent.install.runner import CommandRunner, InstallError
 from agent.install.targets import (
@@ -62,6 +72,7 @@ class Options:
     files_only: bool
     policy: KioskPolicy = field(default_factory=KioskPolicy)  # Windows --system only
     service: bool = False  # Windows --system: the service plan instead of the logon task
+    guarded: bool = False  # Linux --system: the guarded desktop mode (docs/install-linux.md, 6)
 
 
 def _manager(mode: Mode) -> list[str]:
@@ -131,18 +142,45 @@ def _windows_files(
     return files
 
 
+def _linux_files(
+    installation: Installation, target: Target, config: bytes, guarded: bool
+) -> list[PlannedFile]:
+    """Given a Linux target and the configuration, return the unit (the guarded mode's with
+    its open socket, or the user or system unit) and the files that lead visitors to it."""
+    arguments: tuple[str, ...] = UNIT_ARGUMENTS if guarded else ()
+    if guarded:
+        source = shipped.GUARDED_UNIT
+    else:
+        source = shipped.USER_UNIT if target.mode == "user" else shipped.SYSTEM_UNIT
+    unit = render_unit(
+        shipped.shipped_text(source),
+        source,
+        installation.executable,
+        target.config_argument,
+        hashlib.sha256(config).hexdigest(),
+        shipped.documentation(shipped.LINUX_GUIDE),
+        arguments,
+    )
+    files = [planned_file(target.service_file, unit.encode(), "systemd unit")]
+    if guarded:
+        return [*files, *guarded_files(installation)]
+    return [*files, *visitor_files(installation, target, config)]
+
+
 def plan_files(
     installation: Installation,
     target: Target,
     config: Path | None,
     policy: KioskPolicy | None = None,
     service: bool = False,
+    guarded: bool = False,
 ) -> list[PlannedFile]:
     """Given where things go and the configuration to ship, return the files to put there.
 
     No configuration given and none in place: the commented example (print-config) is written
     there. The unit records the configuration's digest, so a changed configuration changes the
-    unit and the service is restarted with it.
+    unit and the service is restarted with it. Guarded: the guarded unit, policies, grant and
+    launcher, no logind drop-in or wrapper snippet, and a new configuration written 0640.
     """
     files: list[PlannedFile] = []
     new_config: tuple[bytes, str] | None = None
@@ -156,22 +194,13 @@ def plan_files(
     if installation.platform == "windows":
         files.extend(_windows_files(installation, target, config_bytes, policy, service))
     else:
-        source = shipped.USER_UNIT if target.mode == "user" else shipped.SYSTEM_UNIT
-        unit = render_unit(
-            shipped.shipped_text(source),
-            source,
-            installation.executable,
-            target.config_argument,
-            hashlib.sha256(config_bytes).hexdigest(),
-            shipped.documentation(shipped.LINUX_GUIDE),
-        )
-        files.append(planned_file(target.service_file, unit.encode(), "systemd unit"))
-        files.extend(visitor_files(installation, target, config_bytes))
-    if target.drop_in is not None:
+        files.extend(_linux_files(installation, target, config_bytes, guarded))
+    if target.drop_in is not None and not guarded:
         text = shipped.shipped_text(shipped.LOGIND_DROP_IN)
         files.append(planned_file(target.drop_in, text.encode(), "logind drop-in"))
     if new_config is not None:
-        files.append(planned_file(target.config_file, *new_config))
+        mode = SECRET_MODE if guarded else 0o644
+        files.append(planned_file(target.config_file, *new_config, mode))
     return files
 
 
@@ -381,7 +410,7 @@ def _tell_manager(
         _register_windows(target, changed, runner, report, say, options.dry_run)
     else:
         user = service_user(files[0].content.decode()) if options.mode == "system" else None
-        if user is not None:
+        if user is not None and not options.guarded:  # guarded: made before the chown
             _ensure_service_user(user, runner, report, say, options.dry_run)
         _register_linux(target, changed, runner, report, say, options.dry_run)
 
@@ -399,6 +428,13 @@ def _closing_notes(
         report.notes.append(
             "the logind drop-in (more time to log out at shutdown) needs root:"
             " kioskguard install --system writes it, or see docs/install-linux.md"
+        )
+    if options.guarded:
+        report.notes.append(
+            'guarded mode: the configuration needs idle.source = "x11" and a fixed'
+            " browser.debugging_port, and the unit's kioskguard account must be able to run"
+            f" {installation.executable} (e.g. a venv in /opt/kioskguard): docs/install-linux.md,"
+            " section 6"
         )
     if configuration == "example":
         report.notes.append(
@@ -422,6 +458,9 @@ def _refuse_unusable(installation: Installation, options: Options) -> None:
         problem = windows_machine_wide_problem(installation)
         if problem is not None:
             raise InstallError(problem)
+    problem = guarded_problem(installation, options.mode, options.dry_run)
+    if options.guarded and problem is not None:
+        raise InstallError(problem)
     if options.service and not windows_system:
         raise InstallError("--service is for Windows with --system (Linux: the system unit)")
     if options.service and not (options.dry_run or options.files_only):
@@ -444,6 +483,28 @@ def _review_service(target: Target, report: Report, say: Say, dry_run: bool) -> 
     )
 
 
+def _secure_guarded(
+    target: Target, runner: CommandRunner, report: Report, say: Say, dry_run: bool
+) -> None:
+    """Create the kioskguard account unless it exists, then make the configuration and the
+    fleet password file it names root:kioskguard 0640 (--files-only too: no service manager
+    is involved; dry: say so). Raise InstallError if a command fails."""
+    _ensure_service_user(ACCOUNT, runner, report, say, dry_run)
+    if dry_run:
+        say(
+            f"would run: chown root:{ACCOUNT} and chmod {SECRET_MODE:04o} {target.config_file}"
+            " and the fleet password file it names (unless they already are)"
+        )
+        return
+    password = password_file(target.config_file.read_bytes())
+    for path in [target.config_file, *([password] if password else [])]:
+        commands = ownership_commands(path)
+        if not commands:
+            say(f"unchanged: {path} (root:{ACCOUNT} {SECRET_MODE:04o})")
+        for command in commands:
+            _run(runner, command, report, say)
+
+
 def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
     """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
 
@@ -451,15 +512,19 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
     report says what to edit. Raise InstallError if a file cannot be written or the service
     manager refuses.
     """
-    target = locate(installation, options.mode)
     _refuse_unusable(installation, options)
+    target = locate(installation, options.mode)
     configuration = _check_configurations(target, options, say)
     if configuration == "invalid":
         return 2
-    files = plan_files(installation, target, options.config, options.policy, options.service)
+    files = plan_files(
+        installation, target, options.config, options.policy, options.service, options.guarded
+    )
     report = Report()
     changed = [planned for planned in files if planned.state != "unchanged"]
     _write_planned(files, options.dry_run, report, say)
+    if options.guarded:
+        _secure_guarded(target, runner, report, say, options.dry_run)
     _tell_manager(installation, target, files, changed, runner, report, say, options)
     if installation.platform == "linux" and options.mode == "user":
         _default_browser(target, runner, report, say, options)
@@ -479,6 +544,8 @@ def _uninstall_candidates(
             candidates.extend(entry_paths(installation, target))
         else:
             candidates.append(snippet_path(installation))
+        if options.guarded:
+            candidates.extend(guarded_paths(installation))
     elif options.mode == "system":
         candidates.extend([policy_file(target), service_script_path(target)])
     return [path for path in candidates if path and path.exists()]
@@ -527,6 +594,9 @@ def uninstall(installation: Installation, options: Options, runner: CommandRunne
     Return 0. Raise InstallError if the service manager refuses.
     """
     target = locate(installation, options.mode)
+    problem = guarded_problem(installation, options.mode, options.dry_run)
+    if options.guarded and problem is not None:
+        raise InstallError(problem)
     present = _uninstall_candidates(installation, target, options)
     report = Report()
     _stop_service(installation, target, runner, report, say, options)

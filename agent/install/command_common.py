@@ -29,6 +29,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.set_defaults(mode="user")
     parser.add_argument(
+        "--guarded",
+        action="store_true",
+        help="Linux, with --system, as root: the guarded desktop mode (the daemon as the"
+        " kioskguard account opens the visitor's browser; docs/install-linux.md, section 6)",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="print the files and commands; change nothing"
     )
     parser.add_argument(
@@ -46,4 +52,5 @@ def options_from(arguments: argparse.Namespace) -> Options:
         config=getattr(arguments, "config", None),
         dry_run=arguments.dry_run,
         files_only=arguments.files_only,
+        guarded=arguments.guarded,
     )

@@ -16,6 +16,7 @@ from agent.install.runner import Completed, InstallError
 
 class FakeServiceManager:
     """A CommandRunner that plays systemctl (system and --user), schtasks, getent, useradd,
+    chown and chmod (recorded, not applied),
     xdg-settings (absent unless asked for) and ``reg import`` (into a dict per HKLM key)."""
 
     def __init__(self, *, fail: Sequence[str] = (), xdg_settings: bool = False) -> None:
@@ -30,6 +31,8 @@ class FakeServiceManager:
         self.xdg_settings = xdg_settings  # False: the command is not installed
         self.default_browser = "chromium.desktop"
         self.registry: dict[str, dict[str, str | int]] = {}  # HKLM keys: what reg import set
+        self.owners: dict[str, str] = {}  # path: what chown set (the files are not touched)
+        self.modes: dict[str, str] = {}  # path: what chmod set
 
     def __call__(self, argv: Sequence[str]) -> Completed:
         """Given a command line, record it and answer as the real tool would."""
@@ -48,6 +51,9 @@ class FakeServiceManager:
         if call[:2] == ("reg", "import"):
             self._reg_import(Path(call[2]).read_bytes().decode("utf-16"))
             return Completed(0, "", "The operation completed successfully.")
+        if call[0] in ("chown", "chmod"):
+            (self.owners if call[0] == "chown" else self.modes)[call[2]] = call[1]
+            return Completed(0)
         if call[0] == "useradd":
             self.users.add(call[-1])
             return Completed(0)

@@ -22,24 +22,26 @@ class PlannedFile:
     content: bytes
     what: str
     state: State
+    mode: int = 0o644  # 0o640 for the guarded mode's secrets (root:kioskguard)
 
 
-def planned_file(path: Path, content: bytes, what: str) -> PlannedFile:
-    """Given a file's path and wanted content, return it planned against what is on disk.
+def planned_file(path: Path, content: bytes, what: str, mode: int = 0o644) -> PlannedFile:
+    """Given a file's path, wanted content and mode, return it planned against what is on disk.
 
     Raise InstallError if the file exists but cannot be read.
     """
     try:
         current = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
-        return PlannedFile(path, content, what, "new")
+        return PlannedFile(path, content, what, "new", mode)
     except OSError as exc:
         raise InstallError(f"cannot read {path}: {exc.strerror}{_ROOT_HINT}") from exc
-    return PlannedFile(path, content, what, "unchanged" if current == content else "changed")
+    return PlannedFile(path, content, what, "unchanged" if current == content else "changed", mode)
 
 
 def write_file(planned: PlannedFile) -> None:
-    """Write one planned file atomically (mode 0644), creating its directory.
+    """Write one planned file atomically (with its mode, 0644 unless planned otherwise),
+    creating its directory.
 
     Raise InstallError if it cannot be written (for example --system without root).
     """
@@ -51,7 +53,7 @@ def write_file(planned: PlannedFile) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(planned.content)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, planned.mode)
         os.replace(temporary, planned.path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""`kioskguard install [--user | --system] [--config FILE] [--dry-run] [--files-only]`.
+"""`kioskguard install [--user | --system [--guarded]] [--config FILE] [--dry-run] [--files-only]`.
 
 Validate the configuration (check-config's checks; exit 2 on errors), write the service from
 the package data with this installation's paths, copy FILE to the standard place if none is

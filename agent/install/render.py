@@ -30,10 +30,17 @@ def systemd_quote(word: str) -> str:
 
 
 def render_unit(
-    template: str, source: str, executable: Path, config: str, digest: str, documentation: Path
+    template: str,
+    source: str,
+    executable: Path,
+    config: str,
+    digest: str,
+    documentation: Path,
+    arguments: tuple[str, ...] = (),
 ) -> str:
-    """Given a unit template, return it running ``executable run --config config``, with the
-    configuration's digest in its header and ``Documentation=`` naming the installed guide.
+    """Given a unit template, return it running ``executable run --config config`` (then
+    ``arguments``), with the configuration's digest in its header and ``Documentation=``
+    naming the installed guide.
 
     The template's opening comment (how to install it by hand) is left out: it no longer
     applies. Raise InstallError if the template does not have exactly one ExecStart= line and
@@ -45,7 +52,8 @@ def render_unit(
     starts = [index for index, line in enumerate(lines) if line.startswith("ExecStart=")]
     if len(starts) != 1:
         raise InstallError(f"{source}: expected one ExecStart= line, found {len(starts)}")
-    command = f"{systemd_quote(str(executable))} run --config {systemd_quote(config)}"
+    words = (str(executable), "run", "--config", config, *arguments)
+    command = " ".join(systemd_quote(word) for word in words)
     lines[starts[0]] = f"ExecStart={command}\n"
     descriptions = [index for index, line in enumerate(lines) if line.startswith("Description=")]
     if len(descriptions) != 1:

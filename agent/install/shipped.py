@@ -16,6 +16,10 @@ USER_UNIT = "systemd/kioskguard.service"
 SYSTEM_UNIT = "systemd/kioskguard-system.service"
 LOGIND_DROP_IN = "systemd/logind-kioskguard.conf"
 WINDOWS_TASK = "windows/kioskguard-task.xml"
+GUARDED_UNIT = "systemd/kioskguard-guarded.service"
+GUARDED_POLICIES = "chromium/kioskguard-guarded.json"
+GUARDED_GRANT = "desktop/kioskguard-guarded-grant.desktop"
+GUARDED_LAUNCHER = "desktop/kioskguard-guarded-browser.desktop"
 LINUX_GUIDE = "install-linux.md"  # what the units' Documentation= names
 
 

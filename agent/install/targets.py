@@ -34,6 +34,7 @@ class Installation:
     environ: Mapping[str, str]
     home: Path
     root: Path = Path("/")  # system paths are under it (tests give a scratch directory)
+    privileged: bool = False  # Linux: runs as root (what --guarded needs)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def current_installation() -> Installation:
             f"no kioskguard executable in {scripts}: run the install command of the kioskguard"
             " the service should run (for example ~/.local/share/kioskguard/venv/bin/kioskguard)"
         )
-    return Installation("linux", executable, dict(os.environ), Path.home())
+    return Installation(
+        "linux", executable, dict(os.environ), Path.home(), privileged=os.geteuid() == 0
+    )
 
 
 def _directory(installation: Installation, name: str, default: Path) -> Path:
