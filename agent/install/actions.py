@@ -180,7 +180,8 @@ def plan_files(
     No configuration given and none in place: the commented example (print-config) is written
     there. The unit records the configuration's digest, so a changed configuration changes the
     unit and the service is restarted with it. Guarded: the guarded unit, policies, grant and
-    launcher, no logind drop-in or wrapper snippet, and a new configuration written 0640.
+    launcher and the logind drop-in (the shutdown logout's time), no wrapper snippet, and a new
+    configuration written 0640.
     """
     files: list[PlannedFile] = []
     new_config: tuple[bytes, str] | None = None
@@ -195,7 +196,7 @@ def plan_files(
         files.extend(_windows_files(installation, target, config_bytes, policy, service))
     else:
         files.extend(_linux_files(installation, target, config_bytes, guarded))
-    if target.drop_in is not None and not guarded:
+    if target.drop_in is not None:
         text = shipped.shipped_text(shipped.LOGIND_DROP_IN)
         files.append(planned_file(target.drop_in, text.encode(), "logind drop-in"))
     if new_config is not None:
