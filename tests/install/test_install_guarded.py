@@ -86,7 +86,8 @@ def test_guarded_install_writes_section_6_and_secures_the_secrets(
     assert "MimeType=" in launcher.read_text()
     assert installed.stat().st_mode & 0o777 == 0o640
     assert not (root / "etc/chromium.d/kioskguard").exists()
-    assert not (root / "etc/systemd/logind.conf.d/kioskguard.conf").exists()
+    # the shutdown logout gets its time in this mode too (section 4)
+    assert (root / "etc/systemd/logind.conf.d/kioskguard.conf").exists()
     assert manager.users >= {"kioskguard"}
     assert manager.owners == {str(installed): "root:kioskguard", str(password): "root:kioskguard"}
     assert manager.modes == {str(installed): "0640", str(password): "0640"}
