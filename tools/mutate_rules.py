@@ -18,12 +18,14 @@ when the unmutated copy fails its own tests.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from dataclasses import dataclass
@@ -33,14 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 S = "tests/session/"
 LOOP = (S + "test_logout_loop.py", S + "test_logout_steps.py")
-READER = (S + "test_reader_evidence.py", S + "test_reader_decoys.py")
+READER = (S + "test_reader_screens.py", S + "test_reader_evidence.py", S + "test_reader_decoys.py")
 REPLICAS = (S + "test_reader_replica.py", S + "test_reader_redteam.py")
 PAGE = (S + "test_page_reading.py",)
 EDGES = (S + "test_logout_edges.py",)
 COVERING = (S + "test_covering.py",)
+CLAIMS = (S + "test_structure_claims.py",)
 
-# the tiers of tests each kind of mutant runs
-FOR_READER = (READER, REPLICAS)
+# the tiers of tests each kind of mutant runs (the reader's all in one process, in this order)
+FOR_READER = (READER, REPLICAS, COVERING + PAGE + CLAIMS)
 FOR_LOOP = (LOOP, EDGES + COVERING, REPLICAS)
 
 TABLE = ROOT / "tools" / "mutants.toml"
@@ -94,6 +97,15 @@ MUTANTS = load_mutants()
 SURVIVORS: dict[str, str] = {mutant.name: mutant.survives for mutant in MUTANTS if mutant.survives}
 
 
+@dataclass
+class Row:
+    """One mutant's result: killed (by detail, a test), survived (detail: the reason), not run."""
+
+    mutant: Mutant
+    verdict: str
+    detail: str
+
+
 def copy_checkout(target: Path) -> None:
     """Copy what the tests need (agent, tests, the project files) into target."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
@@ -106,19 +118,24 @@ def copy_checkout(target: Path) -> None:
 
 
 def environment(copy: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    path = os.pathsep.join((str(copy), str(ROOT / "tools")))
+    return {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def run_tier(copy: Path, tests: tuple[str, ...]) -> tuple[bool, str]:
+def pytest_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", *arguments, "-q", "-rf", "-p", "no:cacheprovider"]
+
+
+def run_tier(copy: Path, tests: tuple[str, ...], *select: str) -> tuple[bool, str]:
     """Run one tier's tests in the copy. Return (passed, the first failing test or why)."""
-    command = [sys.executable, "-m", "pytest", *tests, "-x", "-q", "-rf", "-p", "no:cacheprovider"]
+    command = pytest_command(*tests, "-x", *select)
     try:
         done = subprocess.run(
             command, cwd=copy, env=environment(copy), capture_output=True, text=True, timeout=900
         )
     except subprocess.TimeoutExpired:
         return False, "timed out (900 s)"
-    if done.returncode == 0:
+    if done.returncode in (0, 5):  # 5: a hint that selects nothing any more
         return True, ""
     failed = re.findall(r"^FAILED (\S+)", done.stdout, re.MULTILINE)
     if failed:
@@ -153,8 +170,127 @@ def apply(copy: Path, mutant: Mutant) -> str:
     return text
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def known_killers(report: Path | None) -> dict[str, str]:
+    """Given the last report, return each killed mutant's killing test (node id, maybe cut at
+    its first space): that test runs first next time."""
+    if report is None or not report.exists():
+        return {}
+    killers = {}
+    for line in report.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        found = re.search(r"tests/[^`\s|]+", cells[-1]) if len(cells) == 4 else None
+        if found and cells[2].startswith("killed"):
+            killers[cells[0]] = found.group(0)
+    return killers
+
+
+def verdict(mutant: Mutant, killer: str) -> Row:
+    """Given a mutant and the test that killed it ("" when none did), return its row."""
+    if killer:
+        return Row(mutant, "killed", killer)
+    if mutant.survives:
+        return Row(mutant, "survived", mutant.survives)
+    return Row(mutant, "SURVIVED (unexplained)", "")
+
+
+def run_loop_mutant(copy: Path, mutant: Mutant, first: str, limit: int | None) -> Row:
+    """Apply one loop mutant in the copy, run its last killer, then its tiers; restore."""
+    original = apply(copy, mutant)
+    try:
+        if first:  # the last run's killer alone: most mutants die here, in seconds
+            test_file, _, name = first.partition("::")
+            passed, why = run_tier(copy, (test_file,), "-k", name.split("[")[0])
+            if not passed:
+                return verdict(mutant, why)
+        for tier in mutant.tiers[:limit]:
+            passed, why = run_tier(copy, tier)
+            if not passed:
+                return verdict(mutant, why)
+        return verdict(mutant, "")
+    finally:
+        (copy / mutant.path).write_text(original, encoding="utf-8")
+
+
+def run_reader(
+    copy: Path, mutants: list[Mutant], killers: dict[str, str], limit: int | None, done: Results
+) -> None:
+    """Run the reader's mutants in one pytest process on one browser (tools/mutation_plugin.py),
+    each mutant's last killer first; record each result in done as it comes."""
+    plan = [
+        {
+            "name": mutant.name,
+            "path": mutant.path,
+            "find": mutant.find,
+            "replace": mutant.replace,
+            "first": [killers[mutant.name]] if mutant.name in killers else [],
+        }
+        for mutant in mutants
+    ]
+    (copy / "mutation-plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    out = copy / "mutation-out.jsonl"
+    out.write_text("", encoding="utf-8")
+    tiers = [test for mutant in mutants for tier in mutant.tiers[:limit] for test in tier]
+    tests = list(dict.fromkeys(tiers))  # in tier order, each once
+    env = {
+        **environment(copy),
+        "KIOSKGUARD_MUTATION_PLAN": str(copy / "mutation-plan.json"),
+        "KIOSKGUARD_MUTATION_OUT": str(out),
+    }
+    by_name = {mutant.name: mutant for mutant in mutants}
+    log = (copy / "mutation-pytest.log").open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        pytest_command(*tests, "-p", "mutation_plugin"), cwd=copy, env=env, stdout=log, stderr=log
+    )
+    seen = 0
+    while True:
+        finished = process.poll() is not None
+        lines = out.read_text(encoding="utf-8").splitlines()
+        for line in lines[seen:]:
+            result = json.loads(line)
+            done.add(verdict(by_name[result["name"]], result["killer"]))
+        seen = len(lines)
+        if finished:
+            break
+        time.sleep(2)
+    log.close()
+    if process.returncode not in (0, 5) or seen < len(mutants):
+        tail = (copy / "mutation-pytest.log").read_text(encoding="utf-8").splitlines()[-5:]
+        done.fail(f"the reader's pytest exited {process.returncode}: {' / '.join(tail)}")
+
+
+class Results:
+    """The rows so far, from both workers; the report is rewritten after every row."""
+
+    def __init__(self, chosen: list[Mutant], report: Path | None, title: str) -> None:
+        self.chosen, self.report, self.title = chosen, report, title
+        self.rows: dict[str, Row] = {}
+        self.errors: list[str] = []
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+
+    def add(self, row: Row) -> None:
+        with self.lock:
+            self.rows[row.mutant.name] = row
+            print(f"{row.verdict:>24}  {row.mutant.name}: {row.detail}", flush=True)
+            self.write()
+
+    def fail(self, why: str) -> None:
+        with self.lock:
+            self.errors.append(why)
+            print(f"mutate_rules: {why}", file=sys.stderr, flush=True)
+
+    def all_rows(self) -> list[Row]:
+        pending = "the run was stopped first"
+        return [self.rows.get(m.name, Row(m, "not run", pending)) for m in self.chosen]
+
+    def write(self) -> None:
+        if self.report:
+            seconds = time.monotonic() - self.started
+            write_report(self.report, self.all_rows(), seconds, self.title)
+
+
+def parse_options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--only",
         action="append",
@@ -171,101 +307,150 @@ def main() -> int:
         action="store_true",
         help="do not first run the unmutated tests (when they were just run green)",
     )
-    options = parser.parse_args()
-    chosen = [
-        mutant
-        for mutant in MUTANTS
-        if not options.only or any(text in mutant.name for text in options.only)
-    ]
+    return parser.parse_args()
+
+
+def choose(only: list[str]) -> list[Mutant]:
+    """Return the mutants whose name holds any of only (all when only is empty)."""
+    return [mutant for mutant in MUTANTS if not only or any(text in mutant.name for text in only)]
+
+
+def baseline(copies: tuple[Path, Path], chosen: list[Mutant], limit: int | None) -> str:
+    """Run every tier the chosen mutants use, unmutated; return why one fails ("" if none)."""
+    for copy in copies:
+        check_copy(copy)
+    tiers = sorted({tier for mutant in chosen for tier in mutant.tiers[:limit]})
+    for tier in tiers:
+        passed, why = run_tier(copies[0], tier)
+        if not passed:
+            return why
+    return ""
+
+
+def run_all(
+    copies: tuple[Path, Path], chosen: list[Mutant], limit: int | None, results: Results
+) -> None:
+    """Run the reader's mutants (one process, a thread waiting on it) beside the loop's (one
+    process per mutant): two workers at most."""
+    killers = known_killers(results.report)
+    readers = [mutant for mutant in chosen if mutant.tiers == FOR_READER]
+    worker = threading.Thread(
+        target=run_reader, args=(copies[1], readers, killers, limit, results), daemon=True
+    )
+    if readers:
+        worker.start()
+    for mutant in chosen:
+        if mutant.tiers != FOR_READER:
+            results.add(run_loop_mutant(copies[0], mutant, killers.get(mutant.name, ""), limit))
+    if readers:
+        worker.join()
+
+
+def main() -> int:
+    options = parse_options()
+    chosen = choose(options.only)
     if not chosen:
         print(f"mutate_rules: no mutant matches {options.only!r}", file=sys.stderr)
         return 2
-    unknown = set(SURVIVORS) - {mutant.name for mutant in MUTANTS}
-    if unknown:
-        print(f"mutate_rules: SURVIVORS names no mutant: {sorted(unknown)}", file=sys.stderr)
-        return 2
     with tempfile.TemporaryDirectory(prefix="kioskguard-mutate-") as folder:
-        copy = Path(folder)
-        copy_checkout(copy)
+        copies = (Path(folder) / "loop", Path(folder) / "reader")
+        for copy in copies:
+            copy_checkout(copy)
         for mutant in chosen:  # every find is there exactly once, before anything runs
-            (copy / mutant.path).write_text(apply(copy, mutant), encoding="utf-8")
+            (copies[0] / mutant.path).write_text(apply(copies[0], mutant), encoding="utf-8")
         if options.list:
-            for mutant in chosen:
-                print(mutant.name)
+            print("\n".join(mutant.name for mutant in chosen))
             return 0
-        check_copy(copy)
         limit = options.tiers or None
-        tiers = sorted({tier for mutant in chosen for tier in mutant.tiers[:limit]})
-        for tier in [] if options.skip_baseline else tiers:
-            passed, why = run_tier(copy, tier)
-            if not passed:
-                print(f"mutate_rules: unmutated tests fail: {why}", file=sys.stderr)
-                return 2
-        rows: list[tuple[Mutant, str, str]] = []
-        started = time.monotonic()
-        for mutant in chosen:
-            original = apply(copy, mutant)
-            verdict, detail = "survived", SURVIVORS.get(mutant.name, "")
-            try:
-                for tier in mutant.tiers[:limit]:
-                    passed, why = run_tier(copy, tier)
-                    if not passed:
-                        verdict, detail = "killed", why
-                        break
-            finally:
-                (copy / mutant.path).write_text(original, encoding="utf-8")
-            if verdict == "survived" and not detail:
-                verdict = "SURVIVED (unexplained)"
-            print(f"{verdict:>24}  {mutant.name}: {detail}", flush=True)
-            rows.append((mutant, verdict, detail))
-            if options.report:  # after every mutant: a run stopped midway still has its report
-                pending = [
-                    (left, "not run", "the run was stopped first") for left in chosen[len(rows) :]
-                ]
-                write_report(
-                    options.report,
-                    rows + pending,
-                    time.monotonic() - started,
-                    " / ".join(options.only),
-                    options.tiers,
-                )
-        seconds = time.monotonic() - started
-    killed = sum(1 for _, verdict, _ in rows if verdict == "killed")
-    unexplained = [mutant.name for mutant, verdict, _ in rows if verdict.startswith("SURVIVED")]
+        why = "" if options.skip_baseline else baseline(copies, chosen, limit)
+        if why:
+            print(f"mutate_rules: unmutated tests fail: {why}", file=sys.stderr)
+            return 2
+        title = " ".join(f"--only {text!r}" for text in options.only)
+        title += f" --tiers {options.tiers}" if options.tiers else ""
+        results = Results(chosen, options.report, title)
+        run_all(copies, chosen, limit, results)
+    rows = results.all_rows()
+    killed = sum(1 for row in rows if row.verdict == "killed")
+    unexplained = [row.mutant.name for row in rows if row.verdict.startswith("SURVIVED")]
     print(
-        f"{killed} killed, {len(rows) - killed} survived ({len(unexplained)} unexplained), "
-        f"{seconds:.0f} s"
+        f"{killed} killed, {len(rows) - killed} not killed ({len(unexplained)} unexplained), "
+        f"{time.monotonic() - results.started:.0f} s"
     )
-    if options.report:
-        write_report(options.report, rows, seconds, " / ".join(options.only), options.tiers)
-    return 1 if unexplained else 0
+    return 1 if unexplained or results.errors else 0
 
 
-def write_report(
-    path: Path, rows: list[tuple[Mutant, str, str]], seconds: float, only: str, tiers: int
-) -> None:
-    """Write the run as Markdown: every mutant, what killed it or why it survives."""
-    killed = sum(1 for _, verdict, _ in rows if verdict == "killed")
-    run = sum(1 for _, verdict, _ in rows if verdict != "not run")
+def tier_of(row: Row) -> str:
+    """Given a killed row, return which tier's file holds the killing test."""
+    test_file = row.detail.split("::")[0]
+    for number, tier in enumerate(row.mutant.tiers, start=1):
+        if test_file in tier:
+            return f"tier {number}"
+    return "another test"
+
+
+def figures(rows: list[Row]) -> list[str]:
+    """Return the report's figures: per kind of mutant, killed (per tier), survived with a
+    reason, unexplained, not run, of the total."""
+    lines = [
+        "| mutants | killed | of which tier 1 / 2 / 3 | survive (reason given) |"
+        " unexplained | not run | total |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind in TIERS:
+        mine = [row for row in rows if row.mutant.name.startswith(f"{kind}: ")]
+        killed = [row for row in mine if row.verdict == "killed"]
+        per_tier = " / ".join(
+            str(sum(1 for row in killed if tier_of(row) == f"tier {n}")) for n in (1, 2, 3)
+        )
+        count = {v: sum(1 for row in mine if row.verdict == v) for v in ("survived", "not run")}
+        unexplained = sum(1 for row in mine if row.verdict.startswith("SURVIVED"))
+        lines.append(
+            f"| {kind} | {len(killed)} | {per_tier} | {count['survived']} | {unexplained} |"
+            f" {count['not run']} | {len(mine)} |"
+        )
+    return lines
+
+
+def write_report(path: Path, rows: list[Row], seconds: float, title: str) -> None:
+    """Write the run as Markdown: the figures, then every mutant with what killed it or why it
+    survives."""
+    tiers = "; ".join(
+        f"{kind}: "
+        + ", then ".join(
+            f"tier {n} `{' '.join(Path(t).name for t in tier)}`"
+            for n, tier in enumerate(tiers, start=1)
+        )
+        for kind, tiers in TIERS.items()
+    )
     lines = [
         "# Mutation check: the reader's rules and the logout loop's steps",
         "",
-        "Written by `make mutation` (`tools/mutate_rules.py`"
-        + (f" --only {only!r}" if only else "")
-        + (f" --tiers {tiers}" if tiers else "")
-        + "): each rule or step below was removed in a copy of the checkout, one at a time, and",
-        "its fast tests run (the loop's fake-tab tests, the reader's fixtures on one browser, then",
-        "the replicas, the edges and the covering banner on the simulator). Do not edit by hand.",
+        "Written by `make mutation` (`tools/mutate_rules.py" + (f" {title}" if title else "") + "`)"
+        ": each rule or step below, one row of `tools/mutants.toml`, was removed in a copy of the",
+        "checkout, one at a time, and its tests run until one fails. The last run's killer runs",
+        "first; then the tiers, cheapest first (" + tiers + "). The reader's mutants run in one",
+        "pytest process on one browser (`tools/mutation_plugin.py`: the reader is read again from",
+        "disk for each mutant), beside the loop's mutants (one pytest process each): two workers.",
+        "A mutant no test kills must carry its reason (`survives` in `tools/mutants.toml`), else",
+        "the run fails. Do not edit by hand.",
         "",
-        f"**{killed} of {run} run killed**, {run - killed} survived, {len(rows) - run} not run;"
-        f" {seconds:.0f} s.",
+        "How to run: `make mutation` (every mutant, about the time below), or for some of them",
+        "`make mutation MUTATION_ARGS=\"--only 'reader: confirm' --skip-baseline\"` (the report",
+        "then holds only those: run the whole check before committing it).",
+        "",
+        f"This run: {seconds / 60:.0f} min ({seconds:.0f} s) on the shared 2-core machine,"
+        f" load average {os.getloadavg()[0]:.0f} at its end.",
+        "",
+        *figures(rows),
         "",
         "| mutant | file | result | killed by / why it survives |",
         "| --- | --- | --- | --- |",
     ]
-    for mutant, verdict, detail in rows:
-        cell = detail.replace("|", "\\|")
-        lines.append(f"| {mutant.name} | `{mutant.path}` | {verdict} | {cell} |")
+    for row in rows:
+        cell = row.detail.replace("|", "\\|")
+        cell = f"`{cell}`" if row.verdict == "killed" else cell
+        lines.append(f"| {row.mutant.name} | `{row.mutant.path}` | {row.verdict} | {cell} |")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
