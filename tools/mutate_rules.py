@@ -184,6 +184,21 @@ def known_killers(report: Path | None) -> dict[str, str]:
     return killers
 
 
+def report_rows(report: Path | None) -> tuple[dict[str, tuple[str, str]], str]:
+    """Given the last report, return each mutant's (result, detail) and its line on the run's
+    time ("" when there is none)."""
+    if report is None or not report.exists():
+        return {}, ""
+    rows, timing = {}, ""
+    for line in report.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if len(cells) == 4 and cells[1].startswith("`agent/"):
+            rows[cells[0]] = (cells[2], cells[3].strip("`").replace("\\|", "|"))
+        elif line.startswith(("This run", "The last full run")):
+            timing = line
+    return rows, timing
+
+
 def verdict(mutant: Mutant, killer: str) -> Row:
     """Given a mutant and the test that killed it ("" when none did), return its row."""
     if killer:
@@ -261,9 +276,22 @@ def run_reader(
 class Results:
     """The rows so far, from both workers; the report is rewritten after every row."""
 
-    def __init__(self, chosen: list[Mutant], report: Path | None, title: str) -> None:
+    def __init__(
+        self, chosen: list[Mutant], report: Path | None, title: str, keep: bool = False
+    ) -> None:
         self.chosen, self.report, self.title = chosen, report, title
         self.rows: dict[str, Row] = {}
+        self.kept: dict[str, Row] = {}
+        self.timing = ""
+        if keep:  # the other mutants' rows as the last report has them
+            names = {mutant.name for mutant in chosen}
+            previous, self.timing = report_rows(report)
+            self.kept = {
+                mutant.name: Row(mutant, *previous[mutant.name])
+                for mutant in MUTANTS
+                if mutant.name not in names and mutant.name in previous
+            }
+            self.chosen = [m for m in MUTANTS if m.name in names or m.name in self.kept]
         self.errors: list[str] = []
         self.started = time.monotonic()
         self.lock = threading.Lock()
@@ -281,12 +309,13 @@ class Results:
 
     def all_rows(self) -> list[Row]:
         pending = "the run was stopped first"
-        return [self.rows.get(m.name, Row(m, "not run", pending)) for m in self.chosen]
+        rows = {**self.kept, **self.rows}
+        return [rows.get(m.name, Row(m, "not run", pending)) for m in self.chosen]
 
     def write(self) -> None:
         if self.report:
             seconds = time.monotonic() - self.started
-            write_report(self.report, self.all_rows(), seconds, self.title)
+            write_report(self.report, self.all_rows(), seconds, self.title, self.timing)
 
 
 def parse_options() -> argparse.Namespace:
@@ -301,6 +330,11 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--report", type=Path, help="write the Markdown report here")
     parser.add_argument(
         "--tiers", type=int, default=0, help="run at most this many tiers per mutant (0: all)"
+    )
+    parser.add_argument(
+        "--keep-others",
+        action="store_true",
+        help="with --only: keep the other mutants' rows of the report as they are",
     )
     parser.add_argument(
         "--skip-baseline",
@@ -368,7 +402,8 @@ def main() -> int:
             return 2
         title = " ".join(f"--only {text!r}" for text in options.only)
         title += f" --tiers {options.tiers}" if options.tiers else ""
-        results = Results(chosen, options.report, title)
+        keep = options.keep_others and bool(options.only)
+        results = Results(chosen, options.report, title, keep)
         run_all(copies, chosen, limit, results)
     rows = results.all_rows()
     killed = sum(1 for row in rows if row.verdict == "killed")
@@ -412,7 +447,27 @@ def figures(rows: list[Row]) -> list[str]:
     return lines
 
 
-def write_report(path: Path, rows: list[Row], seconds: float, title: str) -> None:
+def timing_lines(seconds: float, kept_timing: str) -> list[str]:
+    """Return the report's lines on the run's time: this run's, after the last full run's when
+    the other mutants' rows were kept from it."""
+    this = (
+        f"{seconds / 60:.0f} min ({seconds:.0f} s) on the shared 2-core machine,"
+        f" load average {os.getloadavg()[0]:.0f} at its end."
+    )
+    if not kept_timing:
+        return [f"This run: {this}"]
+    full = kept_timing.split(": ", 1)[1] if ": " in kept_timing else kept_timing
+    return [
+        f"The last full run: {full}",
+        "",
+        f"Then only the mutants named above were run again ({this.rstrip('.')}); the other rows",
+        "are the last full run's.",
+    ]
+
+
+def write_report(
+    path: Path, rows: list[Row], seconds: float, title: str, kept_timing: str = ""
+) -> None:
     """Write the run as Markdown: the figures, then every mutant with what killed it or why it
     survives."""
     tiers = "; ".join(
@@ -435,12 +490,12 @@ def write_report(path: Path, rows: list[Row], seconds: float, title: str) -> Non
         "A mutant no test kills must carry its reason (`survives` in `tools/mutants.toml`), else",
         "the run fails. Do not edit by hand.",
         "",
-        "How to run: `make mutation` (every mutant, about the time below), or for some of them",
-        "`make mutation MUTATION_ARGS=\"--only 'reader: confirm' --skip-baseline\"` (the report",
-        "then holds only those: run the whole check before committing it).",
+        "How to run: `make mutation` (every mutant: about the time below). Some of them, keeping",
+        "the other rows: `make mutation MUTATION_ARGS=\"--only 'reader: confirm' --keep-others",
+        '--skip-baseline"` (`--only` repeats; without `--keep-others` the report holds only',
+        "those). A mutant killed last time runs its killer first, so a rerun is quick.",
         "",
-        f"This run: {seconds / 60:.0f} min ({seconds:.0f} s) on the shared 2-core machine,"
-        f" load average {os.getloadavg()[0]:.0f} at its end.",
+        *timing_lines(seconds, kept_timing),
         "",
         *figures(rows),
         "",

@@ -63,3 +63,20 @@ def test_the_last_reports_killers_run_first_next_time(tool: ModuleType, tmp_path
         encoding="utf-8",
     )
     assert tool.known_killers(report) == {"reader: a": "tests/session/test_a.py::test_one[p"}
+
+
+def test_a_partial_run_keeps_the_other_rows_as_the_report_wrote_them(
+    tool: ModuleType, tmp_path: Path
+) -> None:
+    """--keep-others reads back what write_report wrote: result, killer or reason (a | in it
+    escaped), and the run's time."""
+    first, second = tool.MUTANTS[:2]
+    rows = [tool.Row(first, "killed", "tests/x.py::t[a b]"), tool.Row(second, "survived", "a | b")]
+    report = tmp_path / "mutation.md"
+    tool.write_report(report, rows, 125.0, "")
+    previous, timing = tool.report_rows(report)
+    assert previous == {
+        first.name: ("killed", "tests/x.py::t[a b]"),
+        second.name: ("survived", "a | b"),
+    }
+    assert timing.startswith("This run: 2 min (125 s)")
