@@ -173,13 +173,7 @@ async def test_the_qr_after_a_logout_reload_reads_as_logged_out(page: Page) -> N
         "<div class='landing'><div data-ref='2@abc'>"
         "<canvas width='264' height='264'></canvas></div></div>"
     )
-
-    async def serve(route: Route) -> None:
-        await route.fulfill(status=200, content_type="text/html", body=html)
-
-    await page.route("http://reader-fixture.test/**", serve)
-    await page.goto("http://reader-fixture.test/?post_logout=1")
-    assert (await inspect(Tab(page, "null"))).state is PageState.LOGGED_OUT
+    assert (await inspect(await served(page, html, "?post_logout=1"))).state is PageState.LOGGED_OUT
     await page.goto("http://reader-fixture.test/")
     assert (await inspect(Tab(page, "null"))).state is PageState.QR
 
@@ -228,3 +222,72 @@ async def test_a_menu_inside_main_is_never_the_opener_even_without_a_composer(
     )
     reading = await inspect(await show(page, html))
     assert [kind for _, kind, _ in reading.openers] == ["settings"]
+
+
+async def served(page: Page, html: str, query: str = "") -> Tab:
+    """Serve html at a made-up origin (storage works there, unlike about:blank); return its tab."""
+
+    async def serve(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html", body=html)
+
+    await page.route("http://reader-fixture.test/**", serve)
+    await page.goto(f"http://reader-fixture.test/{query}")
+    return Tab(page, "null")
+
+
+async def test_a_landing_with_a_progress_bar_reads_as_loading(page: Page) -> None:
+    """Kills "reader: loading: progress bar": no QR, no chats, a progress bar: the client is
+    loading (the loop waits); without the rule the screen is unknown (the loop reloads it)."""
+    tab = await show(
+        page, "<div class='landing'><p>Kebo</p><progress value='3' max='9'></progress></div>"
+    )
+    assert (await inspect(tab)).state is PageState.LOADING
+
+
+async def test_stored_keys_and_rendered_controls_without_any_name_read_as_chats(
+    page: Page,
+) -> None:
+    """Kills "reader: chats:structure (keys stored, app rendered)": the session keys stored, no
+    QR, no progress, no landing, one rendered control in invented words: chats; without the
+    rule, unknown."""
+    tab = await served(
+        page, "<div><p>Kebo</p><button><svg width='9' height='9'></svg></button></div>"
+    )
+    await page.evaluate(
+        "() => { localStorage.setItem('last-wid-md', '1');"
+        " localStorage.setItem('WANoiseInfo', '{}'); }"
+    )
+    assert (await inspect(tab)).state is PageState.CHATS
+
+
+async def test_use_here_is_found_by_its_words_among_four_buttons(page: Page) -> None:
+    """Kills "reader: use here: words": four buttons, Use here not last; only its words single
+    it out (the structural fallback takes the last of two or three buttons only)."""
+    buttons = "".join(f"<button>{name}</button>" for name in ("Bamu", "Use here", "Fide", "Nopa"))
+    tab = await show(page, f"<div class='landing'><p>Kebo</p>{buttons}</div>")
+    reading = await inspect(tab)
+    assert reading.state is PageState.ANOTHER_SESSION
+    assert await marked(page, "use-here") == "Use here"
+
+
+async def test_the_conflict_words_tell_conflict_from_another_session(page: Page) -> None:
+    """Kills "reader: conflict: words": the client's conflict sentence alone (no socket, no Log
+    out button) makes the Use here screen a conflict."""
+    text = "WhatsApp is open on another computer or browser"
+    tab = await show(
+        page,
+        f"<div class='landing'><p>{text}</p><button>Bamu</button><button>Use here</button></div>",
+    )
+    assert (await inspect(tab)).state is PageState.CONFLICT
+
+
+async def test_the_conflict_screens_log_out_button_is_marked(page: Page) -> None:
+    """Kills "reader: conflict: its Log out button": beside Use here, the conflict screen's Log
+    out is marked for the loop's conflict step."""
+    tab = await show(
+        page,
+        "<div class='landing'><p>Kebo</p><button>Log out</button><button>Use here</button></div>",
+    )
+    reading = await inspect(tab)
+    assert reading.state is PageState.CONFLICT and reading.conflict_logout
+    assert await marked(page, "conflict-logout") == "Log out"
