@@ -35,7 +35,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 S = "tests/session/"
 LOOP = (S + "test_logout_loop.py", S + "test_logout_steps.py")
-READER = (S + "test_reader_screens.py", S + "test_reader_evidence.py", S + "test_reader_decoys.py")
+READER = (
+    S + "test_reader_screens.py",
+    S + "test_reader_openers.py",
+    S + "test_reader_evidence.py",
+    S + "test_reader_decoys.py",
+)
 REPLICAS = (S + "test_reader_replica.py", S + "test_reader_redteam.py")
 PAGE = (S + "test_page_reading.py",)
 EDGES = (S + "test_logout_edges.py",)
@@ -194,8 +199,8 @@ def report_rows(report: Path | None) -> tuple[dict[str, tuple[str, str]], str]:
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         if len(cells) == 4 and cells[1].startswith("`agent/"):
             rows[cells[0]] = (cells[2], cells[3].strip("`").replace("\\|", "|"))
-        elif line.startswith(("This run", "The last full run")):
-            timing = line
+        elif line.startswith(("This run", "The earlier run")):
+            timing = line.replace("This run", "The earlier run", 1)
     return rows, timing
 
 
@@ -400,7 +405,9 @@ def main() -> int:
         if why:
             print(f"mutate_rules: unmutated tests fail: {why}", file=sys.stderr)
             return 2
-        title = " ".join(f"--only {text!r}" for text in options.only)
+        title = " ".join(f"--only {text!r}" for text in options.only[:3])
+        title += f" (and {len(options.only) - 3} more --only)" if len(options.only) > 3 else ""
+        title += " --keep-others" if options.keep_others else ""
         title += f" --tiers {options.tiers}" if options.tiers else ""
         keep = options.keep_others and bool(options.only)
         results = Results(chosen, options.report, title, keep)
@@ -456,12 +463,11 @@ def timing_lines(seconds: float, kept_timing: str) -> list[str]:
     )
     if not kept_timing:
         return [f"This run: {this}"]
-    full = kept_timing.split(": ", 1)[1] if ": " in kept_timing else kept_timing
     return [
-        f"The last full run: {full}",
+        f"{kept_timing}",
         "",
-        f"Then only the mutants named above were run again ({this.rstrip('.')}); the other rows",
-        "are the last full run's.",
+        f"Then the mutants the `--only` texts name were run ({this.rstrip('.')}); the other rows",
+        "are the earlier run's, as it wrote them.",
     ]
 
 
