@@ -194,14 +194,16 @@ def report_rows(report: Path | None) -> tuple[dict[str, tuple[str, str]], str]:
     time ("" when there is none)."""
     if report is None or not report.exists():
         return {}, ""
-    rows, timing = {}, ""
+    rows, seconds = {}, 0
     for line in report.read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
         if len(cells) == 4 and cells[1].startswith("`agent/"):
             rows[cells[0]] = (cells[2], cells[3].strip("`").replace("\\|", "|"))
-        elif line.startswith(("This run", "The earlier run")):
-            timing = line.replace("This run", "The earlier run", 1)
-    return rows, timing
+        elif line.startswith(("This run", "The earlier run", "Then the mutants")):
+            seconds += sum(int(found) for found in re.findall(r"\((\d+) s\)", line))
+    if not seconds:
+        return rows, ""
+    return rows, f"The earlier runs: {seconds / 60:.0f} min ({seconds} s) in all, same machine."
 
 
 def verdict(mutant: Mutant, killer: str) -> Row:

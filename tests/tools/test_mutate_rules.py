@@ -79,4 +79,4 @@ def test_a_partial_run_keeps_the_other_rows_as_the_report_wrote_them(
         first.name: ("killed", "tests/x.py::t[a b]"),
         second.name: ("survived", "a | b"),
     }
-    assert timing.startswith("The earlier run: 2 min (125 s)")
+    assert timing.startswith("The earlier runs: 2 min (125 s)")
