@@ -177,15 +177,28 @@ def apply(copy: Path, mutant: Mutant) -> str:
 
 def known_killers(report: Path | None) -> dict[str, str]:
     """Given the last report, return each killed mutant's killing test (node id, maybe cut at
-    its first space): that test runs first next time."""
+    its first space): that test runs first next time. The committed report fills in the
+    mutants the last one did not reach."""
     if report is None or not report.exists():
         return {}
+    committed = (
+        subprocess.run(
+            ["git", "show", f"HEAD:{report.resolve().relative_to(ROOT).as_posix()}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        if report.resolve().is_relative_to(ROOT)
+        else ""
+    )
     killers = {}
-    for line in report.read_text(encoding="utf-8").splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
-        found = re.search(r"tests/[^`\s|]+", cells[-1]) if len(cells) == 4 else None
-        if found and cells[2].startswith("killed"):
-            killers[cells[0]] = found.group(0)
+    for text in (committed, report.read_text(encoding="utf-8")):
+        for line in text.splitlines():
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            found = re.search(r"tests/[^`\s|]+", cells[-1]) if len(cells) == 4 else None
+            if found and cells[2].startswith("killed"):
+                killers[cells[0]] = found.group(0)
     return killers
 
 
