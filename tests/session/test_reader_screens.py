@@ -291,3 +291,13 @@ async def test_the_conflict_screens_log_out_button_is_marked(page: Page) -> None
     reading = await inspect(tab)
     assert reading.state is PageState.CONFLICT and reading.conflict_logout
     assert await marked(page, "conflict-logout") == "Log out"
+
+
+async def test_a_use_here_button_that_says_connecting_is_not_offered_again(page: Page) -> None:
+    """Kills "reader: use here: connecting words": the red team's Use here keeps its title
+    while its text says Connecting... and a second click restarts the takeover; the reader
+    offers no Use here then. (The loop's wait for the screen to change guards it too, which is
+    why the red team's replica alone did not kill this mutant.)"""
+    buttons = '<button title="Use here">Connecting...</button><button>Bamu</button>'
+    reading = await inspect(await show(page, f"<div class='landing'><p>Kebo</p>{buttons}</div>"))
+    assert reading.use_here is None and reading.state is not PageState.ANOTHER_SESSION
