@@ -125,3 +125,24 @@ async def test_a_decoy_with_menu_evidence_is_never_the_opener(page: Page) -> Non
     )
     _, marks = await openers(page, html)
     assert marks["menu"] == "Menu"
+
+
+async def test_an_open_menus_items_are_candidates_without_a_baseline(page: Page) -> None:
+    """Kills "reader: items: open menus": a menu already open when the logout starts (no
+    baseline before it): its menuitems are the candidates, and Log out is chosen."""
+    html = WDS_SIDE.format(**EN) + (
+        '<div role="menu"><div role="menuitem">New group</div>'
+        '<div role="menuitem">Log out</div></div>'
+    )
+    reading = await inspect(await show(page, html))
+    assert await marked(page, "logout-item") == "Log out", reading.ambiguity
+
+
+async def test_a_focusable_wrapper_around_the_items_is_never_the_item(page: Page) -> None:
+    """Kills "reader: items: outermost control": the new menu's items sit in a focusable list;
+    the list holds two items, so it is a list, not an item (without the rule it would be the
+    outermost candidate and read as Log out through its children's words)."""
+    tab = await show(page, WDS_SIDE.format(**EN))
+    items = '<div tabindex="-1"><button>New group</button><button>Log out</button></div>'
+    reading = await open_menu(page, tab, items, Memory())
+    assert await marked(page, "logout-item") == "Log out", reading.logout_how
