@@ -118,10 +118,11 @@ async def test_of_two_equal_menu_icons_the_chat_lists_own_is_the_opener(page: Pa
 
 
 async def test_a_decoy_with_menu_evidence_is_never_the_opener(page: Page) -> None:
-    """Kills "reader: opener: decoys excluded": a Delete chat menu button (icon and the word
-    menu: more evidence than the real one) is never the opener."""
+    """Kills "reader: opener: decoys excluded": a Delete chat menu button (icon, the word menu
+    and a popup: more evidence than the real one) is never the opener."""
     html = WDS_SIDE.format(**EN) + (
-        f'<footer><button aria-label="Delete chat menu">{MORE}</button></footer>'
+        f'<footer><button aria-label="Delete chat menu" aria-haspopup="menu">{MORE}</button>'
+        "</footer>"
     )
     _, marks = await openers(page, html)
     assert marks["menu"] == "Menu"
