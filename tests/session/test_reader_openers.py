@@ -108,10 +108,10 @@ async def test_the_rail_settings_entry_wins_over_a_settings_icon_in_the_header(
 
 
 async def test_of_two_equal_menu_icons_the_chat_lists_own_is_the_opener(page: Page) -> None:
-    """Kills "reader: opener: the chat list's own header breaks a tie": the same more-icon in
+    """Kills "reader: opener: the chat list's own header breaks a tie": a more-icon named Menu in
     the chat list's header and in a footer elsewhere; the chat list's own is the opener."""
     html = WDS_SIDE.format(**EN) + (
-        f'<footer class="elsewhere"><button aria-label="Options">{MORE}</button></footer>'
+        f'<footer class="elsewhere"><button aria-label="Menu options">{MORE}</button></footer>'
     )
     _, marks = await openers(page, html)
     assert marks["menu"] == "Menu"
