@@ -25,8 +25,9 @@ lint: bootstrap
 	$(BIN)/python tools/lint_js.py
 
 # Remove each reader rule and logout-loop step in turn, run its fast tests, show one fails; the
-# report (every mutant, its killer or why it survives) goes to docs/mutation.md. Sequential, one
-# browser at a time: about an hour on a quiet 2-core machine. MUTATION_ARGS="--only loop:" etc.
+# report (every mutant, its killer or why it survives) goes to docs/mutation.md. Two workers:
+# the reader's mutants in one pytest process on one browser, the loop's a process each; the run
+# time is in the report. MUTATION_ARGS="--only loop: --keep-others" etc.
 mutation: bootstrap
 	$(BIN)/python tools/mutate_rules.py --report docs/mutation.md $(MUTATION_ARGS)
 

@@ -1,5 +1,4 @@
 #!/usr/bin/env python3
-# ruff: noqa: E501  (each find is a line of the code it mutates, copied as it stands)
 """Remove each evidence rule of the reader and each step of the logout loop in turn, run the fast
 tests that exercise it, and show that a test fails (`make mutation`).
 
@@ -19,13 +18,16 @@ when the unmutated copy fails its own tests.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,701 +35,80 @@ ROOT = Path(__file__).resolve().parent.parent
 
 S = "tests/session/"
 LOOP = (S + "test_logout_loop.py", S + "test_logout_steps.py")
-READER = (S + "test_reader_evidence.py", S + "test_reader_decoys.py")
+READER = (
+    S + "test_reader_screens.py",
+    S + "test_reader_openers.py",
+    S + "test_reader_evidence.py",
+    S + "test_reader_decoys.py",
+)
 REPLICAS = (S + "test_reader_replica.py", S + "test_reader_redteam.py")
 PAGE = (S + "test_page_reading.py",)
 EDGES = (S + "test_logout_edges.py",)
 COVERING = (S + "test_covering.py",)
+CLAIMS = (S + "test_structure_claims.py",)
 
-# the tiers of tests each kind of mutant runs
-FOR_READER = (READER, REPLICAS)
+# the tiers of tests each kind of mutant runs (the reader's all in one process, in this order)
+FOR_READER = (READER, REPLICAS, COVERING + PAGE + CLAIMS)
 FOR_LOOP = (LOOP, EDGES + COVERING, REPLICAS)
 
-TEXT = "agent/session/reader/text.js"
-ELEMENTS = "agent/session/reader/elements.js"
-MARKS = "agent/session/reader/marks.js"
-PAGE_JS = "agent/session/reader/page.js"
-DIALOGS = "agent/session/reader/dialogs.js"
-STATE = "agent/session/reader/state.js"
-SCORING = "agent/session/reader/scoring.js"
-OPENERS = "agent/session/reader/openers.js"
-SCREENS = "agent/session/screens.py"
-RUN = "agent/session/run.py"
+TABLE = ROOT / "tools" / "mutants.toml"
+TIERS = {"reader": FOR_READER, "loop": FOR_LOOP}
 
 
 @dataclass(frozen=True)
 class Mutant:
-    """One rule removed: ``find`` (exactly once in ``path``) becomes ``replace``."""
+    """One rule removed: ``find`` (exactly once in ``path``) becomes ``replace``; ``survives`` is
+    the reason no fast test kills it (empty when a test must)."""
 
     name: str
     path: str
     find: str
     replace: str
     tiers: tuple[tuple[str, ...], ...]
+    survives: str = ""
 
 
-def reader(name: str, path: str, find: str, replace: str = "") -> Mutant:
-    return Mutant(f"reader: {name}", path, find, replace, FOR_READER)
+def load_mutants(table: Path = TABLE) -> tuple[Mutant, ...]:
+    """Given the mutants' table (tools/mutants.toml), return its mutants in order.
+
+    Raise SystemExit naming the row and field if a row lacks a field or names an unknown kind."""
+    rows = tomllib.loads(table.read_text(encoding="utf-8")).get("mutant", [])
+    mutants = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            kind, name, path, find = row["kind"], row["name"], row["file"], row["find"]
+        except KeyError as missing:
+            raise SystemExit(f"mutate_rules: {table}: mutant {number} has no {missing}") from None
+        if kind not in TIERS:
+            raise SystemExit(
+                f"mutate_rules: {table}: mutant {number} ({name!r}): kind {kind!r},"
+                f" allowed: {', '.join(TIERS)}"
+            )
+        mutants.append(
+            Mutant(
+                f"{kind}: {name}",
+                path,
+                find,
+                row.get("replace", ""),
+                TIERS[kind],
+                row.get("survives", ""),
+            )
+        )
+    return tuple(mutants)
 
 
-def loop(name: str, path: str, find: str, replace: str) -> Mutant:
-    return Mutant(f"loop: {name}", path, find, replace, FOR_LOOP)
-
-
-MUTANTS: tuple[Mutant, ...] = (
-    # --- the reader: words ---
-    reader(
-        "client's own Log out title",
-        TEXT,
-        "if (title !== null && title !== undefined && fold(String(title)))",
-        "if (false)",
-    ),
-    reader(
-        "socket state",
-        TEXT,
-        "if (socket && socket.state !== undefined && socket.state !== null)",
-        "if (false)",
-    ),
-    reader("fold diacritics", TEXT, '.replace(/[\\u0300-\\u036f]/g, "")'),
-    reader(
-        "fold pseudo-locale letters",
-        TEXT,
-        ".replace(/[^\\u0000-\\u007f]/g, (ch) => PSEUDO[ch] || ch)",
-    ),
-    reader(
-        "containment for scripts without spaces",
-        TEXT,
-        "if (unspaced.test(needle)) return haystack.includes(needle);",
-    ),
-    reader(
-        "word bounds",
-        TEXT,
-        "if ((!before || !letter.test(before)) && (!after || !letter.test(after))) return true;",
-        "return true;",
-    ),
-    # --- the reader: names, icons, colour, click targets ---
-    reader("name: aria-labelledby", ELEMENTS, "if (target) parts.push(target.textContent);"),
-    reader(
-        "name: nested aria-label/title",
-        ELEMENTS,
-        'parts.push(inner.getAttribute("aria-label"), inner.getAttribute("title"));',
-    ),
-    reader("name: rendered text", ELEMENTS, "parts.push(element.innerText);"),
-    reader(
-        "icon: data-icon on the element",
-        ELEMENTS,
-        'if (element.getAttribute("data-icon")) names.push(element.getAttribute("data-icon"));',
-    ),
-    reader("icon: data-icon inside", ELEMENTS, 'names.push(inner.getAttribute("data-icon"));'),
-    reader("icon: svg title", ELEMENTS, "names.push(title.textContent);"),
-    reader(
-        "destructive: red text",
-        ELEMENTS,
-        'if (isRed(style.color) && (node === element || node.textContent.trim() || node.closest("svg"))) return true;',
-    ),
-    reader(
-        "destructive: red background", ELEMENTS, "if (isRed(style.backgroundColor)) return true;"
-    ),
-    reader(
-        "destructive: red svg fill/stroke",
-        ELEMENTS,
-        "if (node instanceof SVGElement && (isRed(style.fill) || isRed(style.stroke))) return true;",
-    ),
-    reader(
-        "click target: cursor pointer",
-        ELEMENTS,
-        "(pointer(element) && !(element.parentElement && pointer(element.parentElement)))",
-        "false",
-    ),
-    # --- the reader: structure baseline, regions ---
-    reader(
-        "structure: baseline of what was there before",
-        MARKS,
-        "const isNew = (element) => Boolean(before) && !before.has(element);",
-        "const isNew = (element) => Boolean(before);",
-    ),
-    reader(
-        "structure: baseline missing after a navigation",
-        MARKS,
-        'if (arg.baseline === "use") baseline = "missing";',
-    ),
-    reader("chats: #pane-side", PAGE_JS, 'first("#pane-side") ||'),
-    reader(
-        "chats: list named like the chat list",
-        PAGE_JS,
-        '(label) => label && has("chat_list", fold(label)),',
-        "(label) => false,",
-    ),
-    reader(
-        "chats: grid with rows",
-        PAGE_JS,
-        "all('[role=\"grid\"]').find((grid) => grid.querySelector('[role=\"row\"]')) ||",
-    ),
-    reader("chats: aria-rowcount", PAGE_JS, 'all("[aria-rowcount]")[0] ||'),
-    reader(
-        "chats: rows with aria-selected",
-        PAGE_JS,
-        "const isDecoy = (name) =>",
-        "const isDecoy = (name) =>",
-    ),  # placeholder replaced below (see ROWS)
-    reader(
-        "conversation: #main",
-        PAGE_JS,
-        'let conversation = document.querySelector("#main");',
-        "let conversation = null;",
-    ),
-    reader("conversation: around the composer", PAGE_JS, "conversation = node;"),
-    reader("decoys", PAGE_JS, 'has("decoy", name) && !name.split', "false && !name.split"),
-    # --- the reader: dialogs ---
-    reader(
-        "confirm: confirm-popup test id",
-        DIALOGS,
-        "dialog.matches('[data-testid=\"confirm-popup\"]') ||",
-    ),
-    reader(
-        "confirm: popup-controls-ok inside",
-        DIALOGS,
-        "Boolean(dialog.querySelector('[data-testid=\"popup-controls-ok\"]')) ||",
-    ),
-    reader("confirm: title words", DIALOGS, 'has("confirm_title", dialogText) ||'),
-    reader("confirm: a Log out button", DIALOGS, "named.some(isLogoutButton) ||"),
-    reader("confirm: right after our item click", DIALOGS, "arg.expectConfirm;\n", "false;\n"),
-    reader(
-        "confirm: remembered item words",
-        DIALOGS,
-        "(remembered && (name === remembered || containsWord(name, remembered)))",
-        "false",
-    ),
-    reader("confirm: cancel words excluded", DIALOGS, '!has("cancel", name) && '),
-    reader("confirm: lock app excluded", DIALOGS, '!has("lock_app", name) && '),
-    reader("confirm: close icon excluded", DIALOGS, '!iconIs("close", button) &&'),
-    reader(
-        "confirm: decoys excluded",
-        DIALOGS,
-        "!(isDecoy(name) && !isLogoutButton({ name })),",
-        "true,",
-    ),
-    reader(
-        "confirm: by id",
-        DIALOGS,
-        'if (byId) [confirm, how] = [byId.button, "id"];',
-        "if (false) {}",
-    ),
-    reader(
-        "confirm: by words",
-        DIALOGS,
-        'else if (byWords.length === 1) [confirm, how] = [byWords[0].button, "words"];',
-        "",
-    ),
-    reader(
-        "confirm: words+destructive",
-        DIALOGS,
-        "else if (byWords.length > 1 && byWords.filter",
-        "else if (false && byWords.filter",
-    ),
-    reader(
-        "confirm: destructive",
-        DIALOGS,
-        'else if (red.length === 1) [confirm, how] = [red[0].button, "destructive"];',
-        "",
-    ),
-    reader(
-        "confirm: structure:only",
-        DIALOGS,
-        'else if (others.length === 1 && arg.expectConfirm) [confirm, how] = [others[0].button, "structure:only"];',
-        "",
-    ),
-    reader(
-        "confirm: structure:last",
-        DIALOGS,
-        "else if (others.length > 1 && arg.expectConfirm && !byWords.length && !red.length)",
-        "else if (false)",
-    ),
-    reader("modal: not_dismiss words excluded", DIALOGS, ' && !has("not_dismiss", name)'),
-    reader(
-        "modal: close words",
-        DIALOGS,
-        'if (byWords.length === 1) [close, how] = [byWords[0].button, "words"];',
-        "if (false) {}",
-    ),
-    reader(
-        "modal: words+icon",
-        DIALOGS,
-        'else if (wordsAndIcon.length >= 1) [close, how] = [wordsAndIcon[0].button, "words+icon"];',
-        "",
-    ),
-    reader(
-        "modal: close icon",
-        DIALOGS,
-        'else if (byIcon.length === 1) [close, how] = [byIcon[0].button, "icon"];',
-        "",
-    ),
-    reader(
-        "modal: the only button",
-        DIALOGS,
-        'else if (named.length === 1 && safe.length === 1) [close, how] = [safe[0].button, "structure:only"];',
-        "",
-    ),
-    reader(
-        "modal: the one primary button",
-        DIALOGS,
-        'else if (primary.length === 1 && safe.includes(primary[0])) [close, how] = [primary[0].button, "primary"];',
-        "",
-    ),
-    # --- the reader: screens ---
-    reader("qr: canvas in div[data-ref]", STATE, 'first("div[data-ref] canvas") ||'),
-    reader(
-        "qr: canvas named like a QR",
-        STATE,
-        'all("canvas[aria-label]").find((canvas) => has("qr", fold(canvas.getAttribute("aria-label")))) ||',
-    ),
-    reader(
-        "qr: a large square canvas",
-        STATE,
-        "return rect.width >= 120 && Math.abs(rect.width - rect.height) < 8;",
-        "return false;",
-    ),
-    reader(
-        "logged out: post_logout",
-        STATE,
-        'new URLSearchParams(location.search).has("post_logout") ? "logged_out" : "qr"',
-        '"qr"',
-    ),
-    reader(
-        "offline: words or icon",
-        STATE,
-        'if (has("offline", fold(region.innerText)) || first(\'[data-icon="alert-computer"]\', region))',
-        "if (false)",
-    ),
-    reader("loading: progress bar", STATE, "} else if (progress) {", "} else if (false) {"),
-    reader(
-        "chats:structure (keys stored, app rendered)",
-        STATE,
-        "} else if (linked && rendered()) {",
-        "} else if (false) {",
-    ),
-    reader("socket says the screen", STATE, "} else if (socketSays) {", "} else if (false) {"),
-    reader(
-        "use here: connecting words",
-        STATE,
-        "const useHere = connecting ? null :",
-        "const useHere =",
-    ),
-    reader("use here: words", STATE, 'named.find(({ name }) => has("use_here", name))?.button ||'),
-    reader(
-        "use here: the last of two or three buttons",
-        STATE,
-        "(landing.length >= 2 && landing.length <= 3 ? landing[landing.length - 1] : null)",
-        "null",
-    ),
-    reader("conflict: words", STATE, 'has("conflict", bodyText) || ', ""),
-    reader(
-        "conflict: its Log out button",
-        STATE,
-        "if (conflictLogout) result.conflict_logout",
-        "if (false) result.conflict_logout",
-    ),
-    # --- the reader: candidate scoring ---
-    reader(
-        "items: what appeared since the opener click",
-        SCORING,
-        "let pool = fresh.filter((element) => isTarget(element) || ownName(element));",
-        "let pool = [];",
-    ),
-    reader(
-        "items: own name without click evidence",
-        SCORING,
-        "isTarget(element) || ownName(element)",
-        "isTarget(element)",
-    ),
-    reader("items: rows of the new list", SCORING, "if (list) pool.push(", "if (false) pool.push("),
-    reader(
-        "items: open menus",
-        SCORING,
-        "for (const menu of menus) pool.push(",
-        "for (const menu of []) pool.push(",
-    ),
-    reader("items: by id anywhere", SCORING, "pool.push(...all(IDS));"),
-    reader(
-        "items: outermost control",
-        SCORING,
-        "pool = pool.filter((element) => !wrappers.has(element));",
-    ),
-    reader(
-        "score: id",
-        SCORING,
-        'if (element.matches(IDS) || element.querySelector(IDS)) { score += 3; evidence.push("id"); }',
-    ),
-    reader(
-        "score: client's own words",
-        SCORING,
-        'if (client.logout && containsWord(name, client.logout)) { score += 3; evidence.push("words:client"); }',
-    ),
-    reader("score: table words", SCORING, "if (tableWords.length) {", "if (false) {"),
-    reader(
-        "score: the page language's words",
-        SCORING,
-        "(tableWords.some((word) => pageWords.has(word)) ? 1 : 0)",
-        "0",
-    ),
-    reader(
-        "score: logout icon",
-        SCORING,
-        'if (iconIs("logout", element)) { score += 2; evidence.push("icon"); }',
-    ),
-    reader("score: destructive", SCORING, 'if (red) { score += 1; evidence.push("destructive"); }'),
-    reader(
-        "score: colour alone never picks (threshold 2)",
-        SCORING,
-        "safe.filter((entry) => entry.score >= 2)",
-        "safe.filter((entry) => entry.score >= 1)",
-    ),
-    reader(
-        "score: an exact name breaks a tie",
-        SCORING,
-        "if (top.length > 1 && top.filter((entry) => entry.exact).length === 1)",
-        "if (false)",
-    ),
-    reader(
-        "items: decoys never chosen",
-        SCORING,
-        "const safe = scored.filter((entry) => !entry.decoy);",
-        "const safe = scored;",
-    ),
-    # --- the reader: openers ---
-    reader(
-        "opener: icon", OPENERS, "if (iconIs(family, element)) evidence.push(`icon:${family}`);"
-    ),
-    reader("opener: words", OPENERS, 'if (has(concept, name)) evidence.push("words");'),
-    reader(
-        "opener: aria-haspopup",
-        OPENERS,
-        'if (family === "menu" && element.getAttribute("aria-haspopup") && evidence.length) evidence.push("haspopup");',
-    ),
-    reader(
-        "opener: rail item",
-        OPENERS,
-        'if (family === "settings" && element.getAttribute("data-navbar-item") && evidence.length) evidence.push("rail");',
-    ),
-    reader(
-        "opener: decoys excluded",
-        OPENERS,
-        ".filter((entry) => entry.evidence.length && !entry.decoy)",
-        ".filter((entry) => entry.evidence.length)",
-    ),
-    reader(
-        "opener: the chat list's own header breaks a tie",
-        OPENERS,
-        "if (own.length === 1) return own[0];",
-    ),
-    reader(
-        "opener: structure:header",
-        OPENERS,
-        "if (icons.length && icons.length <= 4) {",
-        "if (false) {",
-    ),
-    reader(
-        "opener: outside the open conversation",
-        OPENERS,
-        "const controls = all('button, [role=\"button\"], [tabindex], [data-icon], svg')\n    .filter(outsideConversation)",
-        "const controls = all('button, [role=\"button\"], [tabindex], [data-icon], svg')",
-    ),
-    reader(
-        "banner: close in #side",
-        OPENERS,
-        "if (bannerClose) result.banner_close",
-        "if (false) result.banner_close",
-    ),
-    # --- the loop: screens ---
-    loop(
-        "QR without keys: nothing to do",
-        SCREENS,
-        "report.nothing_to_do = report.verified = report.reached_qr = True\n            return True",
-        "pass",
-    ),
-    loop(
-        "QR after a confirm: verify",
-        SCREENS,
-        "            await run.verify()\n            return True",
-        "            return True",
-    ),
-    loop(
-        "QR with keys stored: keep reading",
-        SCREENS,
-        "        # QR on screen but keys stored: the client may still be restoring; keep reading.\n"
-        "        run.settle(reading)\n        return False",
-        "        return True",
-    ),
-    loop(
-        "client function first",
-        SCREENS,
-        'await run.client_logout("client_function comes first in logout.paths")\n            return False',
-        "pass",
-    ),
-    loop(
-        "UI not in paths: give way",
-        SCREENS,
-        'return await run.give_way("not in logout.paths", reading)',
-        "return None",
-    ),
-    loop(
-        "confirm: click",
-        SCREENS,
-        'if await run.click(reading, reading.confirm, "confirm"):',
-        "if False:",
-    ),
-    loop(
-        "confirm: never twice while the client answers",
-        SCREENS,
-        "run.settle(reading)  # confirmed already: the client is answering; never twice\n"
-        "                return False",
-        "pass",
-    ),
-    loop(
-        "confirm: item clicks reset",
-        SCREENS,
-        "self.item.clicks = 0  # the item did open a confirm",
-        "pass",
-    ),
-    loop(
-        "confirm: no unique button gives way",
-        SCREENS,
-        "            if now - self.ambiguous_since > CONFIRM_AMBIGUOUS_S:",
-        "            if False:",
-    ),
-    loop(
-        "use here: wait for the screen to change",
-        SCREENS,
-        "        if self.waiting(reading, now):\n            return False",
-        "        pass",
-    ),
-    loop(
-        "use here: click",
-        SCREENS,
-        '            if await run.click(reading, reading.use_here, "use here"):\n'
-        "                self.use_here_at = run.clock()\n            return False",
-        "            return False",
-    ),
-    loop(
-        "conflict: its Log out",
-        SCREENS,
-        "if reading.conflict_logout and await run.click(",
-        "if False and await run.click(",
-    ),
-    loop(
-        "modal: dismiss click",
-        SCREENS,
-        "if reading.dismiss and self.clicks < DISMISS_CLICKS:",
-        "if False:",
-    ),
-    loop(
-        "modal: dismiss clicks limited",
-        SCREENS,
-        "if reading.dismiss and self.clicks < DISMISS_CLICKS:",
-        "if reading.dismiss:",
-    ),
-    loop("modal: escape", SCREENS, "if not self.escape_pressed:", "if False:"),
-    loop(
-        "modal: stuck gives way",
-        SCREENS,
-        "        return await run.give_way(reading.ambiguity or CLOSE_FAILED, reading)\n\n"
-        "    async def dismiss",
-        "        return None\n\n    async def dismiss",
-    ),
-    loop(
-        "modal: counters reset when no modal",
-        SCREENS,
-        "        self.modal.reset()\n        return None",
-        "        return None",
-    ),
-    loop(
-        "chats: wait after a confirm",
-        SCREENS,
-        "            run.settle(reading)  # the client is logging out\n            return False",
-        "            pass",
-    ),
-    loop(
-        "chats: the UI path gives way when blocked",
-        SCREENS,
-        "        if why is not None:\n            return await run.give_way(why, reading)",
-        "        pass",
-    ),
-    loop(
-        "blocked: no confirm after UI_SHARE",
-        SCREENS,
-        'return f"no confirm after {UI_SHARE:.0%} of the time available"',
-        "pass",
-    ),
-    loop(
-        "blocked: every opener tried",
-        SCREENS,
-        'return "; ".join(f"{kind}: {why}" for kind, why in menu.tried.items())',
-        "pass",
-    ),
-    loop("blocked: no opener at all", SCREENS, 'return "no menu or settings opener found"', "pass"),
-    loop(
-        "item: click",
-        SCREENS,
-        "return await self.click_item(reading, reading.logout_item)",
-        "return False",
-    ),
-    loop(
-        "item: at most ITEM_CLICKS without a confirm",
-        SCREENS,
-        "if item.clicks >= ITEM_CLICKS:",
-        "if False:",
-    ),
-    loop("item: expect the confirm", SCREENS, "run.memory.expect_confirm = True", "pass"),
-    loop(
-        "item: remember its words", SCREENS, "run.memory.logout_text = reading.logout_text", "pass"
-    ),
-    loop(
-        "item: patience before reopening",
-        SCREENS,
-        "self.run.settle(reading)  # the confirm dialog may take a moment: do not reopen yet\n"
-        "            return False",
-        "pass",
-    ),
-    loop(
-        "banner: dismiss",
-        SCREENS,
-        "if reading.banner_close and self.banner_clicks < BANNER_CLICKS:",
-        "if False:",
-    ),
-    loop(
-        "banner: clicks limited",
-        SCREENS,
-        "if reading.banner_close and self.banner_clicks < BANNER_CLICKS:",
-        "if reading.banner_close:",
-    ),
-    loop(
-        "menu: reopen after a rebuilt page",
-        SCREENS,
-        'if reading.baseline == "missing":  # the page was rebuilt: open again',
-        "if False:",
-    ),
-    loop(
-        "menu: ambiguous items mark the opener tried",
-        SCREENS,
-        "if reading.new_items and reading.ambiguity:",
-        "if False:",
-    ),
-    loop(
-        "menu: patience for a slow menu",
-        SCREENS,
-        "        if now - clicked_at < MENU_PATIENCE_S:\n            run.settle(reading)\n"
-        "            return False",
-        "        pass",
-    ),
-    loop(
-        "menu: tried after OPENER_CLICKS",
-        SCREENS,
-        "if state.clicks.get(kind, 0) >= OPENER_CLICKS:",
-        "if False:",
-    ),
-    loop(
-        "menu: baseline taken before the click",
-        SCREENS,
-        '            if reading.baseline != "taken":\n                memory.baseline = "take"\n'
-        "                return False",
-        "            pass",
-    ),
-    loop(
-        "menu: the next reading uses the baseline",
-        SCREENS,
-        '                memory.baseline = "use"',
-        "                pass",
-    ),
-    loop(
-        "menu: skip openers already tried",
-        SCREENS,
-        "            if kind in state.tried:\n                continue",
-        "            pass",
-    ),
-    loop(
-        "unknown page: reload",
-        SCREENS,
-        "await run.tab.goto(run.client_url, timeout_s=max(run.remaining(), 0.1))",
-        "pass",
-    ),
-    # --- the loop: shared acts ---
-    loop(
-        "click: retry after a failed click",
-        RUN,
-        "            self.failures += 1",
-        "            raise",
-    ),
-    loop("verify: keys must be gone", RUN, "report.verified = not keys", "report.verified = True"),
-    loop(
-        "verify: grace for the keys",
-        RUN,
-        "        while keys and self.clock() < grace_end:",
-        "        while False:",
-    ),
-    loop(
-        "verify: unpair seen on the network",
-        RUN,
-        "report.device_unlinked = network.unlink_seen(self.confirmed_at, self.clock())",
-        "report.device_unlinked = True",
-    ),
-    loop(
-        "client function: not called is a failure",
-        RUN,
-        'if not isinstance(answer, dict) or not answer.get("called"):',
-        "if False:",
-    ),
-    loop(
-        "give way: the client function once",
-        RUN,
-        "        if self.client_enabled and not self.client_tried:\n"
-        "            await self.client_logout(why)\n            return False",
-        "        pass",
-    ),
-    loop(
-        "give way: wait for a confirmed logout",
-        RUN,
-        "        if self.confirmed_at is not None:\n            self.settle(reading)\n"
-        "            return False\n        client",
-        "        client",
-    ),
-)
-
-# Rows with aria-selected: a real removal (the placeholder above keeps the table in file order).
-ROWS = reader(
-    "chats: rows with aria-selected",
-    PAGE_JS,
-    '[...new Set(all("[aria-selected]").map((row) => row.parentElement))].find(\n'
-    '    (list) => list && [...list.children].filter((row) => row.hasAttribute("aria-selected")).length >= 2,\n'
-    "  ) ||",
-)
-MUTANTS = tuple(ROWS if mutant.name == ROWS.name else mutant for mutant in MUTANTS)
-
+MUTANTS = load_mutants()
 # Mutants that no fast test kills, each with the reason (docs/mutation.md).
-SURVIVORS: dict[str, str] = {
-    "loop: click: retry after a failed click": (
-        "equivalent in effect: a DriverError raised from the click reaches _loop, which also"
-        " catches it and reads again (only the backoff differs, and no test times it)"
-    ),
-    "loop: menu: baseline taken before the click": (
-        "equivalent today: every path that clears the pending opener also asks for a new"
-        " baseline, so the reading before an opener click has always taken one; the check"
-        " guards future paths"
-    ),
-    "loop: give way: wait for a confirmed logout": (
-        "equivalent today: every handler that gives way either requires that nothing was"
-        " confirmed or first waits out CONFIRM_PATIENCE_S and forgets the confirm; the check"
-        " guards future callers"
-    ),
-    "reader: structure: baseline missing after a navigation": (
-        "no reader fixture navigates between the opener click and the next reading (the loop's"
-        " side is killed on the fake tab: test_a_menu_whose_page_was_rebuilt_is_opened_again_at_once);"
-        " only the first tier ran"
-    ),
-    "reader: chats: #pane-side": (
-        "redundant on every fixture and generation with ids: the same list is also named"
-        " 'Chat list' or is a grid with rows, which the next rules find"
-    ),
-}
+SURVIVORS: dict[str, str] = {mutant.name: mutant.survives for mutant in MUTANTS if mutant.survives}
+
+
+@dataclass
+class Row:
+    """One mutant's result: killed (by detail, a test), survived (detail: the reason), not run."""
+
+    mutant: Mutant
+    verdict: str
+    detail: str
 
 
 def copy_checkout(target: Path) -> None:
@@ -742,19 +123,24 @@ def copy_checkout(target: Path) -> None:
 
 
 def environment(copy: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    path = os.pathsep.join((str(copy), str(ROOT / "tools")))
+    return {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def run_tier(copy: Path, tests: tuple[str, ...]) -> tuple[bool, str]:
+def pytest_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", *arguments, "-q", "-rf", "-p", "no:cacheprovider"]
+
+
+def run_tier(copy: Path, tests: tuple[str, ...], *select: str) -> tuple[bool, str]:
     """Run one tier's tests in the copy. Return (passed, the first failing test or why)."""
-    command = [sys.executable, "-m", "pytest", *tests, "-x", "-q", "-rf", "-p", "no:cacheprovider"]
+    command = pytest_command(*tests, "-x", *select)
     try:
         done = subprocess.run(
             command, cwd=copy, env=environment(copy), capture_output=True, text=True, timeout=900
         )
     except subprocess.TimeoutExpired:
         return False, "timed out (900 s)"
-    if done.returncode == 0:
+    if done.returncode in (0, 5):  # 5: a hint that selects nothing any more
         return True, ""
     failed = re.findall(r"^FAILED (\S+)", done.stdout, re.MULTILINE)
     if failed:
@@ -789,8 +175,171 @@ def apply(copy: Path, mutant: Mutant) -> str:
     return text
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def known_killers(report: Path | None) -> dict[str, str]:
+    """Given the last report, return each killed mutant's killing test (node id, maybe cut at
+    its first space): that test runs first next time. The committed report fills in the
+    mutants the last one did not reach."""
+    if report is None or not report.exists():
+        return {}
+    committed = (
+        subprocess.run(
+            ["git", "show", f"HEAD:{report.resolve().relative_to(ROOT).as_posix()}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        if report.resolve().is_relative_to(ROOT)
+        else ""
+    )
+    killers = {}
+    for text in (committed, report.read_text(encoding="utf-8")):
+        for line in text.splitlines():
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            found = re.search(r"tests/[^`\s|]+", cells[-1]) if len(cells) == 4 else None
+            if found and cells[2].startswith("killed"):
+                killers[cells[0]] = found.group(0)
+    return killers
+
+
+def report_rows(report: Path | None) -> tuple[dict[str, tuple[str, str]], str]:
+    """Given the last report, return each mutant's (result, detail) and its line on the run's
+    time ("" when there is none)."""
+    if report is None or not report.exists():
+        return {}, ""
+    rows, seconds = {}, 0
+    for line in report.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if len(cells) == 4 and cells[1].startswith("`agent/"):
+            rows[cells[0]] = (cells[2], cells[3].strip("`").replace("\\|", "|"))
+        elif line.startswith(("This run", "The earlier run", "Then the mutants")):
+            seconds += sum(int(found) for found in re.findall(r"\((\d+) s\)", line))
+    if not seconds:
+        return rows, ""
+    return rows, f"The earlier runs: {seconds / 60:.0f} min ({seconds} s) in all, same machine."
+
+
+def verdict(mutant: Mutant, killer: str) -> Row:
+    """Given a mutant and the test that killed it ("" when none did), return its row."""
+    if killer:
+        return Row(mutant, "killed", killer)
+    if mutant.survives:
+        return Row(mutant, "survived", mutant.survives)
+    return Row(mutant, "SURVIVED (unexplained)", "")
+
+
+def run_loop_mutant(copy: Path, mutant: Mutant, first: str, limit: int | None) -> Row:
+    """Apply one loop mutant in the copy, run its last killer, then its tiers; restore."""
+    original = apply(copy, mutant)
+    try:
+        if first:  # the last run's killer alone: most mutants die here, in seconds
+            test_file, _, name = first.partition("::")
+            passed, why = run_tier(copy, (test_file,), "-k", name.split("[")[0])
+            if not passed:
+                return verdict(mutant, why)
+        for tier in mutant.tiers[:limit]:
+            passed, why = run_tier(copy, tier)
+            if not passed:
+                return verdict(mutant, why)
+        return verdict(mutant, "")
+    finally:
+        (copy / mutant.path).write_text(original, encoding="utf-8")
+
+
+def run_reader(
+    copy: Path, mutants: list[Mutant], killers: dict[str, str], limit: int | None, done: Results
+) -> None:
+    """Run the reader's mutants in one pytest process on one browser (tools/mutation_plugin.py),
+    each mutant's last killer first; record each result in done as it comes."""
+    plan = [
+        {
+            "name": mutant.name,
+            "path": mutant.path,
+            "find": mutant.find,
+            "replace": mutant.replace,
+            "first": [killers[mutant.name]] if mutant.name in killers else [],
+        }
+        for mutant in mutants
+    ]
+    (copy / "mutation-plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    out = copy / "mutation-out.jsonl"
+    out.write_text("", encoding="utf-8")
+    tiers = [test for mutant in mutants for tier in mutant.tiers[:limit] for test in tier]
+    tests = list(dict.fromkeys(tiers))  # in tier order, each once
+    env = {
+        **environment(copy),
+        "KIOSKGUARD_MUTATION_PLAN": str(copy / "mutation-plan.json"),
+        "KIOSKGUARD_MUTATION_OUT": str(out),
+    }
+    by_name = {mutant.name: mutant for mutant in mutants}
+    log = (copy / "mutation-pytest.log").open("w", encoding="utf-8")
+    process = subprocess.Popen(
+        pytest_command(*tests, "-p", "mutation_plugin"), cwd=copy, env=env, stdout=log, stderr=log
+    )
+    seen = 0
+    while True:
+        finished = process.poll() is not None
+        lines = out.read_text(encoding="utf-8").splitlines()
+        for line in lines[seen:]:
+            result = json.loads(line)
+            done.add(verdict(by_name[result["name"]], result["killer"]))
+        seen = len(lines)
+        if finished:
+            break
+        time.sleep(2)
+    log.close()
+    if process.returncode not in (0, 5) or seen < len(mutants):
+        tail = (copy / "mutation-pytest.log").read_text(encoding="utf-8").splitlines()[-5:]
+        done.fail(f"the reader's pytest exited {process.returncode}: {' / '.join(tail)}")
+
+
+class Results:
+    """The rows so far, from both workers; the report is rewritten after every row."""
+
+    def __init__(
+        self, chosen: list[Mutant], report: Path | None, title: str, keep: bool = False
+    ) -> None:
+        self.chosen, self.report, self.title = chosen, report, title
+        self.rows: dict[str, Row] = {}
+        self.kept: dict[str, Row] = {}
+        self.timing = ""
+        if keep:  # the other mutants' rows as the last report has them
+            names = {mutant.name for mutant in chosen}
+            previous, self.timing = report_rows(report)
+            self.kept = {
+                mutant.name: Row(mutant, *previous[mutant.name])
+                for mutant in MUTANTS
+                if mutant.name not in names and mutant.name in previous
+            }
+            self.chosen = [m for m in MUTANTS if m.name in names or m.name in self.kept]
+        self.errors: list[str] = []
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+
+    def add(self, row: Row) -> None:
+        with self.lock:
+            self.rows[row.mutant.name] = row
+            print(f"{row.verdict:>24}  {row.mutant.name}: {row.detail}", flush=True)
+            self.write()
+
+    def fail(self, why: str) -> None:
+        with self.lock:
+            self.errors.append(why)
+            print(f"mutate_rules: {why}", file=sys.stderr, flush=True)
+
+    def all_rows(self) -> list[Row]:
+        pending = "the run was stopped first"
+        rows = {**self.kept, **self.rows}
+        return [rows.get(m.name, Row(m, "not run", pending)) for m in self.chosen]
+
+    def write(self) -> None:
+        if self.report:
+            seconds = time.monotonic() - self.started
+            write_report(self.report, self.all_rows(), seconds, self.title, self.timing)
+
+
+def parse_options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--only",
         action="append",
@@ -803,105 +352,181 @@ def main() -> int:
         "--tiers", type=int, default=0, help="run at most this many tiers per mutant (0: all)"
     )
     parser.add_argument(
+        "--keep-others",
+        action="store_true",
+        help="with --only: keep the other mutants' rows of the report as they are",
+    )
+    parser.add_argument(
         "--skip-baseline",
         action="store_true",
         help="do not first run the unmutated tests (when they were just run green)",
     )
-    options = parser.parse_args()
-    chosen = [
-        mutant
-        for mutant in MUTANTS
-        if not options.only or any(text in mutant.name for text in options.only)
-    ]
+    return parser.parse_args()
+
+
+def choose(only: list[str]) -> list[Mutant]:
+    """Return the mutants whose name holds any of only (all when only is empty)."""
+    return [mutant for mutant in MUTANTS if not only or any(text in mutant.name for text in only)]
+
+
+def baseline(copies: tuple[Path, Path], chosen: list[Mutant], limit: int | None) -> str:
+    """Run every tier the chosen mutants use, unmutated; return why one fails ("" if none)."""
+    for copy in copies:
+        check_copy(copy)
+    tiers = sorted({tier for mutant in chosen for tier in mutant.tiers[:limit]})
+    for tier in tiers:
+        passed, why = run_tier(copies[0], tier)
+        if not passed:
+            return why
+    return ""
+
+
+def run_all(
+    copies: tuple[Path, Path], chosen: list[Mutant], limit: int | None, results: Results
+) -> None:
+    """Run the reader's mutants (one process, a thread waiting on it) beside the loop's (one
+    process per mutant): two workers at most."""
+    killers = known_killers(results.report)
+    readers = [mutant for mutant in chosen if mutant.tiers == FOR_READER]
+    worker = threading.Thread(
+        target=run_reader, args=(copies[1], readers, killers, limit, results), daemon=True
+    )
+    if readers:
+        worker.start()
+    for mutant in chosen:
+        if mutant.tiers != FOR_READER:
+            results.add(run_loop_mutant(copies[0], mutant, killers.get(mutant.name, ""), limit))
+    if readers:
+        worker.join()
+
+
+def main() -> int:
+    options = parse_options()
+    chosen = choose(options.only)
     if not chosen:
         print(f"mutate_rules: no mutant matches {options.only!r}", file=sys.stderr)
         return 2
-    unknown = set(SURVIVORS) - {mutant.name for mutant in MUTANTS}
-    if unknown:
-        print(f"mutate_rules: SURVIVORS names no mutant: {sorted(unknown)}", file=sys.stderr)
-        return 2
     with tempfile.TemporaryDirectory(prefix="kioskguard-mutate-") as folder:
-        copy = Path(folder)
-        copy_checkout(copy)
+        copies = (Path(folder) / "loop", Path(folder) / "reader")
+        for copy in copies:
+            copy_checkout(copy)
         for mutant in chosen:  # every find is there exactly once, before anything runs
-            (copy / mutant.path).write_text(apply(copy, mutant), encoding="utf-8")
+            (copies[0] / mutant.path).write_text(apply(copies[0], mutant), encoding="utf-8")
         if options.list:
-            for mutant in chosen:
-                print(mutant.name)
+            print("\n".join(mutant.name for mutant in chosen))
             return 0
-        check_copy(copy)
         limit = options.tiers or None
-        tiers = sorted({tier for mutant in chosen for tier in mutant.tiers[:limit]})
-        for tier in [] if options.skip_baseline else tiers:
-            passed, why = run_tier(copy, tier)
-            if not passed:
-                print(f"mutate_rules: unmutated tests fail: {why}", file=sys.stderr)
-                return 2
-        rows: list[tuple[Mutant, str, str]] = []
-        started = time.monotonic()
-        for mutant in chosen:
-            original = apply(copy, mutant)
-            verdict, detail = "survived", SURVIVORS.get(mutant.name, "")
-            try:
-                for tier in mutant.tiers[:limit]:
-                    passed, why = run_tier(copy, tier)
-                    if not passed:
-                        verdict, detail = "killed", why
-                        break
-            finally:
-                (copy / mutant.path).write_text(original, encoding="utf-8")
-            if verdict == "survived" and not detail:
-                verdict = "SURVIVED (unexplained)"
-            print(f"{verdict:>24}  {mutant.name}: {detail}", flush=True)
-            rows.append((mutant, verdict, detail))
-            if options.report:  # after every mutant: a run stopped midway still has its report
-                pending = [
-                    (left, "not run", "the run was stopped first") for left in chosen[len(rows) :]
-                ]
-                write_report(
-                    options.report,
-                    rows + pending,
-                    time.monotonic() - started,
-                    " / ".join(options.only),
-                    options.tiers,
-                )
-        seconds = time.monotonic() - started
-    killed = sum(1 for _, verdict, _ in rows if verdict == "killed")
-    unexplained = [mutant.name for mutant, verdict, _ in rows if verdict.startswith("SURVIVED")]
+        why = "" if options.skip_baseline else baseline(copies, chosen, limit)
+        if why:
+            print(f"mutate_rules: unmutated tests fail: {why}", file=sys.stderr)
+            return 2
+        title = " ".join(f"--only {text!r}" for text in options.only[:3])
+        title += f" (and {len(options.only) - 3} more --only)" if len(options.only) > 3 else ""
+        title += " --keep-others" if options.keep_others else ""
+        title += f" --tiers {options.tiers}" if options.tiers else ""
+        keep = options.keep_others and bool(options.only)
+        results = Results(chosen, options.report, title, keep)
+        run_all(copies, chosen, limit, results)
+    rows = results.all_rows()
+    killed = sum(1 for row in rows if row.verdict == "killed")
+    unexplained = [row.mutant.name for row in rows if row.verdict.startswith("SURVIVED")]
     print(
-        f"{killed} killed, {len(rows) - killed} survived ({len(unexplained)} unexplained), "
-        f"{seconds:.0f} s"
+        f"{killed} killed, {len(rows) - killed} not killed ({len(unexplained)} unexplained), "
+        f"{time.monotonic() - results.started:.0f} s"
     )
-    if options.report:
-        write_report(options.report, rows, seconds, " / ".join(options.only), options.tiers)
-    return 1 if unexplained else 0
+    return 1 if unexplained or results.errors else 0
+
+
+def tier_of(row: Row) -> str:
+    """Given a killed row, return which tier's file holds the killing test."""
+    test_file = row.detail.split("::")[0]
+    for number, tier in enumerate(row.mutant.tiers, start=1):
+        if test_file in tier:
+            return f"tier {number}"
+    return "another test"
+
+
+def figures(rows: list[Row]) -> list[str]:
+    """Return the report's figures: per kind of mutant, killed (per tier), survived with a
+    reason, unexplained, not run, of the total."""
+    lines = [
+        "| mutants | killed | of which tier 1 / 2 / 3 | survive (reason given) |"
+        " unexplained | not run | total |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind in TIERS:
+        mine = [row for row in rows if row.mutant.name.startswith(f"{kind}: ")]
+        killed = [row for row in mine if row.verdict == "killed"]
+        per_tier = " / ".join(
+            str(sum(1 for row in killed if tier_of(row) == f"tier {n}")) for n in (1, 2, 3)
+        )
+        count = {v: sum(1 for row in mine if row.verdict == v) for v in ("survived", "not run")}
+        unexplained = sum(1 for row in mine if row.verdict.startswith("SURVIVED"))
+        lines.append(
+            f"| {kind} | {len(killed)} | {per_tier} | {count['survived']} | {unexplained} |"
+            f" {count['not run']} | {len(mine)} |"
+        )
+    return lines
+
+
+def timing_lines(seconds: float, kept_timing: str) -> list[str]:
+    """Return the report's lines on the run's time: this run's, after the last full run's when
+    the other mutants' rows were kept from it."""
+    this = (
+        f"{seconds / 60:.0f} min ({seconds:.0f} s) on the shared 2-core machine,"
+        f" load average {os.getloadavg()[0]:.0f} at its end."
+    )
+    if not kept_timing:
+        return [f"This run: {this}"]
+    return [
+        f"{kept_timing}",
+        "",
+        f"Then the mutants the `--only` texts name were run ({this.rstrip('.')}); the other rows",
+        "are the earlier run's, as it wrote them.",
+    ]
 
 
 def write_report(
-    path: Path, rows: list[tuple[Mutant, str, str]], seconds: float, only: str, tiers: int
+    path: Path, rows: list[Row], seconds: float, title: str, kept_timing: str = ""
 ) -> None:
-    """Write the run as Markdown: every mutant, what killed it or why it survives."""
-    killed = sum(1 for _, verdict, _ in rows if verdict == "killed")
-    run = sum(1 for _, verdict, _ in rows if verdict != "not run")
+    """Write the run as Markdown: the figures, then every mutant with what killed it or why it
+    survives."""
+    tiers = "; ".join(
+        f"{kind}: "
+        + ", then ".join(
+            f"tier {n} `{' '.join(Path(t).name for t in tier)}`"
+            for n, tier in enumerate(tiers, start=1)
+        )
+        for kind, tiers in TIERS.items()
+    )
     lines = [
         "# Mutation check: the reader's rules and the logout loop's steps",
         "",
-        "Written by `make mutation` (`tools/mutate_rules.py`"
-        + (f" --only {only!r}" if only else "")
-        + (f" --tiers {tiers}" if tiers else "")
-        + "): each rule or step below was removed in a copy of the checkout, one at a time, and",
-        "its fast tests run (the loop's fake-tab tests, the reader's fixtures on one browser, then",
-        "the replicas, the edges and the covering banner on the simulator). Do not edit by hand.",
+        "Written by `make mutation` (`tools/mutate_rules.py" + (f" {title}" if title else "") + "`)"
+        ": each rule or step below, one row of `tools/mutants.toml`, was removed in a copy of the",
+        "checkout, one at a time, and its tests run until one fails. The last run's killer runs",
+        "first; then the tiers, cheapest first (" + tiers + "). The reader's mutants run in one",
+        "pytest process on one browser (`tools/mutation_plugin.py`: the reader is read again from",
+        "disk for each mutant), beside the loop's mutants (one pytest process each): two workers.",
+        "A mutant no test kills must carry its reason (`survives` in `tools/mutants.toml`), else",
+        "the run fails. Do not edit by hand.",
         "",
-        f"**{killed} of {run} run killed**, {run - killed} survived, {len(rows) - run} not run;"
-        f" {seconds:.0f} s.",
+        "How to run: `make mutation` (every mutant: about the time below). Some of them, keeping",
+        "the other rows: `make mutation MUTATION_ARGS=\"--only 'reader: confirm' --keep-others",
+        '--skip-baseline"` (`--only` repeats; without `--keep-others` the report holds only',
+        "those). A mutant killed last time runs its killer first, so a rerun is quick.",
+        "",
+        *timing_lines(seconds, kept_timing),
+        "",
+        *figures(rows),
         "",
         "| mutant | file | result | killed by / why it survives |",
         "| --- | --- | --- | --- |",
     ]
-    for mutant, verdict, detail in rows:
-        cell = detail.replace("|", "\\|")
-        lines.append(f"| {mutant.name} | `{mutant.path}` | {verdict} | {cell} |")
+    for row in rows:
+        cell = row.detail.replace("|", "\\|")
+        cell = f"`{cell}`" if row.verdict == "killed" else cell
+        lines.append(f"| {row.mutant.name} | `{row.mutant.path}` | {row.verdict} | {cell} |")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
