@@ -28,8 +28,10 @@ def managed_command(
     port: int = 0,
     headless: bool = False,
     extra_args: tuple[str, ...] = (),
+    kiosk: bool = False,
 ) -> list[str]:
-    """Return the command line of the managed browser (port 0: Chromium picks a free one)."""
+    """Return the command line of the managed browser (port 0: Chromium picks a free one;
+    kiosk: a full-screen kiosk window)."""
     command = [
         str(executable.path),
         f"--user-data-dir={user_data_dir}",
@@ -42,6 +44,8 @@ def managed_command(
     ]
     if headless:
         command.append("--headless=new")
+    elif kiosk:
+        command.append("--kiosk")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
     return [*command, *extra_args, url]
@@ -54,8 +58,9 @@ def start_managed(
     port: int = 0,
     headless: bool = False,
     log_path: Path | None = None,
+    kiosk: bool = False,
 ) -> subprocess.Popen[bytes]:
-    """Start the managed browser detached and return its process."""
+    """Start the managed browser detached and return its process (kiosk: full-screen)."""
     user_data_dir.mkdir(parents=True, exist_ok=True)
     (user_data_dir / "DevToolsActivePort").unlink(missing_ok=True)
     output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
@@ -65,7 +70,7 @@ def start_managed(
     else:
         options["start_new_session"] = True
     return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
-        managed_command(executable, user_data_dir, url, port, headless),
+        managed_command(executable, user_data_dir, url, port, headless, kiosk=kiosk),
         stdin=subprocess.DEVNULL,
         stdout=output,
         stderr=output,

@@ -37,6 +37,7 @@ def open_managed(
     port: int,
     *,
     headless: bool = False,
+    kiosk: bool = False,
 ) -> Opened:
     """Given the browser, a profile, the client URL and a DevTools port (0: any free one),
     return the browser running on it: the one already there (its endpoint proven), else one
@@ -68,7 +69,7 @@ def open_managed(
             f"port {port} on 127.0.0.1 is already in use by another program: set"
             " browser.debugging_port (or --port) to a free port, or 0 for any free port"
         )
-    process = start_managed(executable, user_data_dir, url, port, headless=headless)
+    process = start_managed(executable, user_data_dir, url, port, headless=headless, kiosk=kiosk)
     deadline = time.monotonic() + START_WAIT_S
     while time.monotonic() < deadline:
         endpoint = running_endpoint(user_data_dir, timeout_s=0.5, port=port or None)

@@ -23,6 +23,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--headless", action="store_true", help="no window (tests, containers)")
     parser.add_argument(
+        "--kiosk",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a full-screen kiosk window (default: browser.kiosk_window)",
+    )
+    parser.add_argument(
         "--guarded",
         action="store_true",
         help="guarded desktop mode: ask the daemon (its own account) to open the browser",
@@ -43,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     port = settings.browser.debugging_port if args.port is None else args.port
     executable = SessionService(settings).executable()
     url = profile.url or settings.general.client_url
-    opened = open_managed(executable, profile.user_data_dir, url, port, headless=args.headless)
+    kiosk = settings.browser.kiosk_window if args.kiosk is None else args.kiosk
+    opened = open_managed(
+        executable, profile.user_data_dir, url, port, headless=args.headless, kiosk=kiosk
+    )
     print("\n".join(opened.lines), flush=True)
     return 0

@@ -231,6 +231,7 @@ def _guarded_opener(current: list[Settings]) -> Opener:
             profile.user_data_dir,
             profile.url or settings.general.client_url,
             settings.browser.debugging_port,
+            kiosk=settings.browser.kiosk_window,
         )
 
     return open_now

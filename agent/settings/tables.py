@@ -99,6 +99,12 @@ class BrowserSettings(Section):
     headless_cold: bool = setting(
         True, "Relaunch a closed profile headless (invisible) to log it out.", True
     )
+    kiosk_window: bool = setting(
+        False,
+        "Open the managed browser visitors use as a full-screen kiosk window (Chromium's --kiosk:"
+        " no address bar, tabs or window controls; the visitor leaves with Alt+F4).",
+        False,
+    )
     headless_shell: bool = setting(
         True,
         "For headless relaunches, use the browser's headless shell when one of the very same"
