@@ -22,7 +22,7 @@ from agent.outcome import Trigger
 from agent.platform import windows_service as service
 from tests.platform.test_windows_service import FakeAdvapi32, FakeDaemon
 
-WAIT_S = 60.0
+WAIT_S = 30.0
 Script = Callable[["FakeScm"], None]
 
 
@@ -58,7 +58,8 @@ class FakeScm(FakeAdvapi32):
         if self.refuse == "StartServiceCtrlDispatcherW":
             return 0
         assert table[1].lpServiceName is None  # the table ends with an empty entry
-        main = threading.Thread(target=table[0].lpServiceProc, args=(0, None))
+        # a daemon thread: a service that never reports RUNNING fails the test, not hangs it
+        main = threading.Thread(target=table[0].lpServiceProc, args=(0, None), daemon=True)
         main.start()
         wait_for(lambda: bool(set(self.states()) & {4, 1}), "RUNNING or STOPPED")
         if service.SERVICE_RUNNING in self.states():
