@@ -5,6 +5,7 @@ Daemon) with a fake session layer; the SCM's controls reach the daemon as its tr
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ctypes
 import threading
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loguru import logger
 
 from agent.daemon import command
 from agent.daemon.fakes import FakeSessionAgent
@@ -191,7 +193,7 @@ def test_a_bad_configuration_stops_the_service_with_exit_code_2(
 
 def test_a_stop_before_the_daemon_is_up_stops_the_first_daemon() -> None:
     advapi32 = FakeAdvapi32()
-    loop = service.asyncio.new_event_loop()
+    loop = asyncio.new_event_loop()
     try:
         bridge = service.ServiceBridge(loop, service.StatusReporter(advapi32, 1))
         bridge.request_stop(Trigger.SHUTDOWN)
@@ -207,3 +209,47 @@ def test_a_console_start_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> 
     scm = FakeScm(lambda scm: None, refuse="StartServiceCtrlDispatcherW")
     with pytest.raises(PlatformUnavailable, match="service manager to start"):
         service.dispatch(lambda bridge: 0, scm)
+
+
+def test_off_windows_the_service_entry_says_it_needs_windows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agent.cli import main
+
+    assert main(["run", "--windows-service"]) == 1
+    assert "the Windows service needs Windows" in capsys.readouterr().err
+
+
+async def collected(source: Any) -> list[Trigger]:
+    return [trigger async for trigger in source.events()]
+
+
+async def test_after_a_reload_session_events_reach_the_new_daemon_only() -> None:
+    loop = asyncio.get_running_loop()
+    advapi32 = FakeAdvapi32()
+    bridge = service.ServiceBridge(loop, service.StatusReporter(advapi32, 1))
+    logged: list[str] = []
+    sink = logger.add(logged.append, level="WARNING", format="{message}")
+    first = bridge.trigger_sources()[0]
+    bridge.attach(FakeDaemon())
+    bridge.attach(None)  # the first daemon ended: a reload builds the next
+    first.close()
+    bridge.put_threadsafe(service.OsEvent.LOCK)  # between two daemons: logged, not acted on
+    for _ in range(3):
+        await asyncio.sleep(0)  # delivered now, while no daemon serves
+    second = bridge.trigger_sources()[0]
+    daemon = FakeDaemon()
+    bridge.attach(daemon)
+    bridge.put_threadsafe(service.OsEvent.LOGOFF)
+    bridge.request_stop(Trigger.SIGNAL)
+    bridge.put_threadsafe(None)
+    try:
+        assert await asyncio.wait_for(collected(second), WAIT_S) == [Trigger.LOGOFF]
+        assert await asyncio.wait_for(collected(first), WAIT_S) == []
+    finally:
+        logger.remove(sink)
+    assert [line for line in logged if "while no daemon serves" in line] != []
+    assert daemon.stops == [Trigger.SIGNAL]
+    assert [status["dwCurrentState"] for status in advapi32.statuses] == [
+        service.SERVICE_RUNNING  # once, for the first daemon
+    ]
