@@ -337,8 +337,6 @@ async def _serve_once(
         finally:
             router.attach(None)
             hooks[1].daemon = None
-            if host is not None:
-                host.attach(None)
             session_end()
             if fleet is not None and fleet_link is not None:
                 fleet_link.cancel()
@@ -454,7 +452,7 @@ def _watch_session_end(daemon: Daemon, host: ServiceHost | None) -> Callable[[],
     """
     if host is not None:
         host.attach(daemon)
-        return lambda: None
+        return functools.partial(host.attach, None)
     if sys.platform != "win32":
         return lambda: None
     from agent.platform.windows_session import SessionEndWatcher
