@@ -25,6 +25,10 @@ launcher asks on that socket (agent/daemon/open_request.py).
 Tamper is visible (agent/daemon/guard_gap.py): at start the gap since the last heartbeat is
 told (audit line, metrics, fleet event); the heartbeat is rewritten while the process serves,
 and an orderly stop records how it stopped and tells the fleet's presence why.
+
+``--windows-service`` is the service entry (agent/platform/windows_service.py): the process
+hands itself to the Service Control Manager, whose ServiceMain runs all of the above in its own
+loop, with the SCM's stops and session notifications in place of signals and a session window.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from agent.daemon.open_request import Opener, OpenServer
 from agent.daemon.ports import (
     BrowserExitWatch,
     Notifier,
+    ServiceHost,
     ServiceManager,
     SessionAgent,
     TriggerSource,
@@ -87,14 +92,30 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="guarded desktop mode: open the managed browser (on $DISPLAY) when a visitor's"
         " `kioskguard browser --guarded` asks on this Unix socket (e.g. /run/kioskguard/open.sock)",
     )
+    parser.add_argument(
+        "--windows-service",
+        action="store_true",
+        help="run as the Windows service the service manager starts (install --system --service"
+        " registers it)",
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
-    """Load the configuration, set up logging and run the daemon until a signal.
+    """Load the configuration, set up logging and run the daemon until a signal (with
+    --windows-service: as the Windows service, until the SCM stops it).
 
     Return 0, or 1 if audit lines were lost. Raise ConfigError (exit 2) for a bad
     configuration or a state directory another daemon holds.
     """
+    if getattr(arguments, "windows_service", False):
+        from agent.platform.windows_service import dispatch, native_advapi32
+
+        return dispatch(functools.partial(_run, arguments), native_advapi32())
+    return _run(arguments, None)
+
+
+def _run(arguments: argparse.Namespace, host: ServiceHost | None) -> int:
+    """run() in the process's own loop, or (host given) in the service's."""
     config: Path | None = arguments.config or default_config_file()
     settings = load_settings(config)
     _check_managed_profile(settings)
@@ -113,7 +134,8 @@ def run(arguments: argparse.Namespace) -> int:
         guards.hold(settings.effective_profiles())
         reloader = _guarded_reloader(config, guards) if config else None
         open_socket: Path | None = getattr(arguments, "open_socket", None)
-        return asyncio.run(serve(settings, reloader, guards, open_socket))
+        work = serve(settings, reloader, guards, open_socket, host)
+        return host.run(work) if host is not None else asyncio.run(work)
     finally:
         guards.release_all()
         lock.release()
@@ -159,9 +181,11 @@ async def serve(
     reloader: Reloader | None = None,
     guards: ProfileGuards | None = None,
     open_socket: Path | None = None,
+    host: ServiceHost | None = None,
 ) -> int:
     """Build the real seams and run the Daemon until stopped, again after each valid reload;
-    with open_socket, answer the guarded mode's open requests there meanwhile.
+    with open_socket, answer the guarded mode's open requests there meanwhile; with a host
+    (the Windows service), with its trigger sources and its stops too.
 
     Return 0, or 1 if an audit line could not be written when its logout ended. Raise
     ConfigError if open_socket cannot be listened on.
@@ -187,11 +211,12 @@ async def serve(
     watchdog = asyncio.create_task(_feed_watchdog())
     retries = asyncio.create_task(_retry_writes(recorder, state_file, guards))
     router = SignalRouter(status=board.dump, reopen=recorder.reopen)
-    remove_signal_handlers = router.install()
+    # a service's loop runs off the main thread, where no signal can be watched: the SCM stops it
+    remove_signal_handlers = router.install() if host is None else (lambda: None)
     try:
         while True:
             reloaded = await _serve_once(
-                settings, reloader, metrics, (recorder, board), state_file, (router, trace)
+                settings, reloader, metrics, (recorder, board), state_file, (router, trace), host
             )
             if reloaded is None:
                 break
@@ -270,6 +295,7 @@ async def _serve_once(
     hooks: tuple[AuditRecorder, StatusBoard],
     state_file: StateFile,
     stopping: tuple[SignalRouter, GuardTrace],
+    host: ServiceHost | None = None,
 ) -> Settings | None:
     """Run one Daemon on settings; return the new settings after a valid reload, else None."""
     router, trace = stopping
@@ -284,7 +310,10 @@ async def _serve_once(
             service,
             SystemClock(resolve_timezone(settings.closing_time.timezone)),
             idle_source=idle_source,
-            trigger_sources=await _trigger_sources(settings),
+            trigger_sources=[
+                *await _trigger_sources(settings),
+                *(host.trigger_sources() if host else []),
+            ],
             notifier=_notifier(),
             metrics=metrics,
             hooks=[*hooks, *([fleet.record_outcome] if fleet else [])],
@@ -295,7 +324,7 @@ async def _serve_once(
         )
         router.attach(daemon)
         hooks[1].daemon = daemon
-        session_end = _watch_session_end(daemon)
+        session_end = _watch_session_end(daemon, host)
         fleet_link = asyncio.create_task(fleet.run(daemon)) if fleet else None
         try:
             await daemon.run()
@@ -416,11 +445,15 @@ async def _feed_watchdog() -> None:
         await manager.keep_watchdog_fed()  # type: ignore[attr-defined]
 
 
-def _watch_session_end(daemon: Daemon) -> Callable[[], None]:
-    """On Windows, stop the daemon (logging out) when the session ends; return the undo.
+def _watch_session_end(daemon: Daemon, host: ServiceHost | None) -> Callable[[], None]:
+    """On Windows, stop the daemon (logging out) when the session ends; return the undo. As
+    the service (host given), attach the daemon to it instead: the SCM tells the session's end.
 
     events.on_logoff / on_shutdown decide whether that stop logs out (Daemon.allowed).
     """
+    if host is not None:
+        host.attach(daemon)
+        return functools.partial(host.attach, None)
     if sys.platform != "win32":
         return lambda: None
     from agent.platform.windows_session import SessionEndWatcher

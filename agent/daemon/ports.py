@@ -8,8 +8,8 @@ agent/platform/fakeclock.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from agent.clock import Clock as Clock  # re-exported: it lives below the layers now
 from agent.outcome import Linked, Outcome, ProbeResult, Trigger, WarningResult
@@ -105,4 +105,21 @@ class BrowserExitWatch(Protocol):
     async def wait_closed(self, profile: ProfileSettings) -> bool:
         """Return True once the browser holding the profile now has exited; False at once if
         none holds it. Raise KioskguardError or OSError if it cannot be watched."""
+        ...
+
+
+class ServiceHost(Protocol):
+    """What hosts the daemon when a service manager runs it (the Windows service's bridge,
+    agent/platform/windows_service.py): its loop, its trigger sources, its stop requests."""
+
+    def run(self, work: Coroutine[Any, Any, int]) -> int:
+        """Given serve(), run it to its end in the host's loop; return its exit code."""
+        ...
+
+    def trigger_sources(self) -> Sequence[TriggerSource]:
+        """Return the host's trigger sources for the daemon being built."""
+        ...
+
+    def attach(self, daemon: Any) -> None:
+        """Given the daemon now serving (None: it ended), send it the host's stops."""
         ...

@@ -12,10 +12,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
-from typing import Literal
+from typing import Any, Literal
 
 from agent.daemon import check_config
 from agent.daemon.print_config import render_example
+from agent.errors import PlatformUnavailable
 from agent.install import shipped
 from agent.install.browser_policy import DEFAULT_PROFILE, KioskPolicy, reg_bytes
 from agent.install.files import PlannedFile, planned_file, remove_file, write_file
@@ -50,7 +51,14 @@ from agent.install.visitor_entry import (
     visitor_files,
     with_default_browser,
 )
-from agent.install.windows_service import service_plan, service_script
+from agent.install.windows_service import (
+    SERVICE,
+    ServicePlan,
+    registration_commands,
+    removal_commands,
+    service_plan,
+    service_script,
+)
 
 Say = Callable[[str], None]
 EXAMPLE_WHAT = "the commented example configuration, to edit"
@@ -103,6 +111,15 @@ def _windows_policy(config: bytes, chosen: KioskPolicy) -> KioskPolicy:
     return KioskPolicy(configured, chosen.private_mode, chosen.guest_mode)
 
 
+def _service_plan(installation: Installation, target: Target, config: bytes) -> ServicePlan:
+    """Given a Windows --system target and its configuration, return the service's plan."""
+    return service_plan(
+        PureWindowsPath(installation.executable.with_name("python.exe")),
+        PureWindowsPath(target.config_file),
+        config,
+    )
+
+
 def _windows_files(
     installation: Installation,
     target: Target,
@@ -113,11 +130,7 @@ def _windows_files(
     """Given a Windows target and the configuration, return the logon task (or, with
     --service, the service plan) and, machine-wide, the browser policies' .reg file."""
     if service:
-        plan = service_plan(
-            PureWindowsPath(installation.executable.with_name("python.exe")),
-            PureWindowsPath(target.config_file),
-            config,
-        )
+        plan = _service_plan(installation, target, config)
         files = [planned_file(service_script_path(target), service_script(plan), "service plan")]
     else:
         workdir = (
@@ -401,10 +414,12 @@ def _tell_manager(
     report: Report,
     say: Say,
     options: Options,
+    advapi32: Any = None,
 ) -> None:
-    """Register the service with systemd or the Task Scheduler (not with --files-only)."""
+    """Register the service with systemd, the Task Scheduler or (--service) the Service
+    Control Manager (not with --files-only)."""
     if options.service:
-        _review_service(target, report, say, options.dry_run)
+        _register_service(installation, target, changed, (runner, advapi32), report, say, options)
     elif options.files_only:
         report.notes.append("--files-only: the service manager was not told; register it later")
     elif installation.platform == "windows":
@@ -452,8 +467,7 @@ def _closing_notes(
 
 def _refuse_unusable(installation: Installation, options: Options) -> None:
     """Raise InstallError if this installation cannot serve the mode asked for: a machine-wide
-    Windows install inside one user's profile, or --service anywhere but Windows --system, or
-    --service for real (its entry point is not wired: only --dry-run and --files-only)."""
+    Windows install inside one user's profile, or --service anywhere but Windows --system."""
     windows_system = installation.platform == "windows" and options.mode == "system"
     if windows_system:
         problem = windows_machine_wide_problem(installation)
@@ -464,24 +478,62 @@ def _refuse_unusable(installation: Installation, options: Options) -> None:
         raise InstallError(problem)
     if options.service and not windows_system:
         raise InstallError("--service is for Windows with --system (Linux: the system unit)")
-    if options.service and not (options.dry_run or options.files_only):
-        raise InstallError(
-            "--service writes the service plan for review only (--dry-run or --files-only): the"
-            " service's entry point is not wired yet, so a registered service would not start"
-            " (docs/install-windows.md)"
+
+
+def _register_service(
+    installation: Installation,
+    target: Target,
+    changed: list[PlannedFile],
+    seams: tuple[CommandRunner, Any],
+    report: Report,
+    say: Say,
+    options: Options,
+) -> None:
+    """Run the service plan (sc.exe config instead of create if the service exists, nothing if
+    it exists and the plan is unchanged), set its preshutdown timeout through advapi32 (the
+    DLL if None) and start it when new. Raise InstallError if a step fails."""
+    runner, advapi32 = seams
+    script = service_script_path(target)
+    if options.dry_run:
+        say(
+            f"would run the commands of {script} (sc.exe config instead of create if the service"
+            f" exists), set the preshutdown timeout and run sc.exe start {SERVICE} if it is new"
         )
+        return
+    if options.files_only:
+        report.notes.append(f"--files-only: the service is not registered; review and run {script}")
+        return
+    exists = runner(["sc.exe", "query", SERVICE]).returncode == 0
+    if exists and all(planned.path != script for planned in changed):
+        say(f"unchanged: the service {SERVICE}")
+        return
+    config = target.config_file.read_bytes()
+    plan = _service_plan(installation, target, config)
+    for folder in (target.config_file.parent / "state", Path(str(guarded_profile(config)[0]))):
+        folder.mkdir(parents=True, exist_ok=True)  # icacls needs them
+    for command in registration_commands(plan, exists):
+        _run(runner, command, report, say)
+    _set_preshutdown(plan, advapi32, report, say)
+    if exists:
+        report.notes.append(
+            f"the service {SERVICE} was reconfigured: it runs the new plan after"
+            f" sc.exe stop {SERVICE} and sc.exe start {SERVICE}"
+        )
+    else:
+        _run(runner, ["sc.exe", "start", SERVICE], report, say)
 
 
-def _review_service(target: Target, report: Report, say: Say, dry_run: bool) -> None:
-    """Say where the service plan is and that nothing was registered."""
-    where = service_script_path(target)
-    if dry_run:
-        say(f"would not run {where}: the service plan is for review")
-    report.notes.append(
-        f"the service plan is {where} (sc.exe, reg and icacls commands): review it; it is not"
-        " run, because the service's entry point is not wired yet, and the browser policies"
-        f" in {policy_file(target)} are not imported either"
-    )
+def _set_preshutdown(plan: ServicePlan, advapi32: Any, report: Report, say: Say) -> None:
+    """Given the plan, set the service's preshutdown timeout (sc.exe cannot). Raise
+    InstallError if advapi32 is missing or refuses."""
+    from agent.platform.windows_service import native_advapi32, set_preshutdown_timeout
+
+    try:
+        set_preshutdown_timeout(SERVICE, plan.preshutdown_ms, advapi32 or native_advapi32())
+    except (OSError, PlatformUnavailable) as exc:
+        raise InstallError(f"the service's preshutdown timeout could not be set: {exc}") from exc
+    say(f"set: preshutdown timeout {plan.preshutdown_ms} ms")
+    report.changes.append(f"preshutdown timeout {plan.preshutdown_ms} ms")
 
 
 def _secure_guarded(
@@ -506,8 +558,15 @@ def _secure_guarded(
             _run(runner, command, report, say)
 
 
-def install(installation: Installation, options: Options, runner: CommandRunner, say: Say) -> int:
+def install(
+    installation: Installation,
+    options: Options,
+    runner: CommandRunner,
+    say: Say,
+    advapi32: Any = None,
+) -> int:
     """Install the service for ``options.mode``; return 0, or 2 if the configuration is invalid.
+    advapi32: what sets the Windows service's preshutdown timeout (None: the DLL).
 
     Without --config and without a file in place, the commented example is installed and the
     report says what to edit. Raise InstallError if a file cannot be written or the service
@@ -526,10 +585,10 @@ def install(installation: Installation, options: Options, runner: CommandRunner,
     _write_planned(files, options.dry_run, report, say)
     if options.guarded:
         _secure_guarded(target, runner, report, say, options.dry_run)
-    _tell_manager(installation, target, files, changed, runner, report, say, options)
+    _tell_manager(installation, target, files, changed, runner, report, say, options, advapi32)
     if installation.platform == "linux" and options.mode == "user":
         _default_browser(target, runner, report, say, options)
-    if installation.platform == "windows" and options.mode == "system" and not options.service:
+    if installation.platform == "windows" and options.mode == "system":
         _import_policies(target, runner, report, say, options)
     _closing_notes(installation, target, changed, report, options, configuration)
     return _finish("install", options.dry_run, report, say)
@@ -560,8 +619,11 @@ def _stop_service(
     say: Say,
     options: Options,
 ) -> None:
-    """Delete the scheduled task, or disable and stop the unit (not with --files-only)."""
-    if installation.platform == "windows":
+    """Delete the scheduled task (or the service), or disable and stop the unit (not with
+    --files-only)."""
+    if options.service:
+        _remove_service(runner, report, say, options)
+    elif installation.platform == "windows":
         if options.dry_run:
             say(f"would run: schtasks /Delete /TN {TASK_NAME} /F (if the task exists)")
         elif (
@@ -576,6 +638,16 @@ def _stop_service(
             say(f"would run: {' '.join(disable)}")
         elif not options.files_only:
             _run(runner, disable, report, say)
+
+
+def _remove_service(runner: CommandRunner, report: Report, say: Say, options: Options) -> None:
+    """Stop and delete the Windows service if it exists (not with --files-only)."""
+    stop, delete = removal_commands()
+    if options.dry_run:
+        say(f"would run: {' '.join(stop)}, {' '.join(delete)} (if the service exists)")
+    elif not options.files_only and runner(["sc.exe", "query", SERVICE]).returncode == 0:
+        runner(stop)  # a stopped service answers 1062 (not started): deleting it is what counts
+        _run(runner, delete, report, say)
 
 
 def _remove_files(present: list[Path], dry_run: bool, report: Report, say: Say) -> None:

@@ -17,7 +17,8 @@ from agent.install.runner import Completed, InstallError
 class FakeServiceManager:
     """A CommandRunner that plays systemctl (system and --user), schtasks, getent, useradd,
     chown and chmod (recorded, not applied),
-    xdg-settings (absent unless asked for) and ``reg import`` (into a dict per HKLM key)."""
+    xdg-settings (absent unless asked for), ``reg import`` (into a dict per HKLM key), and
+    the Windows service's sc.exe (services and their settings), icacls and ``reg add``."""
 
     def __init__(self, *, fail: Sequence[str] = (), xdg_settings: bool = False) -> None:
         self.calls: list[tuple[str, ...]] = []
@@ -33,6 +34,8 @@ class FakeServiceManager:
         self.registry: dict[str, dict[str, str | int]] = {}  # HKLM keys: what reg import set
         self.owners: dict[str, str] = {}  # path: what chown set (the files are not touched)
         self.modes: dict[str, str] = {}  # path: what chmod set
+        self.services: dict[str, dict[str, str]] = {}  # sc.exe: name -> option -> value
+        self.running_services: set[str] = set()
 
     def __call__(self, argv: Sequence[str]) -> Completed:
         """Given a command line, record it and answer as the real tool would."""
@@ -54,6 +57,10 @@ class FakeServiceManager:
         if call[0] in ("chown", "chmod"):
             (self.owners if call[0] == "chown" else self.modes)[call[2]] = call[1]
             return Completed(0)
+        if call[0] == "sc.exe":
+            return self._sc(list(call[1:]))
+        if call[0] == "icacls" or call[:2] == ("reg", "add"):
+            return Completed(0, "Successfully processed 1 files" if call[0] == "icacls" else "")
         if call[0] == "useradd":
             self.users.add(call[-1])
             return Completed(0)
@@ -104,6 +111,30 @@ class FakeServiceManager:
         else:
             return Completed(1, "", f"Unknown command verb {verb}.")
         return Completed(0)
+
+    def _sc(self, words: list[str]) -> Completed:
+        """sc.exe VERB NAME [option= value ...]: 1060 for a service that does not exist."""
+        verb, name = words[0], words[1]
+        if verb == "create":
+            if name in self.services:
+                return Completed(1073, "[SC] CreateService FAILED 1073: already exists")
+            self.services[name] = dict(zip(words[2::2], words[3::2], strict=False))
+            return Completed(0, "[SC] CreateService SUCCESS")
+        if name not in self.services:
+            return Completed(1060, "[SC] OpenService FAILED 1060: does not exist")
+        if verb == "config":
+            self.services[name].update(zip(words[2::2], words[3::2], strict=False))
+        elif verb == "start":
+            self.running_services.add(name)
+        elif verb == "stop" and name not in self.running_services:
+            return Completed(1062, "[SC] ControlService FAILED 1062: not started")
+        elif verb in ("stop", "delete"):
+            self.running_services.discard(name)
+            if verb == "delete":
+                del self.services[name]
+        elif verb not in ("query", "description", "failure", "failureflag", "sidtype", "sdset"):
+            return Completed(1, "", f"[SC] unknown verb {verb}")
+        return Completed(0, "[SC] SUCCESS")
 
     def _schtasks(self, words: list[str]) -> Completed:
         name = words[words.index("/TN") + 1]

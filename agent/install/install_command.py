@@ -39,8 +39,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--service",
         action="store_true",
-        help="Windows --system: plan a service under its own account (out of the visitor's"
-        " reach) instead of the logon task; for review only (--dry-run or --files-only)",
+        help="Windows --system: register a service under its own account (out of the visitor's"
+        " reach) instead of the logon task (--files-only: write its plan for review only)",
     )
     parser.add_argument(
         "--allow-guest",

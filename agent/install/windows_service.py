@@ -6,8 +6,10 @@ started automatically, restarted by the SCM's recovery actions, given a preshutd
 fits logout.shutdown_deadline_s, and guarded by a security descriptor (``sc sdset``) and ACLs
 (``icacls``) so that Users can neither stop nor reconfigure it, nor read its configuration,
 state or fleet credentials. The plan is a list of sc/reg/icacls command lines, written as a
-.cmd file for the administrator to review; the commands are checked in faked tests only (no
-Windows machine), see docs/install-windows.md.
+.cmd file for the administrator to review, and run by `install --system --service` (sc.exe
+config instead of create when the service exists); the service runs
+``kioskguard run --windows-service`` (agent/platform/windows_service.py). The commands are
+checked in faked tests only (no Windows machine), see docs/install-windows.md.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def service_plan(
     name = ACCOUNTS[account]
     data_dir = config_file.parent
     state_dir = data_dir / "state"
-    binary = f'"{executable}" -m agent run --config "{config_file}"'
+    binary = f'"{executable}" -m agent run --windows-service --config "{config_file}"'
     environment = rf"KIOSKGUARD_GENERAL__STATE_DIR={state_dir}\0KIOSKGUARD_IDLE__SOURCE=browser"
     actions = "/".join(f"restart/{delay}" for delay in RESTART_DELAYS_MS)
     owners = [_grant(SYSTEM_SID, "F"), _grant(ADMINISTRATORS_SID, "F")]
@@ -120,6 +122,15 @@ def service_plan(
     )
 
 
+def registration_commands(plan: ServicePlan, exists: bool) -> list[list[str]]:
+    """Given the plan and whether the service exists, return its commands to run: an existing
+    service is reconfigured (sc.exe config takes create's options), not created again."""
+    first, *rest = plan.commands
+    if exists:
+        first = ["sc.exe", "config", *first[2:]]
+    return [first, *rest]
+
+
 def removal_commands() -> list[list[str]]:
     """Return the command lines that stop and delete the service (its files stay)."""
     return [["sc.exe", "stop", SERVICE], ["sc.exe", "delete", SERVICE]]
@@ -131,7 +142,6 @@ def service_script(plan: ServicePlan) -> bytes:
         "@echo off",
         "rem kioskguard as a Windows service (written by kioskguard install --system --service)",
         "rem Review before running from an elevated prompt; see docs/install-windows.md.",
-        "rem Not yet runnable: the service entry point (ServiceMain) is not wired.",
         *(f'if not exist "{folder}" mkdir "{folder}"' for folder in plan.directories),
         *(" ".join(_quoted(word) for word in command) for command in plan.commands),
         f"rem Preshutdown timeout {plan.preshutdown_ms} ms: ChangeServiceConfig2W"

@@ -14,10 +14,16 @@ SCM instead of from a window in the visitor's session:
 - SERVICE_CONTROL_STOP (an administrator; the visitor is not allowed to send it): the same stop
   with trigger ``signal``, as SIGTERM on Linux. SERVICE_CONTROL_INTERROGATE: NO_ERROR.
 
+The service entry (``kioskguard run --windows-service``): dispatch() hands the process to the
+SCM (StartServiceCtrlDispatcherW), whose ServiceMain (service_main) registers the handler,
+reports SERVICE_START_PENDING, runs the daemon in its own event loop (SERVICE_RUNNING once the
+first daemon is attached, with the controls above accepted) and reports SERVICE_STOPPED when it
+returns: exit code 0 as NO_ERROR, any other (or an exception: 2 for a configuration error, 1
+else) as ERROR_SERVICE_SPECIFIC_ERROR with that service-specific code. ServiceBridge stands
+between the SCM's thread and the daemon of the moment (a reload builds a new one).
+
 Every advapi32 call goes through the object given (the DLL on Windows, a fake in the tests):
-these are faked-call tests, not verified on a Windows machine. Not wired yet: the service entry
-(StartServiceCtrlDispatcherW and ServiceMain running ``kioskguard run``'s daemon); see
-docs/install-windows.md.
+these are faked-call tests, not verified on a Windows machine; see docs/install-windows.md.
 """
 
 from __future__ import annotations
@@ -25,14 +31,15 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from typing import Any, Protocol
 
 from loguru import logger
 
-from agent.errors import PlatformUnavailable
+from agent.errors import ConfigError, PlatformUnavailable
 from agent.outcome import Trigger
 from agent.platform.base import OsEvent
+from agent.platform.triggers import OsTriggerSource
 
 # Control codes and accepted controls (winsvc.h, LPHANDLER_FUNCTION_EX).
 SERVICE_CONTROL_STOP = 0x01
@@ -56,6 +63,8 @@ WTS_SESSION_LOCK = 0x7
 WTS_SESSION_UNLOCK = 0x8
 NO_ERROR = 0
 ERROR_CALL_NOT_IMPLEMENTED = 120
+ERROR_SERVICE_SPECIFIC_ERROR = 1066
+START_WAIT_HINT_MS = 30000  # settings, locks and logging before the first daemon is attached
 # ChangeServiceConfig2W
 SC_MANAGER_CONNECT = 0x0001
 SERVICE_CHANGE_CONFIG = 0x0002
@@ -96,6 +105,11 @@ _callback_factory: Any = getattr(ctypes, "WINFUNCTYPE", ctypes.CFUNCTYPE)
 HANDLER_FUNCTION_EX = _callback_factory(
     ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p
 )
+SERVICE_MAIN_FUNCTION = _callback_factory(None, ctypes.c_uint32, ctypes.c_void_p)
+
+
+class SERVICE_TABLE_ENTRYW(ctypes.Structure):
+    _fields_ = [("lpServiceName", ctypes.c_wchar_p), ("lpServiceProc", SERVICE_MAIN_FUNCTION)]
 
 
 def native_advapi32() -> Any:
@@ -121,6 +135,8 @@ def native_advapi32() -> Any:
     advapi32.ChangeServiceConfig2W.argtypes = [handle, ctypes.c_uint32, pointer]
     advapi32.CloseServiceHandle.restype = ctypes.c_int
     advapi32.CloseServiceHandle.argtypes = [handle]
+    advapi32.StartServiceCtrlDispatcherW.restype = ctypes.c_int
+    advapi32.StartServiceCtrlDispatcherW.argtypes = [pointer]
     return advapi32
 
 
@@ -132,16 +148,18 @@ class StatusReporter:
         self.handle = handle
         self._check_point = 0
 
-    def report(self, state: int, wait_hint_ms: int = 0, exit_code: int = NO_ERROR) -> None:
-        """Given a state, report it: controls are accepted only while running, and a pending
-        state counts its check point up. Raise OSError if the SCM refuses it."""
+    def report(self, state: int, wait_hint_ms: int = 0, specific_exit: int = 0) -> None:
+        """Given a state (and, stopping, the service's own non-zero exit code), report it:
+        controls are accepted only while running, and a pending state counts its check point
+        up. Raise OSError if the SCM refuses it."""
         pending = state in (SERVICE_START_PENDING, SERVICE_STOP_PENDING)
         self._check_point = self._check_point + 1 if pending else 0
         status = SERVICE_STATUS(
             dwServiceType=SERVICE_WIN32_OWN_PROCESS,
             dwCurrentState=state,
             dwControlsAccepted=ACCEPTED if state == SERVICE_RUNNING else 0,
-            dwWin32ExitCode=exit_code,
+            dwWin32ExitCode=ERROR_SERVICE_SPECIFIC_ERROR if specific_exit else NO_ERROR,
+            dwServiceSpecificExitCode=specific_exit,
             dwCheckPoint=self._check_point,
             dwWaitHint=wait_hint_ms if pending else 0,
         )
@@ -170,6 +188,12 @@ class SessionEventSource:
             yield event
 
 
+class EventSink(Protocol):
+    def put_threadsafe(self, event: OsEvent | None) -> None:
+        """Given a session event, queue it from any thread."""
+        ...
+
+
 class ServiceControlHandler:
     """HandlerEx's logic: SCM controls turned into daemon stops and session events.
 
@@ -181,7 +205,7 @@ class ServiceControlHandler:
         loop: asyncio.AbstractEventLoop,
         daemon: Any,
         reporter: StatusReporter,
-        events: SessionEventSource,
+        events: EventSink,
         stop_wait_hint_ms: int,
         on_logon: Callable[[int], None] | None = None,
     ) -> None:
@@ -262,3 +286,137 @@ def set_preshutdown_timeout(name: str, timeout_ms: int, advapi32: Any) -> None:
             advapi32.CloseServiceHandle(service)
     finally:
         advapi32.CloseServiceHandle(manager)
+
+
+SERVICE_NAME = "kioskguard"
+STOP_WAIT_HINT_MS = 30000  # the final logout (logout.shutdown_deadline_s) and the audit line
+ServiceBody = Callable[["ServiceBridge"], int]
+
+
+class ServiceBridge:
+    """Between the SCM's handler thread and the daemon of the moment, in the service's loop.
+
+    It is the handler's daemon and event sink: a stop (PRESHUTDOWN, STOP) is kept, so a daemon
+    attached later (the first one, or one a reload builds) stops at once too; session events
+    go to the current daemon's source (one arriving between two daemons is logged and lost).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, reporter: StatusReporter) -> None:
+        self.loop = loop
+        self.reporter = reporter
+        self.stop: Trigger | None = None
+        self._daemon: Any = None
+        self._source: SessionEventSource | None = None
+        self._running = False
+
+    def run(self, work: Coroutine[Any, Any, int]) -> int:
+        """Given the daemon's serve(), run it in the service's loop; return its exit code."""
+        return self.loop.run_until_complete(work)
+
+    def trigger_sources(self) -> list[OsTriggerSource]:
+        """Return the session events' trigger source for the daemon being built."""
+        source = SessionEventSource(self.loop)
+        self._source = source
+        return [OsTriggerSource("windows-service", source, on_close=source.close)]
+
+    def attach(self, daemon: Any) -> None:
+        """Given the daemon now serving (None: it ended), send it the SCM's stops; the first
+        daemon makes the service SERVICE_RUNNING (unless a stop came first). In the loop."""
+        self._daemon = daemon
+        if daemon is None:
+            self._source = None
+        elif self.stop is not None:
+            daemon.request_stop(self.stop)
+        elif not self._running:
+            self._running = True
+            self.reporter.report(SERVICE_RUNNING)
+
+    def request_stop(self, trigger: Trigger) -> None:
+        """Given the stop's trigger, stop the daemon now and any attached later. In the loop."""
+        self.stop = trigger
+        if self._daemon is not None:
+            self._daemon.request_stop(trigger)
+
+    def put_threadsafe(self, event: OsEvent | None) -> None:
+        """Given a session event, hand it to the current daemon's source (from any thread)."""
+        self.loop.call_soon_threadsafe(self._deliver, event)
+
+    def _deliver(self, event: OsEvent | None) -> None:
+        if self._source is None:
+            logger.warning("Windows session event {} while no daemon serves: not acted on", event)
+        else:
+            self._source.put_threadsafe(event)
+
+
+def service_main(name: str, body: ServiceBody, advapi32: Any) -> int:
+    """ServiceMain: given the service's name and its body (the daemon, run through the bridge
+    it is given), register the control handler, report SERVICE_START_PENDING, run the body in
+    a new event loop, report SERVICE_STOP_PENDING while the loop closes and SERVICE_STOPPED
+    with its exit code. Return that code (2 for a ConfigError, 1 for any other exception).
+    Raise OSError if the SCM refuses the handler or a status."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    reporter = StatusReporter(advapi32, 0)
+    bridge = ServiceBridge(loop, reporter)
+    handler = ServiceControlHandler(loop, bridge, reporter, bridge, STOP_WAIT_HINT_MS)
+    try:
+        reporter.handle, callback = register_handler(name, handler, advapi32)
+        reporter.report(SERVICE_START_PENDING, START_WAIT_HINT_MS)
+        code = _exit_code(body, bridge)
+        if bridge.stop is None:  # the SCM's stop already reported it
+            reporter.report(SERVICE_STOP_PENDING, STOP_WAIT_HINT_MS)
+    finally:
+        _close_loop(loop)
+    reporter.report(SERVICE_STOPPED, specific_exit=code)
+    del callback  # the SCM may call it until SERVICE_STOPPED is reported
+    return code
+
+
+def _exit_code(body: ServiceBody, bridge: ServiceBridge) -> int:
+    """Given the body, run it; return its exit code, or 2/1 for an exception (logged)."""
+    try:
+        return body(bridge)
+    except ConfigError as exc:
+        logger.error("the service cannot run: {}", exc)
+        return 2
+    except Exception as exc:  # the SCM gets an exit code, the log the reason
+        logger.opt(exception=exc).error("the service failed")
+        return 1
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Given the service's loop, cancel what still runs in it and close it (as asyncio.run)."""
+    try:
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def dispatch(body: ServiceBody, advapi32: Any, name: str = SERVICE_NAME) -> int:
+    """Given the service's body, hand this thread to the SCM (StartServiceCtrlDispatcherW),
+    whose ServiceMain runs it (service_main); return its exit code once the SCM lets the
+    dispatcher go. Raise PlatformUnavailable if the process was not started by the SCM."""
+    codes: list[int] = []
+
+    def main(_argc: int, _argv: int | None) -> None:
+        try:
+            codes.append(service_main(name, body, advapi32))
+        except Exception as exc:  # nothing may cross into the SCM's thread
+            logger.opt(exception=exc).error("ServiceMain failed")
+            codes.append(1)
+
+    entry = SERVICE_MAIN_FUNCTION(main)
+    table = (SERVICE_TABLE_ENTRYW * 2)()
+    table[0] = SERVICE_TABLE_ENTRYW(name, entry)  # the second entry, all zero, ends the table
+    if not advapi32.StartServiceCtrlDispatcherW(table):
+        raise PlatformUnavailable(
+            "StartServiceCtrlDispatcherW failed: `run --windows-service` is for the service"
+            f" manager to start (sc.exe start {name}); on a console use `kioskguard run`"
+        )
+    return codes[0] if codes else 1

@@ -13,6 +13,8 @@ from agent.install.fakes import FakeServiceManager
 from agent.install.runner import InstallError
 from agent.install.targets import Installation
 from agent.install.windows_service import SDDL, preshutdown_timeout_ms, service_plan
+from agent.platform.windows_service import SC_MANAGER_CONNECT
+from tests.platform.test_windows_service import FakeAdvapi32
 
 EXECUTABLE = PureWindowsPath(r"C:\Program Files\kioskguard\venv\Scripts\python.exe")
 CONFIG_FILE = PureWindowsPath(r"C:\ProgramData\kioskguard\kioskguard.toml")
@@ -50,7 +52,7 @@ def test_the_service_runs_as_its_virtual_account_started_at_boot() -> None:
     create = command(plan.commands, "sc.exe", "create", "kioskguard")
     options = dict(zip(create[3::2], create[4::2], strict=True))
     assert options == {
-        "binPath=": f'"{EXECUTABLE}" -m agent run --config "{CONFIG_FILE}"',
+        "binPath=": f'"{EXECUTABLE}" -m agent run --windows-service --config "{CONFIG_FILE}"',
         "start=": "auto",
         "obj=": r"NT SERVICE\kioskguard",
         "DisplayName=": "kioskguard",
@@ -146,7 +148,7 @@ def service_config(tmp_path: Path) -> Path:
     return path
 
 
-def test_install_writes_the_plan_for_review_and_registers_nothing(
+def test_files_only_writes_the_plan_for_review_and_registers_nothing(
     windows_installation: Installation, service_config: Path
 ) -> None:
     manager = FakeServiceManager()
@@ -160,20 +162,85 @@ def test_install_writes_the_plan_for_review_and_registers_nothing(
     assert (data / "kioskguard-browser-policies.reg").exists()
     assert not (data / "kioskguard-task.xml").exists()  # no task the visitor could end
     assert manager.calls == []
-    assert any("not wired" in line for line in said)
+    assert manager.services == {}
     assert uninstall(windows_installation, service_options(service_config), manager, print) == 0
     assert not (data / "kioskguard-service.cmd").exists()
 
 
-def test_install_refuses_to_register_a_service_that_cannot_start(
+def registered(
+    installation: Installation,
+    config: Path,
+    manager: FakeServiceManager,
+    advapi32: FakeAdvapi32,
+) -> list[str]:
+    said: list[str] = []
+    options = service_options(config, files_only=False)
+    assert install(installation, options, manager, said.append, advapi32) == 0
+    return said
+
+
+def test_install_registers_the_service_sets_its_preshutdown_timeout_and_starts_it(
+    windows_installation: Installation, service_config: Path
+) -> None:
+    manager, advapi32 = FakeServiceManager(), FakeAdvapi32()
+    registered(windows_installation, service_config, manager, advapi32)
+    created = manager.services["kioskguard"]
+    assert created["obj="] == r"NT SERVICE\kioskguard"
+    assert "run --windows-service --config" in created["binPath="]  # the service entry
+    sc_verbs = [call[1] for call in manager.calls if call[0] == "sc.exe"]
+    assert sc_verbs[0] == "query" and sc_verbs[1] == "create" and sc_verbs[-1] == "start"
+    assert "sdset" in sc_verbs and "failure" in sc_verbs
+    assert manager.running_services == {"kioskguard"}
+    assert [call for call in advapi32.calls if call[0] == "ChangeServiceConfig2W"] == [
+        ("ChangeServiceConfig2W", 2, 7, 8000)  # SERVICE_CONFIG_PRESHUTDOWN_INFO, deadline + 3 s
+    ]
+    assert advapi32.calls[0] == ("OpenSCManagerW", SC_MANAGER_CONNECT)
+    assert (service_config.parent / "shared-profile").is_dir()  # icacls needs it
+    assert any(call[:2] == ("reg", "import") for call in manager.calls)
+    assert (
+        uninstall(
+            windows_installation, service_options(service_config, files_only=False), manager, print
+        )
+        == 0
+    )
+    assert manager.services == {}
+
+
+def test_a_second_install_changes_nothing_and_a_changed_plan_reconfigures(
     windows_installation: Installation, service_config: Path
 ) -> None:
     manager = FakeServiceManager()
-    with pytest.raises(InstallError, match="--dry-run or --files-only"):
-        install(
-            windows_installation, service_options(service_config, files_only=False), manager, print
+    registered(windows_installation, service_config, manager, FakeAdvapi32())
+    manager.calls.clear()
+    said = registered(windows_installation, service_config, manager, FakeAdvapi32())
+    assert [call for call in manager.calls if call[0] == "sc.exe"] == [
+        ("sc.exe", "query", "kioskguard")
+    ]
+    assert "unchanged: the service kioskguard" in said
+    script = (
+        Path(windows_installation.environ["ProgramData"]) / "kioskguard" / "kioskguard-service.cmd"
+    )
+    script.write_text("edited by hand\r\n", encoding="utf-8")  # the plan differs now
+    manager.calls.clear()
+    advapi32 = FakeAdvapi32()
+    registered(windows_installation, service_config, manager, advapi32)
+    sc_verbs = [call[1] for call in manager.calls if call[0] == "sc.exe"]
+    assert "create" not in sc_verbs and "config" in sc_verbs and "start" not in sc_verbs
+    assert any(call[0] == "ChangeServiceConfig2W" for call in advapi32.calls)
+
+
+def test_a_refused_preshutdown_timeout_fails_the_install(
+    windows_installation: Installation, service_config: Path
+) -> None:
+    manager = FakeServiceManager()
+    with pytest.raises(InstallError, match="preshutdown timeout"):
+        registered(
+            windows_installation,
+            service_config,
+            manager,
+            FakeAdvapi32(refuse="ChangeServiceConfig2W"),
         )
-    assert manager.calls == []
+    assert "kioskguard" not in manager.running_services  # not started half-configured
 
 
 def test_service_is_windows_system_only(
