@@ -149,8 +149,13 @@ async def kill_and_reap(pid: int, timeout_s: float = 2.0) -> bool:
     return ended and await group_gone(pid, deadline - loop.time())
 
 
-async def group_gone(pgid: int, timeout_s: float) -> bool:
-    """Wait at most timeout_s until process group pgid has no process left; return whether."""
+async def group_gone(pgid: int, timeout_s: float, proc: str = "/proc") -> bool:
+    """Wait at most timeout_s until process group pgid has no live process left; return whether.
+
+    A zombie counts as gone: it has ended and holds nothing of the profile; it only waits for
+    its parent (for the browser's orphaned helpers, whatever process the OS reparents them to)
+    to reap it, which can take a second where PID 1 reaps slowly (containers).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max(timeout_s, 0.0)
     while True:
@@ -160,6 +165,30 @@ async def group_gone(pgid: int, timeout_s: float) -> bool:
             return True
         except PermissionError:
             return False
+        if not live_members(pgid, proc):
+            return True
         if loop.time() >= deadline:
             return False
         await asyncio.sleep(_POLL_S)
+
+
+def live_members(pgid: int, proc: str = "/proc") -> list[int]:
+    """Given a process group, return the PIDs of its processes that are not zombies, read from
+    proc's <pid>/stat (state and pgrp fields, after the command's closing parenthesis). Where
+    proc cannot be read (no procfs), every process is taken as live: [pgid]."""
+    try:
+        entries = os.listdir(proc)
+    except OSError:
+        return [pgid]
+    live: list[int] = []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"{proc}/{entry}/stat", "rb") as handle:
+                fields = handle.read().rpartition(b")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != b"Z":
+            live.append(int(entry))
+    return live

@@ -6,17 +6,14 @@ DevTools (Browser.getWindowForTarget), not from the command line we gave it.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 
-import psutil
 import pytest
 from playwright.async_api import Playwright
 
-from agent.browser.locks import read_lock
 from agent.simulator.testing import SimulatorHandle
-from tests.faults.browser_helpers import kioskguard
+from tests.faults.browser_helpers import kioskguard, stop_detached
 
 pytestmark = pytest.mark.usefixtures("xvfb_display")
 
@@ -32,20 +29,6 @@ async def _window_state(playwright: Playwright, endpoint: str) -> str:
         return str(window["bounds"]["windowState"])
     finally:
         await browser.close()
-
-
-def _stop(profile: Path) -> None:
-    """Stop the detached browser on profile and wait for it."""
-    pid = read_lock(profile).pid if profile.exists() else None
-    if pid:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process = psutil.Process(pid)
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except psutil.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
 
 
 @pytest.mark.parametrize(
@@ -79,4 +62,4 @@ async def test_the_kiosk_window_is_full_screen_when_asked(
         state = await _window_state(playwright, endpoint.group(0))
         assert state == expected, (options, setting, state)
     finally:
-        _stop(profile)
+        stop_detached(profile)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 from agent.browser.driver import Driver
+from agent.browser.locks import read_lock
 from agent.browser.managed import running_endpoint
 from agent.outcome import PageState
 from agent.session.pagestate import inspect
@@ -81,3 +85,19 @@ async def page_state(user_data_dir: Path, url: str, port: int | None) -> PageSta
             return (await inspect(session.tab)).state
         finally:
             await session.close()
+
+
+def stop_detached(profile: Path, pid: int | None = None) -> None:
+    """Stop the detached browser on profile (its lock's PID, or pid) and wait for it, so its
+    port is free again; nothing to do when none runs."""
+    pid = pid or (read_lock(profile).pid if profile.exists() else None)
+    if not pid:
+        return
+    with contextlib.suppress(psutil.NoSuchProcess):
+        process = psutil.Process(pid)
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except psutil.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)

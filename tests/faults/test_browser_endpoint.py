@@ -8,12 +8,10 @@ browser's port, got that other browser's visitor logged out, reported as its own
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from agent.browser.discovery import Browser
@@ -25,7 +23,7 @@ from agent.settings import ProfileSettings
 from agent.simulator.testing import SimulatorHandle
 from tests.conftest import PersistentLauncher
 from tests.daemon_integration.conftest import wait_until
-from tests.faults.browser_helpers import kioskguard, page_state
+from tests.faults.browser_helpers import kioskguard, page_state, stop_detached
 from tests.session.helpers import link_managed, linked_tab, managed_browser
 
 pytestmark = pytest.mark.browser
@@ -113,13 +111,4 @@ def test_default_port_browser_status_and_logout_work_with_the_defaults(
         assert outcome["result"] == "logged_out" and outcome["path"] == "warm", outcome
         assert sim.devices() == []
     finally:
-        pid = pid or (read_lock(profile).pid if profile.exists() else None)
-        if pid:  # detached from this test: stop it and wait, so port 9222 is free again
-            with contextlib.suppress(psutil.NoSuchProcess):
-                browser_process = psutil.Process(pid)
-                browser_process.terminate()
-                try:
-                    browser_process.wait(timeout=30)
-                except psutil.TimeoutExpired:
-                    browser_process.kill()
-                    browser_process.wait(timeout=30)
+        stop_detached(profile, pid)  # detached from this test: port 9222 free again
